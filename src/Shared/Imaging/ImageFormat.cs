@@ -1,0 +1,80 @@
+namespace Pipeline.Imaging;
+
+/// <summary>The image formats the service reads. All are recognised from their bytes, never from a declared type.</summary>
+public enum ImageFormat
+{
+    /// <summary>JPEG (JFIF/EXIF), baseline or progressive.</summary>
+    Jpeg,
+    /// <summary>PNG, 8 or 16 bit, with or without alpha.</summary>
+    Png,
+    /// <summary>WebP, lossy or lossless.</summary>
+    WebP,
+    /// <summary>Windows bitmap.</summary>
+    Bmp,
+    /// <summary>TIFF, little or big endian (first page).</summary>
+    Tiff,
+}
+
+/// <summary>Names, media types and encoder extensions of <see cref="ImageFormat"/>.</summary>
+public static class ImageFormats
+{
+    /// <summary>The formats a client may ask for as output (query <c>format=</c> or Accept).</summary>
+    public static IReadOnlyList<ImageFormat> Requestable { get; } = [ImageFormat.Jpeg, ImageFormat.Png, ImageFormat.WebP];
+
+    /// <summary>The IANA media type, e.g. <c>image/jpeg</c>.</summary>
+    public static string MediaType(this ImageFormat format) => format switch
+    {
+        ImageFormat.Jpeg => "image/jpeg",
+        ImageFormat.Png => "image/png",
+        ImageFormat.WebP => "image/webp",
+        ImageFormat.Bmp => "image/bmp",
+        ImageFormat.Tiff => "image/tiff",
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
+
+    /// <summary>The extension OpenCV's encoder is chosen by.</summary>
+    public static string EncoderExtension(this ImageFormat format) => format switch
+    {
+        ImageFormat.Jpeg => ".jpg",
+        ImageFormat.Png => ".png",
+        ImageFormat.WebP => ".webp",
+        ImageFormat.Bmp => ".bmp",
+        ImageFormat.Tiff => ".tiff",
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
+
+    /// <summary>True when the format can carry an alpha channel in our output.</summary>
+    public static bool SupportsAlpha(this ImageFormat format) => format is ImageFormat.Png or ImageFormat.WebP or ImageFormat.Tiff;
+
+    /// <summary>Parses a <c>format=</c> value (jpeg, jpg, png, webp; any case).</summary>
+    public static bool TryParseRequestable(ReadOnlySpan<char> value, out ImageFormat format)
+    {
+        if (value.Equals("jpeg", StringComparison.OrdinalIgnoreCase) || value.Equals("jpg", StringComparison.OrdinalIgnoreCase))
+        {
+            format = ImageFormat.Jpeg;
+            return true;
+        }
+        if (value.Equals("png", StringComparison.OrdinalIgnoreCase))
+        {
+            format = ImageFormat.Png;
+            return true;
+        }
+        if (value.Equals("webp", StringComparison.OrdinalIgnoreCase))
+        {
+            format = ImageFormat.WebP;
+            return true;
+        }
+        format = default;
+        return false;
+    }
+
+    /// <summary>Maps a media type to a requestable format (<c>image/jpeg</c>, <c>image/png</c>, <c>image/webp</c>).</summary>
+    public static bool TryParseMediaType(ReadOnlySpan<char> mediaType, out ImageFormat format)
+    {
+        format = default;
+        if (!mediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase))
+            return false;
+        var sub = mediaType["image/".Length..];
+        return !sub.Equals("jpg", StringComparison.OrdinalIgnoreCase) && TryParseRequestable(sub, out format);
+    }
+}

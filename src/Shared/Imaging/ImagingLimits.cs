@@ -1,0 +1,31 @@
+using Pipeline.Errors;
+
+namespace Pipeline.Imaging;
+
+/// <summary>Limits the imaging core enforces before it decodes anything.</summary>
+public sealed record ImagingLimits
+{
+    /// <summary>
+    /// Largest image accepted, in pixels, read from the header. 50 MP covers any phone or
+    /// consumer camera; its grayscale Mat is 50 MB, so a 128 MB function survives it.
+    /// </summary>
+    public long MaxPixels { get; init; } = 50_000_000;
+
+    /// <summary>Fails at start-up on a limit that makes no sense.</summary>
+    public void Validate()
+    {
+        if (MaxPixels is < 1 or > 1L << 31)
+            throw new InvalidOperationException($"MaxPixels must be between 1 and {1L << 31}, not {MaxPixels}.");
+    }
+
+    /// <summary>Rejects an image whose header declares more pixels than allowed.</summary>
+    public void Check(ImageInfo info)
+    {
+        if (info.Pixels > MaxPixels)
+        {
+            throw new PipelineException(
+                ErrorCode.TooManyPixels,
+                $"The image is {info.Width}x{info.Height} ({info.Pixels / 1_000_000.0:0.#} MP); the limit is {MaxPixels / 1_000_000.0:0.#} MP.");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using OpenCvSharp;
+using Xunit;
+
+namespace Pipeline.Tests;
+
+/// <summary>Assertions on decoded pixels.</summary>
+public static class PixelAssert
+{
+    /// <summary>
+    /// Decodes <paramref name="encoded"/> unchanged and asserts it is grayscale: one channel, or
+    /// colour channels that are equal everywhere. Returns the decoded single-channel luma.
+    /// Lossy WebP has no grayscale mode: libwebp's fixed-point YUV→RGB turns neutral chroma
+    /// into channels up to 1 apart, so WebP output is checked with <paramref name="tolerance"/> 1.
+    /// </summary>
+    public static Mat IsGray(byte[] encoded, int tolerance = 0)
+    {
+        using var raw = Cv2.ImDecode(encoded, ImreadModes.Unchanged);
+        Assert.False(raw.Empty(), "output does not decode");
+        if (raw.Channels() == 1)
+            return raw.Clone();
+        Assert.True(raw.Channels() is 3 or 4, $"unexpected channel count {raw.Channels()}");
+        var channels = raw.Split();
+        try
+        {
+            foreach (var (a, b) in new[] { (0, 1), (1, 2) })
+            {
+                using var diff = AbsDiff(channels[a], channels[b]);
+                Cv2.MinMaxLoc(diff, out double _, out double max);
+                Assert.True(max <= tolerance, $"channels {a} and {b} differ by up to {max}");
+            }
+            return channels[0].Clone();
+        }
+        finally
+        {
+            foreach (var c in channels)
+                c.Dispose();
+        }
+    }
+
+    /// <summary>Asserts the mean absolute difference between <paramref name="gray"/> and BT.601 luma of <paramref name="colourInput"/> is small.</summary>
+    public static void LumaMatches(byte[] colourInput, Mat gray, double maxMeanError = 3.0)
+    {
+        using var colour = Cv2.ImDecode(colourInput, ImreadModes.Color);
+        using var expected = colour.CvtColor(ColorConversionCodes.BGR2GRAY); // 0.299 R + 0.587 G + 0.114 B
+        Assert.Equal(expected.Size(), gray.Size());
+        using var diff = AbsDiff(expected, gray);
+        double mean = Cv2.Mean(diff).Val0;
+        Assert.True(mean <= maxMeanError, $"mean luma error {mean:0.00} exceeds {maxMeanError}");
+    }
+
+    private static Mat AbsDiff(Mat a, Mat b)
+    {
+        var d = new Mat();
+        Cv2.Absdiff(a, b, d);
+        return d;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Buffers.Binary;
+using OpenCvSharp;
+using Pipeline.Imaging;
+
+namespace Pipeline.Tests;
+
+/// <summary>Small images generated in memory, so no test depends on a downloaded file.</summary>
+public static class TestImages
+{
+    static TestImages() => OpenCvRuntime.Initialize(new ImagingLimits());
+
+    /// <summary>A colourful BGR picture: four coloured quadrants over a diagonal gradient.</summary>
+    public static Mat ColourMat(int width, int height, int seed = 0)
+    {
+        var mat = new Mat(height, width, MatType.CV_8UC3);
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                byte g = (byte)((x + y + seed) * 255 / Math.Max(1, width + height));
+                bool left = x < width / 2, top = y < height / 2;
+                mat.At<Vec3b>(y, x) = (left, top) switch
+                {
+                    (true, true) => new Vec3b(g, 30, 220),     // reddish
+                    (false, true) => new Vec3b(40, 200, g),    // greenish
+                    (true, false) => new Vec3b(230, g, 20),    // bluish
+                    _ => new Vec3b((byte)(255 - g), g, 128),
+                };
+            }
+        }
+        return mat;
+    }
+
+    /// <summary>Encodes <paramref name="mat"/> with OpenCV's encoder for <paramref name="extension"/>.</summary>
+    public static byte[] Encode(Mat mat, string extension, params int[] parameters)
+    {
+        if (!Cv2.ImEncode(extension, mat, out var bytes, parameters))
+            throw new InvalidOperationException($"could not encode {extension}");
+        return bytes;
+    }
+
+    public static byte[] Jpeg(int width = 64, int height = 48, int quality = 95, int seed = 0)
+    {
+        using var mat = ColourMat(width, height, seed);
+        return Encode(mat, ".jpg", (int)ImwriteFlags.JpegQuality, quality);
+    }
+
+    public static byte[] ProgressiveJpeg(int width = 64, int height = 48)
+    {
+        using var mat = ColourMat(width, height);
+        return Encode(mat, ".jpg", (int)ImwriteFlags.JpegQuality, 95, (int)ImwriteFlags.JpegProgressive, 1);
+    }
+
+    public static byte[] Png(int width = 64, int height = 48)
+    {
+        using var mat = ColourMat(width, height);
+        return Encode(mat, ".png");
+    }
+
+    public static byte[] WebP(int width = 64, int height = 48, int quality = 101)
+    {
+        using var mat = ColourMat(width, height);
+        return Encode(mat, ".webp", (int)ImwriteFlags.WebPQuality, quality);
+    }
+
+    public static byte[] Bmp(int width = 64, int height = 48)
+    {
+        using var mat = ColourMat(width, height);
+        return Encode(mat, ".bmp");
+    }
+
+    public static byte[] Tiff(int width = 64, int height = 48)
+    {
+        using var mat = ColourMat(width, height);
+        return Encode(mat, ".tiff");
+    }
+
+    /// <summary>A grayscale (one-channel) JPEG.</summary>
+    public static byte[] GrayJpeg(int width = 64, int height = 48)
+    {
+        using var colour = ColourMat(width, height);
+        using var gray = colour.CvtColor(ColorConversionCodes.BGR2GRAY);
+        return Encode(gray, ".jpg", (int)ImwriteFlags.JpegQuality, 95);
+    }
+
+    /// <summary>A 16-bit-per-channel colour PNG.</summary>
+    public static byte[] Png16(int width = 64, int height = 48)
+    {
+        using var colour = ColourMat(width, height);
+        using var wide = new Mat();
+        colour.ConvertTo(wide, MatType.CV_16UC3, 257);
+        return Encode(wide, ".png");
+    }
+
+    /// <summary>A BGRA PNG whose left half is opaque and right half fully transparent.</summary>
+    public static byte[] AlphaPng(int width = 64, int height = 48) => Encode(AlphaMat(width, height), ".png");
+
+    /// <summary>The BGRA picture behind <see cref="AlphaPng"/>.</summary>
+    public static Mat AlphaMat(int width, int height)
+    {
+        using var colour = ColourMat(width, height);
+        var bgra = colour.CvtColor(ColorConversionCodes.BGR2BGRA);
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = width / 2; x < width; x++)
+            {
+                bgra.At<Vec4b>(y, x).Item3 = 0;
+            }
+        }
+        return bgra;
+    }
+
+    /// <summary>
+    /// A JPEG stored landscape (<paramref name="width"/> × <paramref name="height"/>) with an
+    /// EXIF orientation tag; a red block marks the stored top-left corner.
+    /// </summary>
+    public static byte[] ExifOrientedJpeg(int width, int height, ushort orientation)
+    {
+        using var mat = new Mat(height, width, MatType.CV_8UC3, new Scalar(255, 255, 255));
+        mat[new Rect(0, 0, width / 4, height / 4)].SetTo(new Scalar(0, 0, 255));
+        var jpeg = Encode(mat, ".jpg", (int)ImwriteFlags.JpegQuality, 95);
+        return WithExifOrientation(jpeg, orientation);
+    }
+
+    /// <summary>Inserts an APP1 EXIF segment holding only an Orientation tag after the SOI marker.</summary>
+    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    {
+        var tiff = new byte[26];
+        "MM\0*"u8.CopyTo(tiff);
+        BinaryPrimitives.WriteUInt32BigEndian(tiff.AsSpan(4), 8);    // IFD0 offset
+        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(8), 1);    // one entry
+        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(10), 0x0112); // Orientation
+        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(12), 3);   // SHORT
+        BinaryPrimitives.WriteUInt32BigEndian(tiff.AsSpan(14), 1);   // count
+        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(18), orientation);
+        // bytes 22..25: next IFD offset 0
+        var payload = "Exif\0\0"u8.ToArray().Concat(tiff).ToArray();
+        var segment = new byte[4 + payload.Length];
+        segment[0] = 0xFF;
+        segment[1] = 0xE1;
+        BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(payload.Length + 2));
+        payload.CopyTo(segment, 4);
+        return [.. jpeg.AsSpan(0, 2), .. segment, .. jpeg.AsSpan(2)];
+    }
+}
