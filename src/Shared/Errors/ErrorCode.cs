@@ -28,6 +28,8 @@ public enum ErrorCode
     NotFound,
     /// <summary>The route exists but not for this HTTP method (405).</summary>
     MethodNotAllowed,
+    /// <summary>The job's result does not exist yet (409).</summary>
+    NotReady,
     /// <summary>A fault of the service itself (500); its details are never shown.</summary>
     Internal,
     /// <summary>A dependency (S3, the queue) failed or timed out (503).</summary>
@@ -51,6 +53,7 @@ public static class ErrorCodes
         ErrorCode.Forbidden => "forbidden",
         ErrorCode.NotFound => "not_found",
         ErrorCode.MethodNotAllowed => "method_not_allowed",
+        ErrorCode.NotReady => "not_ready",
         ErrorCode.Unavailable => "unavailable",
         _ => "internal_error",
     };
@@ -64,6 +67,7 @@ public static class ErrorCodes
         ErrorCode.NotFound => 404,
         ErrorCode.MethodNotAllowed => 405,
         ErrorCode.NotAcceptable => 406,
+        ErrorCode.NotReady => 409,
         ErrorCode.PayloadTooLarge or ErrorCode.TooManyPixels => 413,
         ErrorCode.UnsupportedMediaType => 415,
         ErrorCode.CorruptImage => 422,

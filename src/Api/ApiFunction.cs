@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Diagnostics;
+using Pipeline.Errors;
+using Pipeline.Imaging;
+using Pipeline.Lambda;
+using Pipeline.Storage;
+
+namespace Pipeline.Api;
+
+/// <summary>
+/// The API function: parses the API Gateway event, routes it, and maps every outcome to a
+/// response. Work is delegated to <see cref="GrayscaleConverter"/> and <see cref="Jobs"/>.
+/// </summary>
+public sealed class ApiFunction : IInvocationHandler
+{
+    private readonly ApiOptions _options;
+    private readonly GrayscaleConverter _converter;
+    private readonly Jobs? _jobs;
+    private readonly JsonLog _log;
+    private readonly byte[]? _apiKey;
+
+    /// <summary>
+    /// Creates the function. <paramref name="jobs"/> may be null where no storage is
+    /// configured; the upload and job routes then answer 503.
+    /// </summary>
+    public ApiFunction(ApiOptions options, GrayscaleConverter converter, Jobs? jobs, JsonLog log)
+    {
+        options.Validate();
+        _options = options;
+        _converter = converter;
+        _jobs = jobs;
+        _log = log;
+        _apiKey = options.ApiKey is null ? null : Encoding.UTF8.GetBytes(options.ApiKey);
+    }
+
+    /// <summary>The production composition: options from the environment, a real S3 client, logs on stdout.</summary>
+    public static ApiFunction FromEnvironment()
+    {
+        var options = ApiOptions.FromEnvironment();
+        OpenCvRuntime.Initialize(options.Imaging);
+        var aws = AwsEnvironment.FromEnvironment();
+        var jobs = new Jobs(aws.CreateS3Client(), StorageOptions.FromEnvironment(), aws, TimeProvider.System);
+        return new ApiFunction(options, new GrayscaleConverter(options.Imaging), jobs, new JsonLog(Console.OpenStandardOutput()));
+    }
+
+    /// <inheritdoc/>
+    public async Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        ApiRequest? request = null;
+        string route = "?";
+        ApiResponse response;
+        try
+        {
+            request = ReadRequest(invocation.Payload);
+            (route, response) = await RouteAsync(request, cancellationToken);
+        }
+        catch (PipelineException e)
+        {
+            response = Responses.Error(e);
+            if (e.Code is ErrorCode.Internal or ErrorCode.Unavailable)
+                _log.Write("error", "dependency failure", ("requestId", invocation.RequestId), ("errorType", e.InnerException?.GetType().Name), ("errorMessage", e.InnerException?.Message));
+        }
+        catch (Exception e)
+        {
+            response = Responses.InternalError();
+            _log.Write("error", "unhandled exception", ("requestId", invocation.RequestId), ("errorType", e.GetType().Name), ("errorMessage", e.Message), ("stackTrace", e.StackTrace));
+        }
+
+        var written = ApiGatewayHttp.WriteResponse(response);
+        _log.Write("info", "request",
+            ("requestId", request?.RequestId ?? invocation.RequestId),
+            ("method", request?.Method),
+            ("route", route),
+            ("status", response.StatusCode),
+            ("bytesIn", request?.Body.Length ?? 0),
+            ("bytesOut", response.Body.Length),
+            ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+        return written;
+    }
+
+    private static ApiRequest ReadRequest(byte[] payload)
+    {
+        try
+        {
+            return ApiGatewayHttp.ReadRequest(payload);
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            throw new PipelineException(ErrorCode.InvalidRequest, "The request could not be read: " + (e is FormatException ? e.Message : "malformed event."));
+        }
+    }
+
+    private async Task<(string Route, ApiResponse Response)> RouteAsync(ApiRequest request, CancellationToken cancellationToken)
+    {
+        var segments = request.Path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var (route, allowed) = segments switch
+        {
+            [] => ("/", "POST"),
+            ["grayscale"] => ("/grayscale", "POST"),
+            ["health"] => ("/health", "GET"),
+            ["uploads"] => ("/uploads", "POST"),
+            ["jobs", _] => ("/jobs/{id}", "GET"),
+            ["jobs", _, "result"] => ("/jobs/{id}/result", "GET"),
+            _ => ("?", ""),
+        };
+        if (allowed.Length == 0)
+            throw new PipelineException(ErrorCode.NotFound, $"No route {request.Path}. Routes: POST /, POST /grayscale, POST /uploads, GET /jobs/{{id}}, GET /jobs/{{id}}/result, GET /health.");
+        if (request.Method != allowed)
+        {
+            var notAllowed = Responses.Error(ErrorCode.MethodNotAllowed, $"{route} accepts {allowed} only.");
+            notAllowed.Headers["Allow"] = allowed;
+            return (route, notAllowed);
+        }
+        if (route != "/health")
+            Authorize(request);
+
+        var response = route switch
+        {
+            "/health" => Responses.Json(200, new HealthBody("ok"), ApiJsonContext.Web.HealthBody),
+            "/" or "/grayscale" => ConvertInline(request),
+            "/uploads" => await RequireJobs().CreateUploadAsync(request),
+            "/jobs/{id}" => await RequireJobs().GetStatusAsync(segments[1], cancellationToken),
+            _ => await RequireJobs().GetResultAsync(segments[1], cancellationToken),
+        };
+        return (route, response);
+    }
+
+    private void Authorize(ApiRequest request)
+    {
+        if (_apiKey is null)
+            return;
+        var presented = request.Header("x-api-key");
+        if (string.IsNullOrEmpty(presented))
+            throw new PipelineException(ErrorCode.Unauthorized, "An API key is required: send it in the x-api-key header.");
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _apiKey))
+            throw new PipelineException(ErrorCode.Forbidden, "The API key is not valid.");
+    }
+
+    private Jobs RequireJobs() =>
+        _jobs ?? throw new PipelineException(ErrorCode.Unavailable, "Uploads are not configured on this deployment.");
+
+    private ApiResponse ConvertInline(ApiRequest request)
+    {
+        var body = request.Body;
+        if (body.IsEmpty)
+            throw new PipelineException(ErrorCode.EmptyBody, "The request has no body; POST the image's bytes, e.g. curl --data-binary @photo.jpg.");
+        if (body.Length > _options.MaxInlineBytes)
+        {
+            throw new PipelineException(ErrorCode.PayloadTooLarge,
+                $"The body is {body.Length} bytes; POST / converts up to {_options.MaxInlineBytes} bytes inline. For larger images use POST /uploads to get an upload URL.");
+        }
+
+        var info = _converter.Inspect(body.Span);
+        var output = OutputNegotiation.Choose(info.Format, request.Query.GetValueOrDefault("format"), request.Header("accept"));
+        var quality = Quality(request.Query.GetValueOrDefault("quality"));
+        var result = _converter.Convert(body.Span, info, output, quality);
+        if (result.Bytes.Length > _options.MaxInlineResultBytes)
+        {
+            throw new PipelineException(ErrorCode.PayloadTooLarge,
+                $"The {output} result is {result.Bytes.Length} bytes, more than a synchronous response carries ({_options.MaxInlineResultBytes}). Ask for ?format=jpeg or use POST /uploads.");
+        }
+
+        var response = Responses.Image(result.Bytes, output.MediaType());
+        response.Headers["X-Image-Width"] = result.Width.ToString(CultureInfo.InvariantCulture);
+        response.Headers["X-Image-Height"] = result.Height.ToString(CultureInfo.InvariantCulture);
+        return response;
+    }
+
+    private static int Quality(string? text)
+    {
+        if (text is null)
+            return GrayscaleConverter.DefaultQuality;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var quality) || quality is < 1 or > 100)
+            throw new PipelineException(ErrorCode.InvalidRequest, "quality must be a whole number from 1 to 100.");
+        return quality;
+    }
+}

@@ -1,0 +1,52 @@
+using Pipeline.Imaging;
+
+namespace Pipeline.Api;
+
+/// <summary>The API function's configuration, read once at start and validated then.</summary>
+public sealed record ApiOptions
+{
+    /// <summary>
+    /// Largest body POST / converts inline. 4 MiB of binary is 5.6 MB of base64, which fits
+    /// Lambda's 6 MB synchronous payload with the event's headers.
+    /// </summary>
+    public int MaxInlineBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest encoded result POST / returns inline: its base64 (6 MB) must fit Lambda's 6 MB
+    /// response payload. A grayscale PNG of a large photo can exceed it; such requests are
+    /// pointed at POST /uploads.
+    /// </summary>
+    public int MaxInlineResultBytes { get; init; } = 4_500_000;
+
+    /// <summary>Pixel limits of the imaging core.</summary>
+    public ImagingLimits Imaging { get; init; } = new();
+
+    /// <summary>
+    /// When set, every route but GET /health needs this value in x-api-key. Deployed, API
+    /// Gateway's own API keys do this job and this stays unset.
+    /// </summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Reads PIPELINE_* variables; throws on a value that is present but invalid.</summary>
+    public static ApiOptions FromEnvironment(Func<string, string?>? read = null)
+    {
+        read ??= Environment.GetEnvironmentVariable;
+        var defaults = new ApiOptions();
+        var options = new ApiOptions
+        {
+            MaxInlineBytes = (int)Settings.Number(read, "PIPELINE_MAX_INLINE_BYTES", defaults.MaxInlineBytes),
+            Imaging = new ImagingLimits { MaxPixels = Settings.Number(read, "PIPELINE_MAX_PIXELS", defaults.Imaging.MaxPixels) },
+            ApiKey = read("PIPELINE_API_KEY") is { Length: > 0 } key ? key : null,
+        };
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> naming the bad setting.</summary>
+    public void Validate()
+    {
+        if (MaxInlineBytes is < 1 or > 6 * 1024 * 1024)
+            throw new InvalidOperationException($"PIPELINE_MAX_INLINE_BYTES must be between 1 and {6 * 1024 * 1024} (Lambda's payload limit), not {MaxInlineBytes}.");
+        Imaging.Validate();
+    }
+}

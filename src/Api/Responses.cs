@@ -1,0 +1,84 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Pipeline.Errors;
+using Pipeline.Lambda;
+
+namespace Pipeline.Api;
+
+/// <summary>The JSON error body: <c>{"error":{"code":"...","message":"..."}}</c>.</summary>
+public sealed record ErrorBody([property: JsonPropertyName("error")] ErrorDetail Error);
+
+/// <summary>The code and the client-safe message of an error.</summary>
+public sealed record ErrorDetail(
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("message")] string Message);
+
+/// <summary>The body of GET /health.</summary>
+public sealed record HealthBody([property: JsonPropertyName("status")] string Status);
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(HealthBody))]
+[JsonSerializable(typeof(UploadRequest))]
+[JsonSerializable(typeof(UploadCreated))]
+[JsonSerializable(typeof(JobStatusBody))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext
+{
+    /// <summary>The context the API writes with: no needless \uXXXX escapes (these bodies are never embedded in HTML).</summary>
+    public static ApiJsonContext Web { get; } = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    });
+}
+
+/// <summary>Builds every response the API sends, so headers and the error shape are set in one place.</summary>
+public static class Responses
+{
+    /// <summary>A JSON body serialised with the API's source-generated context.</summary>
+    public static ApiResponse Json<T>(int status, T body, JsonTypeInfo<T> type) => new()
+    {
+        StatusCode = status,
+        Headers = Headers("application/json"),
+        Body = JsonSerializer.SerializeToUtf8Bytes(body, type),
+    };
+
+    /// <summary>The one mapping from a <see cref="PipelineException"/> to an HTTP response.</summary>
+    public static ApiResponse Error(PipelineException error) =>
+        Error(error.Code, error.Message);
+
+    /// <summary>An error response for <paramref name="code"/>.</summary>
+    public static ApiResponse Error(ErrorCode code, string message) =>
+        Json(ErrorCodes.HttpStatus(code), new ErrorBody(new ErrorDetail(ErrorCodes.Name(code), message)), ApiJsonContext.Web.ErrorBody);
+
+    /// <summary>A 500 that tells the client nothing of the cause.</summary>
+    public static ApiResponse InternalError() =>
+        Error(ErrorCode.Internal, "The service failed to handle the request. It has been logged; try again later.");
+
+    /// <summary>A binary image body.</summary>
+    public static ApiResponse Image(byte[] bytes, string mediaType) => new()
+    {
+        StatusCode = 200,
+        Headers = Headers(mediaType),
+        Body = bytes,
+        IsBinary = true,
+    };
+
+    /// <summary>A redirect (303 See Other) to <paramref name="location"/>.</summary>
+    public static ApiResponse SeeOther(string location)
+    {
+        var headers = Headers("application/json");
+        headers["Location"] = location;
+        return new ApiResponse { StatusCode = 303, Headers = headers, Body = "{}"u8.ToArray() };
+    }
+
+    private static Dictionary<string, string> Headers(string contentType) => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Content-Type"] = contentType,
+        ["X-Content-Type-Options"] = "nosniff",
+        // Every answer depends on the request's body or on a job's changing state.
+        ["Cache-Control"] = "no-store",
+    };
+}

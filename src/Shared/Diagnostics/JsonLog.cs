@@ -1,0 +1,67 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Pipeline.Diagnostics;
+
+/// <summary>
+/// Writes one JSON object per line (what CloudWatch Logs and jq read best). Callers pass
+/// only metadata: ids, routes, statuses, sizes, durations. Never image bytes or a presigned
+/// URL; see <see cref="Redact"/>.
+/// </summary>
+public sealed class JsonLog
+{
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private readonly Stream _output;
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates a log writing to <paramref name="output"/>.</summary>
+    public JsonLog(Stream output, TimeProvider? clock = null)
+    {
+        _output = output;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>A log that writes nothing.</summary>
+    public static JsonLog Null { get; } = new(Stream.Null);
+
+    /// <summary>Writes a record: time, level, msg, then the fields in order.</summary>
+    public void Write(string level, string message, params ReadOnlySpan<(string Key, object? Value)> fields)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer, Options))
+        {
+            json.WriteStartObject();
+            json.WriteString("time", _clock.GetUtcNow());
+            json.WriteString("level", level);
+            json.WriteString("msg", message);
+            foreach (var (key, value) in fields)
+            {
+                switch (value)
+                {
+                    case null: json.WriteNull(key); break;
+                    case string s: json.WriteString(key, s); break;
+                    case int i: json.WriteNumber(key, i); break;
+                    case long l: json.WriteNumber(key, l); break;
+                    case double d: json.WriteNumber(key, Math.Round(d, 3)); break;
+                    case bool b: json.WriteBoolean(key, b); break;
+                    default: json.WriteString(key, value.ToString()); break;
+                }
+            }
+            json.WriteEndObject();
+        }
+        lock (_gate)
+        {
+            _output.Write(buffer.WrittenSpan);
+            _output.WriteByte((byte)'\n');
+            _output.Flush();
+        }
+    }
+
+    /// <summary>Drops the query string of a URL, where presigned URLs carry their signature.</summary>
+    public static string Redact(string url)
+    {
+        int query = url.IndexOf('?', StringComparison.Ordinal);
+        return query < 0 ? url : url[..query] + "?…";
+    }
+}

@@ -1,0 +1,162 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Pipeline.Lambda;
+
+/// <summary>Which API Gateway proxy payload format an event used.</summary>
+public enum PayloadFormat
+{
+    /// <summary>REST API, payload format 1.0 (<see cref="APIGatewayProxyRequest"/>).</summary>
+    RestV1,
+    /// <summary>HTTP API, payload format 2.0 (<see cref="APIGatewayHttpApiV2ProxyRequest"/>).</summary>
+    HttpV2,
+}
+
+/// <summary>The HTTP request inside an API Gateway proxy event, whichever payload format carried it.</summary>
+public sealed class ApiRequest
+{
+    /// <summary>The payload format it arrived in; the response is written in the same one.</summary>
+    public required PayloadFormat Format { get; init; }
+    /// <summary>GET, POST, … (upper case).</summary>
+    public required string Method { get; init; }
+    /// <summary>The path, without the stage.</summary>
+    public required string Path { get; init; }
+    /// <summary>Headers; names compare case-insensitively.</summary>
+    public required IReadOnlyDictionary<string, string> Headers { get; init; }
+    /// <summary>Query parameters, URL-decoded.</summary>
+    public required IReadOnlyDictionary<string, string> Query { get; init; }
+    /// <summary>The decoded body (binary or UTF-8 text); empty when there is none.</summary>
+    public required ReadOnlyMemory<byte> Body { get; init; }
+    /// <summary>API Gateway's request id, when present.</summary>
+    public string? RequestId { get; init; }
+    /// <summary>The client's IP address, when present.</summary>
+    public string? SourceIp { get; init; }
+
+    /// <summary>The header's value, or null.</summary>
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+}
+
+/// <summary>An HTTP response to return through API Gateway.</summary>
+public sealed class ApiResponse
+{
+    /// <summary>The HTTP status.</summary>
+    public required int StatusCode { get; init; }
+    /// <summary>Response headers.</summary>
+    public Dictionary<string, string> Headers { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>The body bytes.</summary>
+    public ReadOnlyMemory<byte> Body { get; init; }
+    /// <summary>True to send the body as binary (base64 on the wire); false for UTF-8 text.</summary>
+    public bool IsBinary { get; init; }
+}
+
+/// <summary>Reads API Gateway proxy events into <see cref="ApiRequest"/> and writes <see cref="ApiResponse"/> back.</summary>
+public static class ApiGatewayHttp
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    /// <summary>
+    /// Parses a REST (1.0) or HTTP API (2.0) proxy event. The event buffer is reused for the
+    /// decoded body. Throws <see cref="JsonException"/> or <see cref="FormatException"/> for
+    /// a malformed event.
+    /// </summary>
+    public static ApiRequest ReadRequest(byte[] eventJson)
+    {
+        if (IsVersion2(eventJson))
+        {
+            var (v2, body) = ProxyBody.Read<APIGatewayHttpApiV2ProxyRequest>(eventJson);
+            var http = v2.RequestContext?.Http;
+            return new ApiRequest
+            {
+                Format = PayloadFormat.HttpV2,
+                Method = (http?.Method ?? "GET").ToUpperInvariant(),
+                Path = WithoutStage(v2.RawPath ?? http?.Path ?? "/", v2.RequestContext?.Stage),
+                Headers = CaseInsensitive(v2.Headers),
+                Query = v2.QueryStringParameters ?? [],
+                Body = body,
+                RequestId = v2.RequestContext?.RequestId,
+                SourceIp = http?.SourceIp,
+            };
+        }
+        var (v1, v1Body) = ProxyBody.Read<APIGatewayProxyRequest>(eventJson);
+        var headers = CaseInsensitive(v1.Headers);
+        if (v1.Headers is null && v1.MultiValueHeaders is not null)
+        {
+            foreach (var (name, values) in v1.MultiValueHeaders)
+                headers[name] = string.Join(',', values);
+        }
+        var query = v1.QueryStringParameters ?? [];
+        if (v1.QueryStringParameters is null && v1.MultiValueQueryStringParameters is not null)
+            query = v1.MultiValueQueryStringParameters.ToDictionary(p => p.Key, p => p.Value.LastOrDefault() ?? "");
+        return new ApiRequest
+        {
+            Format = PayloadFormat.RestV1,
+            Method = (v1.HttpMethod ?? "GET").ToUpperInvariant(),
+            Path = v1.Path ?? "/",
+            Headers = headers,
+            Query = query,
+            Body = v1Body,
+            RequestId = v1.RequestContext?.RequestId,
+            SourceIp = v1.RequestContext?.Identity?.SourceIp,
+        };
+    }
+
+    /// <summary>
+    /// Writes <paramref name="response"/> as a proxy response document (the 1.0 and 2.0 formats
+    /// share these fields). Binary bodies are base64-encoded straight into the JSON buffer.
+    /// </summary>
+    public static ReadOnlyMemory<byte> WriteResponse(ApiResponse response)
+    {
+        int bodySize = response.IsBinary ? Base64.GetMaxEncodedToUtf8Length(response.Body.Length) : response.Body.Length * 6;
+        var buffer = new ArrayBufferWriter<byte>(bodySize + 512);
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("statusCode"u8, response.StatusCode);
+            json.WriteStartObject("headers"u8);
+            foreach (var (name, value) in response.Headers)
+                json.WriteString(name, value);
+            json.WriteEndObject();
+            if (response.IsBinary)
+                json.WriteBase64String("body"u8, response.Body.Span);
+            else
+                json.WriteString("body"u8, response.Body.Span);
+            json.WriteBoolean("isBase64Encoded"u8, response.IsBinary);
+            json.WriteEndObject();
+        }
+        return buffer.WrittenMemory;
+    }
+
+    private static bool IsVersion2(ReadOnlySpan<byte> eventJson)
+    {
+        var reader = new Utf8JsonReader(eventJson);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            throw new JsonException("The event is not a JSON object.");
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("version"u8))
+            {
+                reader.Read();
+                return reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("2.0"u8);
+            }
+            reader.Read();
+            reader.Skip();
+        }
+        return false;
+    }
+
+    private static Dictionary<string, string> CaseInsensitive(Dictionary<string, string>? headers) =>
+        headers is null ? new(StringComparer.OrdinalIgnoreCase) : new(headers, StringComparer.OrdinalIgnoreCase);
+
+    // An HTTP API's rawPath includes a named stage ("/prod/grayscale"); routes do not.
+    private static string WithoutStage(string path, string? stage)
+    {
+        if (string.IsNullOrEmpty(stage) || stage == "$default")
+            return path;
+        var prefix = "/" + stage;
+        if (path == prefix)
+            return "/";
+        return path.StartsWith(prefix + "/", StringComparison.Ordinal) ? path[prefix.Length..] : path;
+    }
+}

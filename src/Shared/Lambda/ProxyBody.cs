@@ -1,0 +1,102 @@
+using System.Buffers.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Pipeline.Lambda;
+
+/// <summary>
+/// The <c>body</c> of an API Gateway proxy document (request or response), read without
+/// turning megabytes of base64 into a .NET string: the document is scanned with
+/// Utf8JsonReader, the typed envelope is deserialised with its Body property left out, and
+/// the base64 is then decoded in place inside the document's own buffer.
+/// </summary>
+public static class ProxyBody
+{
+    private static readonly JsonSerializerOptions WithoutBody = new()
+    {
+        TypeInfoResolver = LambdaJsonContext.Default.WithAddedModifier(static info =>
+        {
+            if (info.Kind != JsonTypeInfoKind.Object)
+                return;
+            for (int i = info.Properties.Count - 1; i >= 0; i--)
+            {
+                if (info.Properties[i].Name == "body")
+                    info.Properties.RemoveAt(i);
+            }
+        }),
+    };
+
+    /// <summary>
+    /// Deserialises <paramref name="document"/> as <typeparamref name="T"/> with its Body left
+    /// null, and returns the body's bytes: base64-decoded when isBase64Encoded is true, UTF-8
+    /// text otherwise. The buffer is modified in place; the returned memory points into it.
+    /// </summary>
+    /// <exception cref="JsonException">The document is not a JSON object of the expected shape.</exception>
+    /// <exception cref="FormatException">The body claims to be base64 but is not.</exception>
+    public static (T Envelope, ReadOnlyMemory<byte> Body) Read<T>(byte[] document)
+        where T : class
+    {
+        var scan = Scan(document);
+        var typeInfo = (JsonTypeInfo<T>)WithoutBody.GetTypeInfo(typeof(T));
+        var envelope = JsonSerializer.Deserialize(document, typeInfo)
+            ?? throw new JsonException("The document is null.");
+        return (envelope, Decode(document, scan));
+    }
+
+    private readonly record struct Location(int Start, int Length, byte[]? Unescaped, bool IsBase64);
+
+    private static Location Scan(byte[] document)
+    {
+        var reader = new Utf8JsonReader(document);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            throw new JsonException("The document is not a JSON object.");
+        Location body = default;
+        bool isBase64 = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("body"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    if (reader.ValueIsEscaped)
+                    {
+                        var copy = new byte[reader.ValueSpan.Length];
+                        int written = reader.CopyString(copy);
+                        body = new Location(0, written, copy, false);
+                    }
+                    else
+                    {
+                        body = new Location((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length, null, false);
+                    }
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    throw new JsonException("The body is neither a string nor null.");
+                }
+            }
+            else if (reader.ValueTextEquals("isBase64Encoded"u8))
+            {
+                reader.Read();
+                isBase64 = reader.TokenType == JsonTokenType.True;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return body with { IsBase64 = isBase64 };
+    }
+
+    private static ReadOnlyMemory<byte> Decode(byte[] document, Location body)
+    {
+        var buffer = body.Unescaped ?? document;
+        var span = buffer.AsSpan(body.Start, body.Length);
+        if (!body.IsBase64 || span.IsEmpty)
+            return buffer.AsMemory(body.Start, body.Length);
+        if (Base64.DecodeFromUtf8InPlace(span, out int decoded) != System.Buffers.OperationStatus.Done)
+            throw new FormatException("The body is marked isBase64Encoded but is not valid base64.");
+        return buffer.AsMemory(body.Start, decoded);
+    }
+}

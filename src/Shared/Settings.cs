@@ -1,0 +1,18 @@
+using System.Globalization;
+
+namespace Pipeline;
+
+/// <summary>Parsing of numeric settings, shared by every options record.</summary>
+public static class Settings
+{
+    /// <summary>The variable's whole-number value, <paramref name="fallback"/> when unset; throws when malformed.</summary>
+    public static long Number(Func<string, string?> read, string name, long fallback)
+    {
+        var text = read(name);
+        if (string.IsNullOrWhiteSpace(text))
+            return fallback;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            throw new InvalidOperationException($"{name} must be a whole number, not '{text}'.");
+        return value;
+    }
+}
