@@ -75,6 +75,13 @@ public sealed class LambdaBootstrap
             {
                 break;
             }
+            catch (HttpRequestException e)
+            {
+                // Lambda's Runtime API does not go away while the environment lives; if it
+                // does, the environment is being torn down (or an emulator stopped).
+                _log.Write("error", "the Runtime API is unreachable", ("errorMessage", e.Message));
+                return 1;
+            }
             await InvokeAsync(handler, invocation, cancellationToken);
         }
         return 0;

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace Pipeline.Tests;
+
+/// <summary>
+/// Locates the repository and its build artifacts. AOT executables are published by
+/// scripts/publish-aot.sh (./test.sh runs it first); when one is missing, the first test
+/// that needs it publishes it, under a file lock shared by parallel test processes.
+/// </summary>
+public static class Artifacts
+{
+    /// <summary>The repository root (the folder holding Pipeline.sln).</summary>
+    public static string RepoRoot { get; } = FindRoot();
+
+    /// <summary>artifacts/aot/&lt;function&gt;/bootstrap, published on demand.</summary>
+    public static string AotBootstrap(string function)
+    {
+        var path = Path.Combine(RepoRoot, "artifacts", "aot", function, "bootstrap");
+        WithLock(() =>
+        {
+            if (!File.Exists(path))
+                RunScript("scripts/publish-aot.sh", function);
+        });
+        return path;
+    }
+
+    /// <summary>Runs a repository script, failing with its output when it fails.</summary>
+    public static void RunScript(string script, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(RepoRoot, script))
+        {
+            WorkingDirectory = RepoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{script} failed ({process.ExitCode}):\n{stdout.Result}\n{stderr.Result}");
+    }
+
+    /// <summary>Runs <paramref name="action"/> holding artifacts/.lock, so parallel test processes build once.</summary>
+    public static void WithLock(Action action)
+    {
+        var lockPath = Path.Combine(RepoRoot, "artifacts", ".lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
+        var deadline = DateTime.UtcNow.AddMinutes(10);
+        while (true)
+        {
+            try
+            {
+                using var held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                action();
+                return;
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(500);
+            }
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Pipeline.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException("Pipeline.sln not found above " + AppContext.BaseDirectory);
+    }
+}
