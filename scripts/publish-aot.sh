@@ -2,8 +2,8 @@
 # Publishes the Lambda functions as Native AOT `bootstrap` executables into artifacts/aot/<function>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-functions=("${@:-api worker}")
-for fn in ${functions[@]}; do
+[ $# -gt 0 ] || set -- api worker
+for fn in "$@"; do
   case "$fn" in
     api) project=src/Api/Api.csproj ;;
     worker) project=src/Worker/Worker.csproj ;;

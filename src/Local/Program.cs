@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
@@ -6,49 +7,110 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Api;
 using Pipeline.Diagnostics;
 using Pipeline.Local;
+using Pipeline.Storage;
+using Pipeline.Worker;
 
-// pipeline-local api [--host 127.0.0.1] [--port 3000] [--concurrency N]
-//   Serves the API function as API Gateway would.
+// The local stand-ins for what AWS runs around the functions:
+//   pipeline-local api    [--host 127.0.0.1] [--port 3000] [--concurrency N]   API Gateway in front of the API function
+//   pipeline-local worker [--queue NAME] [--pollers N] [--visibility-timeout S] SQS event source mapping in front of the worker
+// Both read the same environment as the deployed functions (PIPELINE_*, AWS_ENDPOINT_URL, AWS_REGION, credentials).
 var log = new JsonLog(Console.OpenStandardOutput());
-if (args is not ["api", ..])
+return args switch
+{
+    ["api", ..] => await RunApiAsync(args, log),
+    ["worker", ..] => await RunWorkerAsync(args, log),
+    _ => Usage(),
+};
+
+static async Task<int> RunApiAsync(string[] args, JsonLog log)
+{
+    string host = Option(args, "--host") ?? "127.0.0.1";
+    int port = IntOption(args, "--port") ?? 3000;
+    int concurrency = IntOption(args, "--concurrency") ?? Environment.ProcessorCount * 2;
+    if (!TryCompose(ApiFunction.FromEnvironment, log, out var function))
+        return 1;
+
+    using var gateway = new ApiGatewayEmulator(function, concurrency, log);
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.UseKestrel(kestrel =>
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = null; // the emulator enforces API Gateway's limit with a JSON 413
+    });
+    builder.WebHost.UseUrls($"http://{host}:{port}");
+    var app = builder.Build();
+    app.Run(gateway.HandleAsync);
+    await app.StartAsync();
+    log.Write("info", "local API listening", ("url", $"http://{host}:{port}/"), ("concurrency", concurrency));
+    await app.WaitForShutdownAsync();
+    return 0;
+}
+
+static async Task<int> RunWorkerAsync(string[] args, JsonLog log)
+{
+    var queue = Option(args, "--queue") ?? Environment.GetEnvironmentVariable("PIPELINE_QUEUE_NAME");
+    if (string.IsNullOrEmpty(queue))
+    {
+        Console.Error.WriteLine("the worker needs --queue NAME or PIPELINE_QUEUE_NAME");
+        return 2;
+    }
+    var options = new EventSourceOptions
+    {
+        Pollers = IntOption(args, "--pollers") ?? 2,
+        VisibilityTimeout = IntOption(args, "--visibility-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+    };
+    if (!TryCompose(WorkerFunction.FromEnvironment, log, out var function))
+        return 1;
+
+    using var stop = new CancellationTokenSource();
+    using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+    using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+
+    using var sqs = SqsEventSource.CreateClient(AwsEnvironment.FromEnvironment());
+    string queueUrl;
+    try
+    {
+        queueUrl = (await sqs.GetQueueUrlAsync(queue, stop.Token)).QueueUrl;
+    }
+    catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+    {
+        log.Write("error", "queue not found", ("queue", queue), ("errorMessage", e.Message));
+        return 1;
+    }
+    log.Write("info", "local worker polling", ("queue", queue), ("pollers", options.Pollers));
+    await new SqsEventSource(sqs, queueUrl, function, options, log).RunAsync(stop.Token);
+    log.Write("info", "local worker stopped");
+    return 0;
+}
+
+static bool TryCompose<T>(Func<T> compose, JsonLog log, out T function)
+{
+    try
+    {
+        function = compose();
+        return true;
+    }
+    catch (Exception e)
+    {
+        log.Write("error", "initialisation failed", ("errorType", e.GetType().Name), ("errorMessage", e.Message));
+        function = default!;
+        return false;
+    }
+}
+
+static int Usage()
 {
     Console.Error.WriteLine("usage: pipeline-local api [--host H] [--port N] [--concurrency N]");
+    Console.Error.WriteLine("       pipeline-local worker [--queue NAME] [--pollers N] [--visibility-timeout SECONDS]");
     return 2;
 }
-
-string host = Option(args, "--host") ?? "127.0.0.1";
-int port = int.Parse(Option(args, "--port") ?? "3000", CultureInfo.InvariantCulture);
-int concurrency = int.Parse(Option(args, "--concurrency") ?? (Environment.ProcessorCount * 2).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-ApiFunction function;
-try
-{
-    function = ApiFunction.FromEnvironment();
-}
-catch (Exception e)
-{
-    log.Write("error", "initialisation failed", ("errorType", e.GetType().Name), ("errorMessage", e.Message));
-    return 1;
-}
-
-using var gateway = new ApiGatewayEmulator(function, concurrency, log);
-var builder = WebApplication.CreateSlimBuilder();
-builder.Logging.ClearProviders();
-builder.WebHost.UseKestrel(kestrel =>
-{
-    kestrel.AddServerHeader = false;
-    kestrel.Limits.MaxRequestBodySize = null; // the emulator enforces API Gateway's limit with a JSON 413
-});
-builder.WebHost.UseUrls($"http://{host}:{port}");
-var app = builder.Build();
-app.Run(gateway.HandleAsync);
-await app.StartAsync();
-log.Write("info", "local API listening", ("url", $"http://{host}:{port}/"), ("concurrency", concurrency));
-await app.WaitForShutdownAsync();
-return 0;
 
 static string? Option(string[] args, string name)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
+
+static int? IntOption(string[] args, string name) =>
+    Option(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds Pipeline and runs it locally: an AWS emulator on :4566 (unless AWS_ENDPOINT_URL already answers), the API on :3000 and the worker. Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+./scripts/setup.sh
+echo "building..."
+dotnet build src/Local/Local.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+source localstack/env.sh
+api_port="${PIPELINE_API_PORT:-3000}"
+logs="artifacts/logs"
+mkdir -p "$logs"
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "stopped."
+}
+trap cleanup EXIT INT TERM
+
+emulator_pid="$(localstack/start.sh "$logs/emulator.log")"
+[ -n "$emulator_pid" ] && pids+=("$emulator_pid")
+python3 localstack/bootstrap.py
+
+local_host=(dotnet src/Local/bin/Release/net10.0/pipeline-local.dll)
+"${local_host[@]}" api --port "$api_port" > >(tee "$logs/api.log") 2>&1 &
+pids+=($!)
+"${local_host[@]}" worker > "$logs/worker.log" 2>&1 &
+pids+=($!)
+
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$api_port/health" && break
+  sleep 0.1
+done
+
+cat <<MSG
+
+Pipeline is running.
+  API             http://127.0.0.1:$api_port   (logs: $logs/api.log)
+  AWS endpoint    $AWS_ENDPOINT_URL   (buckets $PIPELINE_INPUT_BUCKET, $PIPELINE_OUTPUT_BUCKET; queue $PIPELINE_QUEUE_NAME)
+  Worker log      $logs/worker.log
+
+Try:
+  curl -X POST --data-binary @kitty.jpg http://127.0.0.1:$api_port/ -o kitty_bw.jpg
+  aws --endpoint-url $AWS_ENDPOINT_URL s3 cp ./photos s3://$PIPELINE_INPUT_BUCKET/ --recursive
+  aws --endpoint-url $AWS_ENDPOINT_URL s3 cp s3://$PIPELINE_OUTPUT_BUCKET/ ./photos_bw --recursive
+(Ctrl-C stops everything.)
+MSG
+wait -n "${pids[@]}"

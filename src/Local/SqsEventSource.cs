@@ -1,0 +1,167 @@
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Pipeline.Diagnostics;
+using Pipeline.Lambda;
+using Pipeline.Storage;
+
+namespace Pipeline.Local;
+
+/// <summary>Settings of the local event source mapping.</summary>
+public sealed record EventSourceOptions
+{
+    /// <summary>Messages per invocation, as the mapping's BatchSize (Lambda's default: 10).</summary>
+    public int BatchSize { get; init; } = 10;
+
+    /// <summary>Concurrent pollers, each invoking the function with its own batches.</summary>
+    public int Pollers { get; init; } = 2;
+
+    /// <summary>The function timeout handed to each invocation as its deadline.</summary>
+    public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Overrides the queue's visibility timeout on receive, so a local run (or a test) sees
+    /// failed or abandoned messages again sooner; null keeps the queue's own setting, as Lambda does.
+    /// </summary>
+    public TimeSpan? VisibilityTimeout { get; init; }
+}
+
+/// <summary>
+/// What Lambda's SQS event source mapping does, for a local run: long-polls the queue,
+/// invokes the function with batches as SQS events, deletes the messages the function did not
+/// report in its partial batch response, and leaves the rest to reappear after the visibility
+/// timeout (the queue's redrive policy dead-letters them after maxReceiveCount receives).
+/// A worker that is down loses nothing: the messages wait in the queue.
+/// </summary>
+public sealed class SqsEventSource
+{
+    private readonly IAmazonSQS _sqs;
+    private readonly string _queueUrl;
+    private readonly IInvocationHandler _handler;
+    private readonly EventSourceOptions _options;
+    private readonly JsonLog _log;
+    private string _queueArn = "";
+
+    /// <summary>Creates a mapping from the queue at <paramref name="queueUrl"/> to <paramref name="handler"/>.</summary>
+    public SqsEventSource(IAmazonSQS sqs, string queueUrl, IInvocationHandler handler, EventSourceOptions options, JsonLog log)
+    {
+        _sqs = sqs;
+        _queueUrl = queueUrl;
+        _handler = handler;
+        _options = options;
+        _log = log;
+    }
+
+    /// <summary>Creates an SQS client for the same endpoint, region and credentials as the S3 client.</summary>
+    public static AmazonSQSClient CreateClient(AwsEnvironment aws)
+    {
+        var config = new AmazonSQSConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 3 };
+        if (aws.EndpointUrl is not null)
+        {
+            config.ServiceURL = aws.EndpointUrl.ToString();
+            config.AuthenticationRegion = aws.Region ?? "us-east-1";
+        }
+        else if (aws.Region is not null)
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(aws.Region);
+        }
+        return new AmazonSQSClient(config);
+    }
+
+    /// <summary>Polls until <paramref name="stop"/> fires; a batch in progress is finished first.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var attributes = await _sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = _queueUrl, AttributeNames = ["QueueArn"] }, stop);
+        _queueArn = attributes.QueueARN ?? "";
+        await Task.WhenAll(Enumerable.Range(0, _options.Pollers).Select(_ => PollAsync(stop)));
+    }
+
+    private async Task PollAsync(CancellationToken stop)
+    {
+        var backoff = TimeSpan.FromMilliseconds(250);
+        while (!stop.IsCancellationRequested)
+        {
+            List<Message> messages;
+            try
+            {
+                var received = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+                {
+                    QueueUrl = _queueUrl,
+                    MaxNumberOfMessages = _options.BatchSize,
+                    WaitTimeSeconds = 20,
+                    VisibilityTimeout = _options.VisibilityTimeout is { } v ? (int)v.TotalSeconds : null,
+                    MessageSystemAttributeNames = ["All"],
+                    MessageAttributeNames = ["All"],
+                }, stop);
+                messages = received.Messages ?? [];
+                backoff = TimeSpan.FromMilliseconds(250);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+            {
+                // The queue (or the emulator) is unreachable: wait and try again, as Lambda's poller does.
+                _log.Write("warn", "queue unreachable", ("errorType", e.GetType().Name), ("errorMessage", e.Message), ("retryMs", backoff.TotalMilliseconds));
+                await Task.Delay(backoff, CancellationToken.None);
+                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5000));
+                continue;
+            }
+            if (messages.Count > 0)
+                await InvokeAsync(messages);
+        }
+    }
+
+    private async Task InvokeAsync(List<Message> messages)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(ToEvent(messages), LambdaJsonContext.Default.SQSEvent);
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow + _options.FunctionTimeout, null, null, payload);
+        HashSet<string> failed;
+        try
+        {
+            // Not cancelled on shutdown: the batch in hand is finished, like a Lambda invocation.
+            var response = await _handler.HandleAsync(invocation, CancellationToken.None);
+            var batch = JsonSerializer.Deserialize(response.Span, LambdaJsonContext.Default.SQSBatchResponse);
+            failed = (batch?.BatchItemFailures ?? []).Select(f => f.ItemIdentifier ?? "").ToHashSet();
+        }
+        catch (Exception e)
+        {
+            _log.Write("error", "invocation failed; the whole batch will be retried", ("requestId", invocation.RequestId), ("errorType", e.GetType().Name), ("errorMessage", e.Message));
+            failed = messages.Select(m => m.MessageId).ToHashSet();
+        }
+
+        var done = messages.Where(m => !failed.Contains(m.MessageId)).ToList();
+        foreach (var chunk in done.Chunk(10))
+        {
+            await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+            {
+                QueueUrl = _queueUrl,
+                Entries = chunk.Select(m => new DeleteMessageBatchRequestEntry(m.MessageId, m.ReceiptHandle)).ToList(),
+            });
+        }
+        _log.Write("info", "batch", ("requestId", invocation.RequestId), ("messages", messages.Count), ("deleted", done.Count), ("failed", failed.Count));
+    }
+
+    private SQSEvent ToEvent(List<Message> messages) => new()
+    {
+        Records = messages.Select(m => new SQSEvent.SQSMessage
+        {
+            MessageId = m.MessageId,
+            ReceiptHandle = m.ReceiptHandle,
+            Body = m.Body,
+            Md5OfBody = m.MD5OfBody,
+            Attributes = m.Attributes ?? [],
+            MessageAttributes = (m.MessageAttributes ?? []).ToDictionary(a => a.Key, a => new SQSEvent.MessageAttribute
+            {
+                DataType = a.Value.DataType,
+                StringValue = a.Value.StringValue,
+                BinaryValue = a.Value.BinaryValue is null ? null : Convert.ToBase64String(a.Value.BinaryValue.ToArray()),
+            }),
+            EventSource = "aws:sqs",
+            EventSourceArn = _queueArn,
+            AwsRegion = _queueArn.Split(':') is { Length: > 3 } parts ? parts[3] : null,
+        }).ToList(),
+    };
+}

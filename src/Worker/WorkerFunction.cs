@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Amazon.S3.Util;
+using Pipeline.Diagnostics;
+using Pipeline.Imaging;
+using Pipeline.Lambda;
+using Pipeline.Storage;
+
+namespace Pipeline.Worker;
+
+/// <summary>
+/// The worker function. Accepts the deployed shape, SQS events whose message bodies are S3
+/// notifications (answering with a partial batch response, so only failed messages are
+/// retried), and S3 event notifications delivered directly. S3's test event is ignored.
+/// Objects of one invocation are processed concurrently, up to a bound.
+/// </summary>
+public sealed class WorkerFunction : IInvocationHandler
+{
+    // Unfinished objects are reported as failures this long before Lambda's deadline, so
+    // their messages come back instead of the whole batch timing out.
+    private static readonly TimeSpan DeadlineMargin = TimeSpan.FromSeconds(2);
+
+    private readonly ObjectProcessor _processor;
+    private readonly int _maxConcurrency;
+    private readonly JsonLog _log;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates the function around <paramref name="processor"/>.</summary>
+    public WorkerFunction(ObjectProcessor processor, int maxConcurrency, JsonLog log, TimeProvider clock)
+    {
+        _processor = processor;
+        _maxConcurrency = maxConcurrency;
+        _log = log;
+        _clock = clock;
+    }
+
+    /// <summary>The production composition: options from the environment, a real S3 client, logs on stdout.</summary>
+    public static WorkerFunction FromEnvironment()
+    {
+        var options = WorkerOptions.FromEnvironment();
+        OpenCvRuntime.Initialize(options.Imaging);
+        var log = new JsonLog(Console.OpenStandardOutput());
+        var s3 = AwsEnvironment.FromEnvironment().CreateS3Client();
+        var processor = new ObjectProcessor(s3, options, new GrayscaleConverter(options.Imaging), log, TimeProvider.System);
+        return new WorkerFunction(processor, options.MaxConcurrency, log, TimeProvider.System);
+    }
+
+    /// <inheritdoc/>
+    public async Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var remaining = invocation.RemainingTime(_clock) - DeadlineMargin;
+        deadline.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+
+        // Both shapes are {"Records":[...]}; SQS records say "eventSource":"aws:sqs", S3's "aws:s3".
+        var sqs = JsonSerializer.Deserialize(invocation.Payload, LambdaJsonContext.Default.SQSEvent);
+        if (sqs?.Records is [{ EventSource: "aws:sqs" }, ..])
+        {
+            var response = await HandleSqsAsync(sqs.Records, invocation.RequestId, deadline.Token);
+            return JsonSerializer.SerializeToUtf8Bytes(response, LambdaJsonContext.Default.SQSBatchResponse);
+        }
+
+        // Direct S3 notification: failing the invocation makes Lambda retry it.
+        var objects = CreatedObjects(Encoding.UTF8.GetString(invocation.Payload));
+        var failed = await ProcessAllAsync(objects.Select(o => ("", o)).ToList(), invocation.RequestId, deadline.Token);
+        if (failed.Count > 0)
+            throw new InvalidOperationException($"{failed.Count} of {objects.Count} objects failed; see the log.");
+        return "{}"u8.ToArray();
+    }
+
+    private async Task<SQSBatchResponse> HandleSqsAsync(List<SQSEvent.SQSMessage> messages, string requestId, CancellationToken cancellationToken)
+    {
+        var failures = new HashSet<string>();
+        var work = new List<(string MessageId, ObjectRef Object)>();
+        foreach (var message in messages)
+        {
+            var id = message.MessageId ?? "";
+            try
+            {
+                work.AddRange(CreatedObjects(message.Body ?? "").Select(o => (id, o)));
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
+            {
+                // Not an S3 notification: it can never succeed, so let it reach the dead-letter queue.
+                _log.Write("error", "message is not an S3 notification", ("requestId", requestId), ("messageId", id), ("errorType", e.GetType().Name));
+                failures.Add(id);
+            }
+        }
+        failures.UnionWith(await ProcessAllAsync(work, requestId, cancellationToken));
+        return new SQSBatchResponse
+        {
+            BatchItemFailures = failures.Order(StringComparer.Ordinal).Select(id => new SQSBatchResponse.BatchItemFailure { ItemIdentifier = id }).ToList(),
+        };
+    }
+
+    /// <summary>Processes every object; returns the message ids of those that failed.</summary>
+    private async Task<HashSet<string>> ProcessAllAsync(List<(string MessageId, ObjectRef Object)> work, string requestId, CancellationToken cancellationToken)
+    {
+        var failed = new ConcurrentDictionary<string, bool>();
+        // A multipart upload yields both a Put and a CompleteMultipartUpload event for one version.
+        var distinct = work.DistinctBy(w => (w.MessageId, w.Object.Key, w.Object.ETag)).ToList();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _maxConcurrency };
+        await Parallel.ForEachAsync(distinct, parallel, async (item, _) =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var outcome = await _processor.ProcessAsync(item.Object, cancellationToken);
+                _log.Write("info", "object", ("requestId", requestId), ("key", item.Object.Key), ("outcome", outcome.ToString()),
+                    ("bytes", item.Object.Size), ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            }
+            catch (Exception e)
+            {
+                failed[item.MessageId] = true;
+                _log.Write("error", "object failed", ("requestId", requestId), ("key", item.Object.Key), ("errorType", e.GetType().Name),
+                    ("errorMessage", e.Message), ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            }
+        });
+        return [.. failed.Keys];
+    }
+
+    /// <summary>
+    /// The ObjectCreated records of an S3 notification, keys URL-decoded (S3 sends '+' for a
+    /// space and %XX for the rest, '/' included). A test event yields none.
+    /// </summary>
+    public static List<ObjectRef> CreatedObjects(string notificationJson)
+    {
+        var notification = S3EventNotification.ParseJson(notificationJson);
+        return (notification.Records ?? [])
+            .Where(r => r.EventName?.Value?.Contains("ObjectCreated:", StringComparison.Ordinal) == true)
+            .Select(r => new ObjectRef(
+                r.S3.Bucket.Name,
+                WebUtility.UrlDecode(r.S3.Object.Key),
+                ObjectKeys.NormalizeETag(r.S3.Object.ETag),
+                r.S3.Object.Size))
+            .ToList();
+    }
+}

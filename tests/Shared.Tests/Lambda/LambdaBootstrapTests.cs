@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Pipeline.Diagnostics;
+using Pipeline.Lambda;
+
+namespace Pipeline.Tests.Lambda;
+
+// The only tests that run the loop, so the one class that touches _X_AMZN_TRACE_ID (process-wide).
+public sealed class LambdaBootstrapTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private readonly CancellationTokenSource _stop = new();
+    private FakeRuntimeApi _fake = null!;
+    private RuntimeApiClient _client = null!;
+    private Task<int>? _loop;
+
+    public async Task InitializeAsync()
+    {
+        _fake = await FakeRuntimeApi.StartAsync();
+        _client = new RuntimeApiClient(_fake.HostAndPort);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_loop is not null)
+            Assert.Equal(0, await _loop.WaitAsync(Patience));
+        _client.Dispose();
+        await _fake.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    private void Run(Func<Invocation, ReadOnlyMemory<byte>> handle) =>
+        _loop = new LambdaBootstrap(_client, JsonLog.Null).RunAsync(() => new Handler(handle), _stop.Token);
+
+    [Fact]
+    public async Task A_handled_invocation_posts_the_handlers_document_intact()
+    {
+        Run(invocation => invocation.Payload.Reverse().ToArray());
+        var payload = new byte[1_000_000];
+        new Random(5).NextBytes(payload);
+
+        var post = await _fake.InvokeAsync(payload, requestId: "ok-1").WaitAsync(Patience);
+
+        Assert.Equal("response", post.Kind);
+        Assert.Equal("ok-1", post.RequestId);
+        Assert.Equal(payload.Reverse(), post.Body);
+    }
+
+    [Fact]
+    public async Task A_handler_exception_is_reported_as_the_invocations_error_and_the_loop_goes_on()
+    {
+        Run(invocation => invocation.RequestId == "bad"
+            ? throw new InvalidOperationException("The handler failed.")
+            : "{\"ok\":true}"u8.ToArray());
+
+        var failed = await _fake.InvokeAsync("{}"u8.ToArray(), requestId: "bad").WaitAsync(Patience);
+        var next = await _fake.InvokeAsync("{}"u8.ToArray(), requestId: "good").WaitAsync(Patience);
+
+        Assert.Equal("error", failed.Kind);
+        Assert.Equal("bad", failed.RequestId);
+        Assert.Equal("InvalidOperationException", failed.ErrorType);
+        using var json = JsonDocument.Parse(failed.Body);
+        Assert.Equal("The handler failed.", json.RootElement.GetProperty("errorMessage").GetString());
+        Assert.Equal("InvalidOperationException", json.RootElement.GetProperty("errorType").GetString());
+        var frames = json.RootElement.GetProperty("stackTrace").EnumerateArray().Select(f => f.GetString()).ToList();
+        Assert.Contains(frames, f => f!.Contains(nameof(Handler), StringComparison.Ordinal));
+        Assert.Equal("response", next.Kind);
+        Assert.Equal("{\"ok\":true}"u8.ToArray(), next.Body);
+    }
+
+    [Fact]
+    public async Task A_failed_initialisation_is_reported_and_returns_non_zero()
+    {
+        var exitCode = await new LambdaBootstrap(_client, JsonLog.Null)
+            .RunAsync(() => throw new InvalidOperationException("PIPELINE_INPUT_BUCKET is not set."), _stop.Token)
+            .WaitAsync(Patience);
+
+        Assert.NotEqual(0, exitCode);
+        var post = await _fake.InitError.WaitAsync(Patience);
+        Assert.Equal("InvalidOperationException", post.ErrorType);
+        using var json = JsonDocument.Parse(post.Body);
+        Assert.Equal("PIPELINE_INPUT_BUCKET is not set.", json.RootElement.GetProperty("errorMessage").GetString());
+        Assert.Equal("InvalidOperationException", json.RootElement.GetProperty("errorType").GetString());
+        Assert.Equal(JsonValueKind.Array, json.RootElement.GetProperty("stackTrace").ValueKind);
+        Assert.Equal(0, _fake.NextRequests);
+    }
+
+    [Fact]
+    public async Task The_trace_id_is_exported_during_its_invocation_only()
+    {
+        var seen = new ConcurrentDictionary<string, string?>();
+        Run(invocation =>
+        {
+            seen[invocation.RequestId] = Environment.GetEnvironmentVariable(LambdaBootstrap.TraceIdVariable);
+            return "{}"u8.ToArray();
+        });
+        const string trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+
+        await _fake.InvokeAsync("{}"u8.ToArray(), requestId: "traced", traceId: trace).WaitAsync(Patience);
+        await _fake.InvokeAsync("{}"u8.ToArray(), requestId: "untraced").WaitAsync(Patience);
+
+        Assert.Equal("_X_AMZN_TRACE_ID", LambdaBootstrap.TraceIdVariable);
+        Assert.Equal(trace, seen["traced"]);
+        Assert.Null(seen["untraced"]);
+    }
+
+    [Fact]
+    public async Task The_handler_sees_the_deadline_from_the_runtime_api()
+    {
+        var deadlines = new ConcurrentDictionary<string, DateTimeOffset>();
+        Run(invocation =>
+        {
+            deadlines[invocation.RequestId] = invocation.Deadline;
+            return "{}"u8.ToArray();
+        });
+        var before = DateTimeOffset.UtcNow;
+
+        await _fake.InvokeAsync("{}"u8.ToArray(), requestId: "timed", timeout: TimeSpan.FromSeconds(30)).WaitAsync(Patience);
+
+        Assert.InRange(deadlines["timed"], before.AddSeconds(30).AddMilliseconds(-1), DateTimeOffset.UtcNow.AddSeconds(30));
+    }
+
+    private sealed class Handler(Func<Invocation, ReadOnlyMemory<byte>> handle) : IInvocationHandler
+    {
+        public async Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            return handle(invocation);
+        }
+    }
+}
