@@ -45,6 +45,16 @@ public static class TestImages
         return Encode(mat, ".jpg", (int)ImwriteFlags.JpegQuality, quality);
     }
 
+    /// <summary>A JPEG of colour noise: big for its pixel count, like a detailed photo.</summary>
+    public static byte[] NoisyJpeg(int width, int height, int quality = 95, int seed = 1)
+    {
+        using var mat = new Mat(height, width, MatType.CV_8UC3);
+        var noise = new byte[width * height * 3];
+        new Random(seed).NextBytes(noise);
+        System.Runtime.InteropServices.Marshal.Copy(noise, 0, mat.Data, noise.Length);
+        return Encode(mat, ".jpg", (int)ImwriteFlags.JpegQuality, quality);
+    }
+
     public static byte[] ProgressiveJpeg(int width = 64, int height = 48)
     {
         using var mat = ColourMat(width, height);
