@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace Pipeline.Tests.Deploy;
+
+[Collection(DeployCollection.Name)]
+public sealed class LayerBuildTests(LayerFixture layer, ITestOutputHelper log)
+{
+    [Fact]
+    public void The_layers_library_needs_no_gui_library_but_everything_else_it_needed()
+    {
+        var original = Elf.Needed(LayerFixture.UnpatchedOpenCvLibrary);
+        var patched = Elf.Needed(LayerFixture.OpenCvLibrary);
+        log.WriteLine("now needs: " + string.Join(' ', patched));
+
+        Assert.Contains("libgtk-3.so.0", original); // what the NuGet package ships
+        Assert.DoesNotContain(patched, n => LayerFixture.GuiLibrary().IsMatch(n));
+        Assert.Equal(original.Where(n => !LayerFixture.GuiLibrary().IsMatch(n)), patched);
+        Assert.Equal(
+            ["ld-linux-x86-64.so.2", "libatomic.so.1", "libc.so.6", "libdl.so.2", "libgcc_s.so.1", "libm.so.6", "libpthread.so.0", "librt.so.1", "libstdc++.so.6"],
+            patched.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_patch_changes_only_the_needed_entries()
+    {
+        // Same exports, same size; and lazy binding (no BIND_NOW), so highgui's now-missing
+        // imports are only looked up if highgui is called, which we never do.
+        var exported = CommandLine.Output("nm", "-D", "--defined-only", LayerFixture.OpenCvLibrary);
+        Assert.Equal(CommandLine.Output("nm", "-D", "--defined-only", LayerFixture.UnpatchedOpenCvLibrary), exported);
+        Assert.Equal(new FileInfo(LayerFixture.UnpatchedOpenCvLibrary).Length, new FileInfo(LayerFixture.OpenCvLibrary).Length);
+        Assert.DoesNotContain("BIND_NOW", CommandLine.Output("readelf", "-d", "--wide", LayerFixture.OpenCvLibrary), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_layer_ships_only_what_the_al2023_base_lacks()
+    {
+        var shipped = Directory.GetFiles(LayerFixture.LibDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal);
+
+        Assert.Equal(["libOpenCvSharpExtern.so", "libatomic.so.1"], shipped);
+        Assert.DoesNotContain("libatomic.so.1", layer.BaseSonames); // gcc's libatomic is in no AL2023 image
+        Assert.Contains("libstdc++.so.6", layer.BaseSonames);
+        Assert.Contains("libgcc_s.so.1", layer.BaseSonames);
+        Assert.Equal(["lib"], Directory.GetFileSystemEntries(LayerFixture.LayerDirectory).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Debians_libstdcxx_and_libgcc_s_could_not_be_shipped_as_they_need_a_newer_glibc()
+    {
+        // Why the layer relies on the AL2023 base for these two: Debian 12's builds need glibc > 2.34.
+        foreach (var soname in new[] { "libstdc++.so.6", "libgcc_s.so.1" })
+        {
+            var glibc = Elf.MaxGlibc(Path.Combine("/usr/lib/x86_64-linux-gnu", soname));
+            log.WriteLine($"Debian's {soname} needs GLIBC_{glibc}");
+            Assert.True(glibc > LayerFixture.Al2023Glibc, $"{soname} needs GLIBC_{glibc}");
+        }
+    }
+
+    [Fact]
+    public void Building_again_when_up_to_date_changes_nothing_and_is_quick()
+    {
+        Artifacts.WithLock(() =>
+        {
+            var before = CommandLine.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary, Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1"));
+            var clock = Stopwatch.StartNew();
+            Artifacts.RunScript("scripts/build-layer.sh");
+            clock.Stop();
+            log.WriteLine($"up-to-date build took {clock.ElapsedMilliseconds} ms");
+
+            Assert.Equal(before, CommandLine.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary, Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1")));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        });
+    }
+
+    [Fact]
+    public void Every_deployed_elf_file_needs_at_most_glibc_2_34()
+    {
+        var files = LayerFixture.DeployedElfFiles();
+
+        Assert.Contains(LayerFixture.OpenCvLibrary, files);
+        Assert.Contains(layer.ApiBootstrap, files);
+        foreach (var file in files)
+        {
+            var glibc = Elf.MaxGlibc(file);
+            log.WriteLine($"{Path.GetRelativePath(Artifacts.RepoRoot, file)}: GLIBC_{glibc}");
+            Assert.NotNull(glibc);
+            Assert.True(glibc <= LayerFixture.Al2023Glibc, $"{file} needs GLIBC_{glibc}");
+        }
+    }
+}
