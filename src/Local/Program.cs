@@ -12,7 +12,8 @@ using Pipeline.Worker;
 
 // The local stand-ins for what AWS runs around the functions:
 //   pipeline-local api    [--host 127.0.0.1] [--port 3000] [--concurrency N]   API Gateway in front of the API function
-//   pipeline-local worker [--queue NAME] [--pollers N] [--visibility-timeout S] SQS event source mapping in front of the worker
+//   pipeline-local worker [--queue NAME] [--pollers N] [--wait-seconds S] [--visibility-timeout S]
+//                                                                       SQS event source mapping in front of the worker
 // Both read the same environment as the deployed functions (PIPELINE_*, AWS_ENDPOINT_URL, AWS_REGION, credentials).
 var log = new JsonLog(Console.OpenStandardOutput());
 return args switch
@@ -58,6 +59,7 @@ static async Task<int> RunWorkerAsync(string[] args, JsonLog log)
     var options = new EventSourceOptions
     {
         Pollers = IntOption(args, "--pollers") ?? 2,
+        WaitTimeSeconds = IntOption(args, "--wait-seconds") ?? 5,
         VisibilityTimeout = IntOption(args, "--visibility-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
     };
     if (!TryCompose(WorkerFunction.FromEnvironment, log, out var function))
@@ -102,7 +104,7 @@ static bool TryCompose<T>(Func<T> compose, JsonLog log, out T function)
 static int Usage()
 {
     Console.Error.WriteLine("usage: pipeline-local api [--host H] [--port N] [--concurrency N]");
-    Console.Error.WriteLine("       pipeline-local worker [--queue NAME] [--pollers N] [--visibility-timeout SECONDS]");
+    Console.Error.WriteLine("       pipeline-local worker [--queue NAME] [--pollers N] [--wait-seconds S] [--visibility-timeout S]");
     return 2;
 }
 

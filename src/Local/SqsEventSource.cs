@@ -17,6 +17,12 @@ public sealed record EventSourceOptions
     /// <summary>Concurrent pollers, each invoking the function with its own batches.</summary>
     public int Pollers { get; init; } = 2;
 
+    /// <summary>
+    /// Long-poll wait. Lambda's pollers wait 20 s; locally a shorter wait bounds how long a
+    /// stop takes, since a poll in flight is always finished (see <see cref="SqsEventSource"/>).
+    /// </summary>
+    public int WaitTimeSeconds { get; init; } = 5;
+
     /// <summary>The function timeout handed to each invocation as its deadline.</summary>
     public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -32,7 +38,9 @@ public sealed record EventSourceOptions
 /// invokes the function with batches as SQS events, deletes the messages the function did not
 /// report in its partial batch response, and leaves the rest to reappear after the visibility
 /// timeout (the queue's redrive policy dead-letters them after maxReceiveCount receives).
-/// A worker that is down loses nothing: the messages wait in the queue.
+/// A worker that is down loses nothing: the messages wait in the queue. On stop, a long poll in
+/// flight is not abandoned (SQS would still hand it messages, hidden and counted as received,
+/// nudging them towards the dead-letter queue); what it returns is released at once.
 /// </summary>
 public sealed class SqsEventSource
 {
@@ -89,17 +97,13 @@ public sealed class SqsEventSource
                 {
                     QueueUrl = _queueUrl,
                     MaxNumberOfMessages = _options.BatchSize,
-                    WaitTimeSeconds = 20,
+                    WaitTimeSeconds = _options.WaitTimeSeconds,
                     VisibilityTimeout = _options.VisibilityTimeout is { } v ? (int)v.TotalSeconds : null,
                     MessageSystemAttributeNames = ["All"],
                     MessageAttributeNames = ["All"],
-                }, stop);
+                }, CancellationToken.None);
                 messages = received.Messages ?? [];
                 backoff = TimeSpan.FromMilliseconds(250);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                break;
             }
             catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
             {
@@ -109,7 +113,9 @@ public sealed class SqsEventSource
                 backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5000));
                 continue;
             }
-            if (messages.Count > 0)
+            if (messages.Count > 0 && stop.IsCancellationRequested)
+                await ReleaseAsync(messages);
+            else if (messages.Count > 0)
                 await InvokeAsync(messages);
         }
     }
@@ -142,6 +148,18 @@ public sealed class SqsEventSource
             });
         }
         _log.Write("info", "batch", ("requestId", invocation.RequestId), ("messages", messages.Count), ("deleted", done.Count), ("failed", failed.Count));
+    }
+
+    private async Task ReleaseAsync(List<Message> messages)
+    {
+        foreach (var chunk in messages.Chunk(10))
+        {
+            await _sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
+            {
+                QueueUrl = _queueUrl,
+                Entries = chunk.Select(m => new ChangeMessageVisibilityBatchRequestEntry(m.MessageId, m.ReceiptHandle) { VisibilityTimeout = 0 }).ToList(),
+            });
+        }
     }
 
     private SQSEvent ToEvent(List<Message> messages) => new()

@@ -96,27 +96,30 @@ public sealed class WorkerFunction : IInvocationHandler
         };
     }
 
-    /// <summary>Processes every object; returns the message ids of those that failed.</summary>
+    /// <summary>Processes every object once; returns the message ids of those that failed.</summary>
     private async Task<HashSet<string>> ProcessAllAsync(List<(string MessageId, ObjectRef Object)> work, string requestId, CancellationToken cancellationToken)
     {
         var failed = new ConcurrentDictionary<string, bool>();
-        // A multipart upload yields both a Put and a CompleteMultipartUpload event for one version.
-        var distinct = work.DistinctBy(w => (w.MessageId, w.Object.Key, w.Object.ETag)).ToList();
+        // One version of one object is processed once per batch, however many messages name it:
+        // duplicate deliveries, or a multipart upload's Put and CompleteMultipartUpload events.
+        var versions = work.GroupBy(w => (w.Object.Key, w.Object.ETag)).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _maxConcurrency };
-        await Parallel.ForEachAsync(distinct, parallel, async (item, _) =>
+        await Parallel.ForEachAsync(versions, parallel, async (version, _) =>
         {
+            var source = version.First().Object;
             var started = Stopwatch.GetTimestamp();
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var outcome = await _processor.ProcessAsync(item.Object, cancellationToken);
-                _log.Write("info", "object", ("requestId", requestId), ("key", item.Object.Key), ("outcome", outcome.ToString()),
-                    ("bytes", item.Object.Size), ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                var outcome = await _processor.ProcessAsync(source, cancellationToken);
+                _log.Write("info", "object", ("requestId", requestId), ("key", source.Key), ("outcome", outcome.ToString()),
+                    ("bytes", source.Size), ("messages", version.Count()), ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             }
             catch (Exception e)
             {
-                failed[item.MessageId] = true;
-                _log.Write("error", "object failed", ("requestId", requestId), ("key", item.Object.Key), ("errorType", e.GetType().Name),
+                foreach (var (messageId, _) in version)
+                    failed[messageId] = true;
+                _log.Write("error", "object failed", ("requestId", requestId), ("key", source.Key), ("errorType", e.GetType().Name),
                     ("errorMessage", e.Message), ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             }
         });

@@ -87,7 +87,7 @@ public sealed class PipelineStack : IAsyncLifetime
     public ChildProcess StartWorker()
     {
         Worker?.Dispose();
-        Worker = StartLocal("worker", ["worker", "--visibility-timeout", VisibilityTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Worker = StartLocal("worker", ["worker", "--wait-seconds", "1", "--visibility-timeout", VisibilityTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         return Worker;
     }
 
