@@ -49,19 +49,20 @@ public static class Artifacts
         var lockPath = Path.Combine(RepoRoot, "artifacts", ".lock");
         Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
         var deadline = DateTime.UtcNow.AddMinutes(10);
-        while (true)
+        FileStream? held = null;
+        while (held is null)
         {
             try
             {
-                using var held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                action();
-                return;
+                held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
-                Thread.Sleep(500);
+                Thread.Sleep(500); // another test process holds it
             }
         }
+        using (held)
+            action();
     }
 
     private static string FindRoot()
