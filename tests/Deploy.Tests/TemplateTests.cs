@@ -1,0 +1,109 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Pipeline.Tests.Deploy;
+
+/// <summary>template.yaml: valid for CloudFormation and SAM, and locked down.</summary>
+public sealed class TemplateTests
+{
+    private readonly SamTemplate _template = SamTemplate.Load();
+
+    [Fact]
+    public void Cfn_lint_passes_with_the_sam_translator()
+    {
+        var lint = CommandLine.Run("cfn-lint", "template.yaml");
+
+        Assert.True(lint.ExitCode == 0, $"cfn-lint exit {lint.ExitCode}:\n{lint.Output}\n{lint.Error}");
+    }
+
+    [Theory]
+    [InlineData("ApiFunction")]
+    [InlineData("WorkerFunction")]
+    public void Function_policies_allow_only_named_s3_actions_on_the_pipelines_buckets(string function)
+    {
+        var statements = Statements(SamTemplate.Map(_template.Properties(function)));
+
+        Assert.NotEmpty(statements);
+        foreach (var statement in statements)
+        {
+            Assert.Equal("Allow", SamTemplate.Scalar(statement, "Effect"));
+            var actions = Strings(statement.Children["Action"]);
+            Assert.All(actions, a => Assert.Matches("^s3:[A-Z][A-Za-z]+$", a)); // no wildcards, nothing but S3
+            var resources = Strings(statement.Children["Resource"]);
+            Assert.All(resources, r => Assert.Matches(@"^arn:\$\{AWS::Partition\}:s3:::\$\{(Input|Output)BucketName\}(/.*)?$", r));
+        }
+    }
+
+    [Fact]
+    public void The_worker_cannot_write_to_the_bucket_that_triggers_it()
+    {
+        var writes = Statements(_template.Properties("WorkerFunction"))
+            .Where(s => Strings(s.Children["Action"]).Any(a => a is "s3:PutObject" or "s3:DeleteObject"))
+            .SelectMany(s => Strings(s.Children["Resource"]));
+
+        Assert.All(writes, r => Assert.Contains("${OutputBucketName}", r, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Both_functions_are_aot_on_provided_al2023_with_the_opencv_layer_and_its_pixel_limit()
+    {
+        var globals = SamTemplate.Map(_template.Root, "Globals", "Function");
+        Assert.Equal("provided.al2023", SamTemplate.Scalar(globals, "Runtime"));
+        Assert.Equal(["x86_64"], Strings(globals.Children["Architectures"]));
+        Assert.Equal(["OpenCvLayer"], ((YamlSequenceNode)globals.Children["Layers"]).Select(n => ((YamlScalarNode)n).Value));
+        var variables = SamTemplate.Map(globals, "Environment", "Variables");
+        Assert.Equal("!Ref", variables.Children["OPENCV_IO_MAX_IMAGE_PIXELS"].Tag.Value);
+        Assert.Equal(((YamlScalarNode)variables.Children["PIPELINE_MAX_PIXELS"]).Value, ((YamlScalarNode)variables.Children["OPENCV_IO_MAX_IMAGE_PIXELS"]).Value);
+        foreach (var function in new[] { "ApiFunction", "WorkerFunction", "OpenCvLayer" })
+            Assert.Equal("makefile", SamTemplate.Scalar(SamTemplate.Map(_template.Resource(function), "Metadata"), "BuildMethod"));
+    }
+
+    [Fact]
+    public void The_api_takes_any_binary_and_requires_an_api_key_with_a_throttled_usage_plan()
+    {
+        var api = _template.Properties("PipelineApi");
+        Assert.Equal(["*~1*"], Strings(api.Children["BinaryMediaTypes"]));
+        var auth = SamTemplate.Map(api, "Auth");
+        Assert.Equal("true", SamTemplate.Scalar(auth, "ApiKeyRequired"));
+        var throttle = SamTemplate.Map(auth, "UsagePlan", "Throttle");
+        Assert.True(throttle.Children.ContainsKey("RateLimit") && throttle.Children.ContainsKey("BurstLimit"));
+    }
+
+    [Fact]
+    public void The_worker_reads_its_queue_with_partial_batch_failures_and_a_dead_letter_queue()
+    {
+        var queueEvent = SamTemplate.Map(_template.Properties("WorkerFunction"), "Events", "Queue", "Properties");
+        Assert.Equal(["ReportBatchItemFailures"], Strings(queueEvent.Children["FunctionResponseTypes"]));
+        Assert.True(SamTemplate.Map(queueEvent, "ScalingConfig").Children.ContainsKey("MaximumConcurrency"));
+        Assert.Equal("3", SamTemplate.Scalar(SamTemplate.Map(_template.Properties("WorkerQueue"), "RedrivePolicy"), "maxReceiveCount"));
+    }
+
+    [Theory]
+    [InlineData("InputBucket")]
+    [InlineData("OutputBucket")]
+    public void Buckets_are_private_encrypted_expiring_and_tls_only(string bucket)
+    {
+        var properties = _template.Properties(bucket);
+        var block = SamTemplate.Map(properties, "PublicAccessBlockConfiguration");
+        Assert.All(block.Children.Values, v => Assert.Equal("true", ((YamlScalarNode)v).Value));
+        Assert.Equal(4, block.Children.Count);
+        Assert.True(properties.Children.ContainsKey("BucketEncryption"));
+        Assert.True(properties.Children.ContainsKey("LifecycleConfiguration"));
+        Assert.True(properties.Children.ContainsKey("CorsConfiguration"));
+        var tlsPolicy = SamTemplate.Map(_template.Properties(bucket + "TlsOnly"), "PolicyDocument");
+        var statement = (YamlMappingNode)((YamlSequenceNode)tlsPolicy.Children["Statement"]).Single();
+        Assert.Equal("Deny", SamTemplate.Scalar(statement, "Effect"));
+    }
+
+    private static List<YamlMappingNode> Statements(YamlMappingNode functionProperties) =>
+        ((YamlSequenceNode)functionProperties.Children["Policies"])
+            .Cast<YamlMappingNode>()
+            .SelectMany(p => ((YamlSequenceNode)p.Children["Statement"]).Cast<YamlMappingNode>())
+            .ToList();
+
+    private static List<string> Strings(YamlNode node) => node switch
+    {
+        YamlSequenceNode sequence => sequence.Select(n => ((YamlScalarNode)n).Value!).ToList(),
+        YamlScalarNode scalar => [scalar.Value!],
+        _ => throw new InvalidOperationException("expected a string or a list of strings"),
+    };
+}
