@@ -84,6 +84,14 @@ public static class ApiEvents
         return e;
     }
 
+    /// <summary>Removes the body (null, as API Gateway sends for a request without one).</summary>
+    public static JsonObject WithoutBody(this JsonObject e)
+    {
+        e["body"] = null;
+        e["isBase64Encoded"] = false;
+        return e;
+    }
+
     /// <summary>The body's bytes as the event carries them (base64-decoded when isBase64Encoded).</summary>
     public static byte[] DecodedBody(this JsonObject e)
     {

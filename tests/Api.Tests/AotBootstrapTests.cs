@@ -1,0 +1,86 @@
+using System.Text.Json;
+using OpenCvSharp;
+using Pipeline.Lambda;
+
+namespace Pipeline.Tests;
+
+/// <summary>
+/// The Native AOT bootstrap as Lambda's provided.al2023 runtime runs it: a separate process
+/// that talks to the Runtime API (here <see cref="FakeRuntimeApi"/>) and loads OpenCV from
+/// LD_LIBRARY_PATH, as it would from the layer.
+/// </summary>
+public sealed class AotBootstrapTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// The function's configuration. The test runner's own PIPELINE_* and AWS_* variables are
+    /// blanked (the function reads empty as unset), so PIPELINE_INPUT_BUCKET is really missing
+    /// when <paramref name="inputBucket"/> is false.
+    /// </summary>
+    private static Dictionary<string, string> BootstrapEnvironment(FakeRuntimeApi fake, bool inputBucket = true)
+    {
+        var environment = System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("PIPELINE_", StringComparison.Ordinal) || k.StartsWith("AWS_", StringComparison.Ordinal))
+            .ToDictionary(k => k, _ => "");
+        environment[RuntimeApiClient.EndpointVariable] = fake.HostAndPort;
+        environment["LD_LIBRARY_PATH"] = Artifacts.OpenCvNativeDirectory;
+        if (inputBucket)
+            environment["PIPELINE_INPUT_BUCKET"] = "pipeline-input";
+        environment["PIPELINE_OUTPUT_BUCKET"] = "pipeline-output";
+        environment["AWS_REGION"] = "us-east-1";
+        environment["AWS_ACCESS_KEY_ID"] = "test";
+        environment["AWS_SECRET_ACCESS_KEY"] = "test";
+        return environment;
+    }
+
+    /// <summary>Waits for what the bootstrap posts; fails with its output if it exits or stalls first.</summary>
+    private static async Task<RuntimeApiPost> Answer(ChildProcess bootstrap, Task<RuntimeApiPost> post)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!post.IsCompleted && bootstrap.IsRunning && DateTime.UtcNow < deadline)
+            await Task.WhenAny(post, Task.Delay(50));
+        Assert.True(post.IsCompleted, $"the bootstrap {(bootstrap.IsRunning ? "did not answer" : $"exited ({bootstrap.ExitCode})")}:\n{bootstrap.Tail()}");
+        return await post;
+    }
+
+    [Fact]
+    public async Task The_bootstrap_converts_a_one_megapixel_jpeg_and_rejects_text()
+    {
+        var bootstrap = Artifacts.AotBootstrap("api");
+        await using var fake = await FakeRuntimeApi.StartAsync();
+        using var process = ChildProcess.Start("api bootstrap", bootstrap, [], BootstrapEnvironment(fake));
+        var jpeg = TestImages.Jpeg(1000, 1000);
+
+        var converted = await Answer(process, fake.InvokeAsync(ApiEvents.RestV1("POST", "/").WithHeader("Accept", "*/*").WithBody(jpeg).ToPayload()));
+        var rejected = await Answer(process, fake.InvokeAsync(Fixtures.Bytes(Fixtures.RestV1TextBody)));
+
+        Assert.Equal("response", converted.Kind);
+        using var gray = PixelAssert.IsGray(ApiReply.Parse(converted.Body).Image("image/jpeg"));
+        Assert.Equal(new Size(1000, 1000), gray.Size());
+        PixelAssert.LumaMatches(jpeg, gray);
+        Assert.Equal("response", rejected.Kind);
+        ApiReply.Parse(rejected.Body).Error(415, "unsupported_media_type");
+    }
+
+    [Fact]
+    public async Task Without_its_input_bucket_the_bootstrap_reports_an_init_error_and_exits_non_zero()
+    {
+        var bootstrap = Artifacts.AotBootstrap("api");
+        await using var fake = await FakeRuntimeApi.StartAsync();
+        using var process = ChildProcess.Start("api bootstrap", bootstrap, [], BootstrapEnvironment(fake, inputBucket: false));
+
+        var initError = await Answer(process, fake.InitError);
+        var deadline = DateTime.UtcNow + Patience;
+        while (process.IsRunning && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+
+        Assert.Equal("init-error", initError.Kind);
+        using var json = JsonDocument.Parse(initError.Body);
+        Assert.Contains("PIPELINE_INPUT_BUCKET", json.RootElement.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal(initError.ErrorType, json.RootElement.GetProperty("errorType").GetString());
+        Assert.False(process.IsRunning, "the bootstrap kept running after its init error");
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Equal(0, fake.NextRequests);
+    }
+}
