@@ -47,6 +47,8 @@ public sealed record ApiOptions
     {
         if (MaxInlineBytes is < 1 or > 6 * 1024 * 1024)
             throw new InvalidOperationException($"PIPELINE_MAX_INLINE_BYTES must be between 1 and {6 * 1024 * 1024} (Lambda's payload limit), not {MaxInlineBytes}.");
+        if (ApiKey is not null && ApiKey.Length < 16)
+            throw new InvalidOperationException("PIPELINE_API_KEY must be at least 16 characters when set.");
         Imaging.Validate();
     }
 }

@@ -277,12 +277,12 @@ public class ApiFunctionTests
     [MemberData(nameof(BinaryPosts))]
     public async Task With_an_api_key_configured_requests_must_carry_it(string fixture)
     {
-        var function = Function(new ApiOptions { ApiKey = "s3cr3t-key" });
+        var function = Function(new ApiOptions { ApiKey = "s3cr3t-key-for-tests" });
         var input = TestImages.Jpeg();
 
         var missing = await Handle(Post(fixture, input), function);
         var wrong = await Handle(Post(fixture, input).WithHeader("x-api-key", "s3cr3t-kez"), function);
-        var right = await Handle(Post(fixture, input).WithHeader("X-Api-Key", "s3cr3t-key"), function);
+        var right = await Handle(Post(fixture, input).WithHeader("X-Api-Key", "s3cr3t-key-for-tests"), function);
         var health = await Handle(Fixtures.Load(fixture).WithMethod("GET").WithPath("/health").WithoutBody(), function);
 
         missing.Error(401, "unauthorized");
@@ -329,5 +329,23 @@ public class ApiFunctionTests
         var reply = await Handle(Encoding.UTF8.GetBytes(payload), PayloadFormat.RestV1);
 
         reply.Error(400, "invalid_request");
+    }
+
+    [Fact]
+    public async Task Headers_repeated_in_two_spellings_are_read_not_a_500()
+    {
+        var payload = Encoding.UTF8.GetBytes("""{"httpMethod":"GET","path":"/health","headers":{"Accept":"*/*","accept":"application/json"}}""");
+
+        var reply = await Handle(payload, PayloadFormat.RestV1);
+
+        Assert.Equal(200, reply.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("short")]
+    public void A_weak_api_key_is_refused_at_start(string key)
+    {
+        Assert.Throws<InvalidOperationException>(() => new ApiOptions { ApiKey = key }.Validate());
     }
 }

@@ -12,17 +12,26 @@ public static class Artifacts
     /// <summary>The repository root (the folder holding Pipeline.sln).</summary>
     public static string RepoRoot { get; } = FindRoot();
 
-    /// <summary>artifacts/aot/&lt;function&gt;/bootstrap, published on demand.</summary>
+    /// <summary>artifacts/aot/&lt;function&gt;/bootstrap, (re)published when missing or older than its sources.</summary>
     public static string AotBootstrap(string function)
     {
         var path = Path.Combine(RepoRoot, "artifacts", "aot", function, "bootstrap");
+        var project = char.ToUpperInvariant(function[0]) + function[1..];
         WithLock(() =>
         {
-            if (!File.Exists(path))
+            if (!File.Exists(path) || File.GetLastWriteTimeUtc(path) < NewestSource("src/Shared", "src/" + project))
                 RunScript("scripts/publish-aot.sh", function);
         });
         return path;
     }
+
+    private static DateTime NewestSource(params string[] folders) => folders
+        .SelectMany(f => Directory.EnumerateFiles(Path.Combine(RepoRoot, f), "*.*", SearchOption.AllDirectories))
+        .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal))
+        .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+        .Select(File.GetLastWriteTimeUtc)
+        .DefaultIfEmpty(DateTime.MinValue)
+        .Max();
 
     /// <summary>Runs a repository script, failing with its output when it fails.</summary>
     public static void RunScript(string script, params string[] arguments)

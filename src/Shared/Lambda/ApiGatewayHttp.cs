@@ -146,8 +146,15 @@ public static class ApiGatewayHttp
         return false;
     }
 
-    private static Dictionary<string, string> CaseInsensitive(Dictionary<string, string>? headers) =>
-        headers is null ? new(StringComparer.OrdinalIgnoreCase) : new(headers, StringComparer.OrdinalIgnoreCase);
+    // Built with the indexer, not the copy constructor: a REST event may carry one name in two
+    // spellings ("Accept" and "accept"), and the last one wins, as for a repeated header.
+    private static Dictionary<string, string> CaseInsensitive(Dictionary<string, string>? headers)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in headers ?? [])
+            result[name] = value;
+        return result;
+    }
 
     // An HTTP API's rawPath includes a named stage ("/prod/grayscale"); routes do not.
     private static string WithoutStage(string path, string? stage)

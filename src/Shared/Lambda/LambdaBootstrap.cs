@@ -82,7 +82,14 @@ public sealed class LambdaBootstrap
                 _log.Write("error", "the Runtime API is unreachable", ("errorMessage", e.Message));
                 return 1;
             }
-            await InvokeAsync(handler, invocation, cancellationToken);
+            try
+            {
+                await InvokeAsync(handler, invocation, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
         }
         return 0;
     }
@@ -101,6 +108,16 @@ public sealed class LambdaBootstrap
             await _client.ReportInvocationErrorAsync(invocation.RequestId, RuntimeError.From(e), cancellationToken);
             return;
         }
-        await _client.SendResponseAsync(invocation.RequestId, response, cancellationToken);
+        try
+        {
+            await _client.SendResponseAsync(invocation.RequestId, response, cancellationToken);
+        }
+        catch (HttpRequestException e) when (e.StatusCode is not null)
+        {
+            // The Runtime API refused the response (e.g. over Lambda's 6 MB payload limit):
+            // report that as the invocation's error rather than dying with it.
+            _log.Write("error", "response refused", ("requestId", invocation.RequestId), ("status", (int)e.StatusCode), ("bytes", response.Length));
+            await _client.ReportInvocationErrorAsync(invocation.RequestId, RuntimeError.From(e), cancellationToken);
+        }
     }
 }
