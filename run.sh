@@ -4,8 +4,19 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 ./scripts/setup.sh
+
+# The AWS CLI will not run without credentials, even against an emulator that ignores them.
+# A machine with no AWS configuration at all gets a placeholder default profile; any existing
+# configuration (files, AWS_PROFILE or keys in the environment) is left alone.
+if [ ! -e "$HOME/.aws/credentials" ] && [ ! -e "$HOME/.aws/config" ] \
+   && [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ -z "${AWS_PROFILE:-}" ]; then
+  mkdir -p "$HOME/.aws"
+  printf '[default]\naws_access_key_id = test\naws_secret_access_key = test\n' > "$HOME/.aws/credentials"
+  printf '[default]\nregion = us-east-1\n' > "$HOME/.aws/config"
+  echo "no AWS configuration found: wrote a placeholder default profile (key 'test', us-east-1) to ~/.aws for the local emulator; 'aws configure' replaces it"
+fi
 echo "building..."
-dotnet build src/Local/Local.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet build src/Local/Local.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary"
 source localstack/env.sh
 api_port="${PIPELINE_API_PORT:-3000}"
 logs="artifacts/logs"
@@ -26,9 +37,10 @@ python3 localstack/bootstrap.py
 
 local_host=(dotnet src/Local/bin/Release/net10.0/pipeline-local.dll)
 "${local_host[@]}" api --port "$api_port" > >(tee "$logs/api.log") 2>&1 &
-pids+=($!)
+api_pid=$!
 "${local_host[@]}" worker > "$logs/worker.log" 2>&1 &
-pids+=($!)
+worker_pid=$!
+pids+=("$api_pid" "$worker_pid")
 
 for _ in $(seq 1 100); do
   curl -s -o /dev/null "http://127.0.0.1:$api_port/health" && break
@@ -48,4 +60,5 @@ Try:
   aws --endpoint-url $AWS_ENDPOINT_URL s3 cp s3://$PIPELINE_OUTPUT_BUCKET/ ./photos_bw --recursive
 (Ctrl-C stops everything.)
 MSG
-wait -n "${pids[@]}"
+# Runs until Ctrl-C, or until the API or the worker exits (then everything stops).
+wait -n "$api_pid" "$worker_pid"

@@ -42,7 +42,15 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
     builder.WebHost.UseUrls($"http://{host}:{port}");
     var app = builder.Build();
     app.Run(gateway.HandleAsync);
-    await app.StartAsync();
+    try
+    {
+        await app.StartAsync();
+    }
+    catch (IOException e)
+    {
+        log.Write("error", "cannot listen", ("url", $"http://{host}:{port}/"), ("errorMessage", e.Message));
+        return 1;
+    }
     log.Write("info", "local API listening", ("url", $"http://{host}:{port}/"), ("concurrency", concurrency));
     await app.WaitForShutdownAsync();
     return 0;
