@@ -13,10 +13,10 @@ public sealed partial class CheckLayerTests(LayerFixture layer, ITestOutputHelpe
         var result = CheckLayer();
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("check-layer: OK", result.Output, StringComparison.Ordinal);
+        Assert.Contains("check-layer: OK", result.Stdout, StringComparison.Ordinal);
         foreach (var file in LayerFixture.DeployedElfFiles())
         {
-            var line = Assert.Single(result.Output.Split('\n'), l => l.TrimStart().StartsWith(Path.GetRelativePath(Artifacts.RepoRoot, file) + " ", StringComparison.Ordinal));
+            var line = Assert.Single(result.Stdout.Split('\n'), l => l.TrimStart().StartsWith(Path.GetRelativePath(Artifacts.RepoRoot, file) + " ", StringComparison.Ordinal));
             Assert.Contains($" GLIBC_{Elf.MaxGlibc(file)}", line, StringComparison.Ordinal);
         }
     }
@@ -24,7 +24,7 @@ public sealed partial class CheckLayerTests(LayerFixture layer, ITestOutputHelpe
     [Fact]
     public void The_check_prints_sizes_and_function_plus_layer_stays_under_250_MiB()
     {
-        var output = CheckLayer().Output;
+        var output = CheckLayer().Stdout;
 
         var layerBytes = long.Parse(LayerSize().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.Equal(DirectoryBytes(LayerFixture.LayerDirectory), layerBytes);
@@ -66,10 +66,10 @@ public sealed partial class CheckLayerTests(LayerFixture layer, ITestOutputHelpe
         Assert.Contains($"libstdc++.so.6 needs GLIBC_{glibc}; provided.al2023 has glibc 2.34", failure, StringComparison.Ordinal);
     }
 
-    private static CommandResult CheckLayer()
+    private static ToolResult CheckLayer()
     {
-        CommandResult? result = null;
-        Artifacts.WithLock(() => result = CommandLine.Run("scripts/check-layer.sh"));
+        ToolResult? result = null;
+        Artifacts.WithLock(() => result = Tools.Run("scripts/check-layer.sh"));
         return result!;
     }
 

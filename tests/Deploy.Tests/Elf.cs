@@ -7,7 +7,7 @@ public static partial class Elf
 {
     /// <summary>The file's DT_NEEDED entries, in order.</summary>
     public static IReadOnlyList<string> Needed(string path) =>
-        [.. NeededPattern().Matches(CommandLine.Output("readelf", "-d", "--wide", path)).Select(m => m.Groups[1].Value)];
+        [.. NeededPattern().Matches(Tools.Output("readelf", "-d", "--wide", path)).Select(m => m.Groups[1].Value)];
 
     /// <summary>
     /// The symbol versions the file requires (its .gnu.version_r section), as (library, version)
@@ -18,7 +18,7 @@ public static partial class Elf
         var needs = new List<(string, string)>();
         bool inNeeds = false;
         string library = "";
-        foreach (var line in CommandLine.Output("readelf", "-V", "--wide", path).Split('\n'))
+        foreach (var line in Tools.Output("readelf", "-V", "--wide", path).Split('\n'))
         {
             if (line.StartsWith("Version needs section", StringComparison.Ordinal))
                 inNeeds = true;

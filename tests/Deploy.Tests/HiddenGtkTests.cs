@@ -77,23 +77,23 @@ public sealed class HiddenGtkTests(LayerFixture layer, ITestOutputHelper log)
         const string loader = "/lib64/ld-linux-x86-64.so.2";
 
         // On the host, the library as NuGet ships it finds GTK (scripts/setup.sh installs it) ...
-        var host = CommandLine.Run(loader, "--list", LayerFixture.UnpatchedOpenCvLibrary);
+        var host = Tools.Run(loader, "--list", LayerFixture.UnpatchedOpenCvLibrary);
         Assert.Equal(0, host.ExitCode);
-        Assert.Matches(@"libgtk-3\.so\.0 => /\S+/libgtk-3\.so\.0", host.Output);
+        Assert.Matches(@"libgtk-3\.so\.0 => /\S+/libgtk-3\.so\.0", host.Stdout);
 
         // ... in the sandbox it cannot load: its first GUI dependency is missing.
         var firstGui = Elf.Needed(LayerFixture.UnpatchedOpenCvLibrary).First(n => LayerFixture.GuiLibrary().IsMatch(n));
         var hidden = Sandbox.Run(LayerFixture.LayerDirectory, new Dictionary<string, string>(), loader, "--list", LayerFixture.UnpatchedOpenCvLibrary);
-        log.WriteLine(hidden.Error);
+        log.WriteLine(hidden.Stderr);
         Assert.NotEqual(0, hidden.ExitCode);
-        Assert.Contains($"{firstGui}: cannot open shared object file", hidden.Error, StringComparison.Ordinal);
+        Assert.Contains($"{firstGui}: cannot open shared object file", hidden.Stderr, StringComparison.Ordinal);
 
         // The layer's library resolves every dependency from the layer and the base set.
         var patched = Sandbox.Run(LayerFixture.LayerDirectory, new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = "/opt/lib" }, loader, "--list", "/opt/lib/libOpenCvSharpExtern.so");
-        log.WriteLine(patched.Output);
+        log.WriteLine(patched.Stdout);
         Assert.Equal(0, patched.ExitCode);
-        Assert.DoesNotContain("not found", patched.Output, StringComparison.Ordinal);
-        Assert.Contains("libatomic.so.1 => /opt/lib/libatomic.so.1", patched.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not found", patched.Stdout, StringComparison.Ordinal);
+        Assert.Contains("libatomic.so.1 => /opt/lib/libatomic.so.1", patched.Stdout, StringComparison.Ordinal);
     }
 
     private static byte[] ProxyEvent(byte[] jpeg)
@@ -112,5 +112,5 @@ public sealed class HiddenGtkTests(LayerFixture layer, ITestOutputHelper log)
     }
 
     private static long Inode(string path) =>
-        long.Parse(CommandLine.Output("stat", "-c", "%i", path).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        long.Parse(Tools.Output("stat", "-c", "%i", path).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -26,10 +26,10 @@ public sealed class LayerBuildTests(LayerFixture layer, ITestOutputHelper log)
     {
         // Same exports, same size; and lazy binding (no BIND_NOW), so highgui's now-missing
         // imports are only looked up if highgui is called, which we never do.
-        var exported = CommandLine.Output("nm", "-D", "--defined-only", LayerFixture.OpenCvLibrary);
-        Assert.Equal(CommandLine.Output("nm", "-D", "--defined-only", LayerFixture.UnpatchedOpenCvLibrary), exported);
+        var exported = Tools.Output("nm", "-D", "--defined-only", LayerFixture.OpenCvLibrary);
+        Assert.Equal(Tools.Output("nm", "-D", "--defined-only", LayerFixture.UnpatchedOpenCvLibrary), exported);
         Assert.Equal(new FileInfo(LayerFixture.UnpatchedOpenCvLibrary).Length, new FileInfo(LayerFixture.OpenCvLibrary).Length);
-        Assert.DoesNotContain("BIND_NOW", CommandLine.Output("readelf", "-d", "--wide", LayerFixture.OpenCvLibrary), StringComparison.Ordinal);
+        Assert.DoesNotContain("BIND_NOW", Tools.Output("readelf", "-d", "--wide", LayerFixture.OpenCvLibrary), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -61,13 +61,13 @@ public sealed class LayerBuildTests(LayerFixture layer, ITestOutputHelper log)
     {
         Artifacts.WithLock(() =>
         {
-            var before = CommandLine.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary, Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1"));
+            var before = Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary, Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1"));
             var clock = Stopwatch.StartNew();
             Artifacts.RunScript("scripts/build-layer.sh");
             clock.Stop();
             log.WriteLine($"up-to-date build took {clock.ElapsedMilliseconds} ms");
 
-            Assert.Equal(before, CommandLine.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary, Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1")));
+            Assert.Equal(before, Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary, Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1")));
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
         });
     }

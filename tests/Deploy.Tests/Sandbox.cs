@@ -67,13 +67,13 @@ public sealed class Sandbox : IDisposable
     }
 
     /// <summary>Runs a short command in the sandbox to completion.</summary>
-    public static CommandResult Run(string layerDirectory, IReadOnlyDictionary<string, string> environment, params string[] command)
+    public static ToolResult Run(string layerDirectory, IReadOnlyDictionary<string, string> environment, params string[] command)
     {
         using var sandbox = Start(layerDirectory, environment, command);
         if (!sandbox._process.WaitForExit(TimeSpan.FromMinutes(1)))
             throw new TimeoutException($"{string.Join(' ', command)} did not finish in the sandbox.");
         sandbox._process.WaitForExit(); // drains the output
-        return new CommandResult(sandbox._process.ExitCode, sandbox.Output, sandbox.Error);
+        return new ToolResult(sandbox._process.ExitCode, sandbox.Output, sandbox.Error);
     }
 
     /// <summary>The shared objects the running process has mapped.</summary>

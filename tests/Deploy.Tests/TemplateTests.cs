@@ -10,9 +10,9 @@ public sealed class TemplateTests
     [Fact]
     public void Cfn_lint_passes_with_the_sam_translator()
     {
-        var lint = CommandLine.Run("cfn-lint", "template.yaml");
+        var lint = Tools.Run("cfn-lint", "template.yaml");
 
-        Assert.True(lint.ExitCode == 0, $"cfn-lint exit {lint.ExitCode}:\n{lint.Output}\n{lint.Error}");
+        Assert.True(lint.ExitCode == 0, $"cfn-lint exit {lint.ExitCode}:\n{lint.Stdout}\n{lint.Stderr}");
     }
 
     [Theory]

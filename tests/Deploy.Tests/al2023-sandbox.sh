@@ -12,11 +12,13 @@ layer=$(readlink -f "$1") base_list=$2 stage=$3
 shift 3
 multiarch=/usr/lib/x86_64-linux-gnu # Debian's loader searches here (and /lib, /usr/lib via the merged /usr)
 
-# Other places the loader would search must hold no shared objects of their own.
+# Shared objects in the other places the loader searches (e.g. packages that install into
+# /usr/lib) are hidden one by one: /dev/null over each file, inside this namespace only.
 for dir in /usr/lib /usr/lib64 /usr/local/lib /usr/local/lib/x86_64-linux-gnu; do
   [ -d "$dir" ] || continue
-  stray=$(find "$dir" -maxdepth 1 -name '*.so*' ! -name ld-linux-x86-64.so.2 | head -n 1)
-  [ -z "$stray" ] || { echo "al2023-sandbox: cannot hide $stray" >&2; exit 1; }
+  while read -r stray; do
+    mount --bind /dev/null "$(readlink -f "$stray")"
+  done < <(find "$dir" -maxdepth 1 -name '*.so*' ! -name 'ld-linux*' | xargs -r readlink -f | sort -u)
 done
 
 # Copy the host's build of every AL2023 base library into a private tmpfs, then put it over the system

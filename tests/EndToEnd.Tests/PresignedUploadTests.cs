@@ -46,17 +46,7 @@ public sealed class PresignedUploadTests : IDisposable
         var put = await Tools.RunAsync("curl", ["-sS", "-X", "PUT", "-T", photoPath, .. headers, url, "-o", "/dev/null", "-w", "%{http_code}"]);
         Assert.Equal("200", put.Stdout);
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonDocumentAndStatus status;
-        while (true)
-        {
-            status = await CurlJsonAsync(Url("jobs/" + id));
-            if (status.Status != 202 || DateTime.UtcNow > deadline)
-                break;
-            status.Dispose();
-            await Task.Delay(250);
-        }
-        using (status)
+        using (var status = await WaitWhilePendingAsync(id))
         {
             Assert.Equal(200, status.Status);
             Assert.Equal("done", status.Json.RootElement.GetProperty("status").GetString());
@@ -87,17 +77,7 @@ public sealed class PresignedUploadTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonDocumentAndStatus status;
-        while (true)
-        {
-            status = await CurlJsonAsync(Url("jobs/" + id));
-            if (status.Status != 202 || DateTime.UtcNow > deadline)
-                break;
-            status.Dispose();
-            await Task.Delay(250);
-        }
-        using (status)
+        using (var status = await WaitWhilePendingAsync(id))
         {
             Assert.Equal(422, status.Status);
             Assert.Equal("failed", status.Json.RootElement.GetProperty("status").GetString());
@@ -128,6 +108,20 @@ public sealed class PresignedUploadTests : IDisposable
         using var response = await CurlJsonAsync(Url("jobs/" + id));
         Assert.Equal(404, response.Status);
         Assert.Equal("not_found", response.Json.RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    /// <summary>Polls GET /jobs/{id} while it answers 202 (at most a minute); returns the first other answer.</summary>
+    private async Task<JsonDocumentAndStatus> WaitWhilePendingAsync(string id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var status = await CurlJsonAsync(Url("jobs/" + id));
+            if (status.Status != 202 || DateTime.UtcNow > deadline)
+                return status;
+            status.Dispose();
+            await Task.Delay(250);
+        }
     }
 
     private string Url(string path) => new Uri(_stack.ApiUrl, path).ToString();

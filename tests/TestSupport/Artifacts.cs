@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Pipeline.Tests;
 
 /// <summary>
@@ -34,23 +32,7 @@ public static class Artifacts
         .Max();
 
     /// <summary>Runs a repository script, failing with its output when it fails.</summary>
-    public static void RunScript(string script, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Path.Combine(RepoRoot, script))
-        {
-            WorkingDirectory = RepoRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{script} failed ({process.ExitCode}):\n{stdout.Result}\n{stderr.Result}");
-    }
+    public static void RunScript(string script, params string[] arguments) => Tools.Output(script, arguments);
 
     /// <summary>Runs <paramref name="action"/> holding artifacts/.lock, so parallel test processes build once.</summary>
     public static void WithLock(Action action)

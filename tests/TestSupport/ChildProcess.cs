@@ -33,17 +33,7 @@ public sealed class ChildProcess : IDisposable
     /// <summary>Starts <paramref name="fileName"/> with <paramref name="arguments"/> and extra environment variables.</summary>
     public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Artifacts.RepoRoot,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-            start.Environment[key] = value;
+        var start = Tools.StartInfo(fileName, arguments, environment, workingDirectory);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var child = new ChildProcess(process, name);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) child._lines.Enqueue(e.Data); };

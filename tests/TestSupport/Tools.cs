@@ -18,20 +18,31 @@ public static class Tools
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Runs <paramref name="fileName"/> to completion (or kills it after <paramref name="timeout"/>).</summary>
-    public static async Task<ToolResult> RunAsync(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// How every test starts a process: output captured, working directory the repository root,
+    /// and a relative path with a '/' (scripts/x.sh) resolved against the repository, not the test's folder.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo(fileName)
+        var path = fileName.Contains('/', StringComparison.Ordinal) && !Path.IsPathRooted(fileName) ? Path.Combine(Artifacts.RepoRoot, fileName) : fileName;
+        var start = new ProcessStartInfo(path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Artifacts.RepoRoot,
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
             start.Environment[key] = value;
-        using var process = Process.Start(start)!;
+        return start;
+    }
+
+    /// <summary>Runs <paramref name="fileName"/> to completion (or kills it after <paramref name="timeout"/>).</summary>
+    public static async Task<ToolResult> RunAsync(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, TimeSpan? timeout = null)
+    {
+        using var process = Process.Start(StartInfo(fileName, arguments, environment, workingDirectory))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(3));
@@ -42,8 +53,21 @@ public static class Tools
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish within {timeout}");
+            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish within {timeout ?? TimeSpan.FromMinutes(3)}");
         }
         return new ToolResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Runs a tool to completion, synchronously.</summary>
+    public static ToolResult Run(string fileName, params string[] arguments) =>
+        RunAsync(fileName, arguments).GetAwaiter().GetResult();
+
+    /// <summary>Runs a tool that must succeed and returns its standard output.</summary>
+    public static string Output(string fileName, params string[] arguments)
+    {
+        var result = Run(fileName, arguments);
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} failed ({result.ExitCode}):\n{result.Stdout}\n{result.Stderr}");
+        return result.Stdout;
     }
 }
