@@ -82,9 +82,10 @@ public sealed class WorkerFunction : IInvocationHandler
             {
                 work.AddRange(CreatedObjects(message.Body ?? "").Select(o => (id, o)));
             }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
+            catch (Exception e)
             {
-                // Not an S3 notification: it can never succeed, so let it reach the dead-letter queue.
+                // Not an S3 notification (S3EventNotification.ParseJson throws assorted exception
+                // types on foreign JSON): it can never succeed, so let it reach the dead-letter queue.
                 _log.Write("error", "message is not an S3 notification", ("requestId", requestId), ("messageId", id), ("errorType", e.GetType().Name));
                 failures.Add(id);
             }
