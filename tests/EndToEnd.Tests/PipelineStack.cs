@@ -83,12 +83,37 @@ public sealed class PipelineStack : IAsyncLifetime
         await Worker.WaitForLineAsync(l => l.Contains("local worker polling", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
     }
 
-    /// <summary>Starts a (new) worker host; the previous one must have been stopped or killed.</summary>
-    public ChildProcess StartWorker()
+    /// <summary>
+    /// Starts a (new) worker host; the previous one must have been stopped or killed.
+    /// <paramref name="environment"/> overrides variables of <see cref="Environment"/> (e.g. an
+    /// AWS_ENDPOINT_URL behind a proxy); <paramref name="options"/> overrides the worker's
+    /// options (e.g. ["--pollers"] = "1").
+    /// </summary>
+    public ChildProcess StartWorker(IReadOnlyDictionary<string, string>? environment = null, IReadOnlyDictionary<string, string>? options = null)
     {
         Worker?.Dispose();
-        Worker = StartLocal("worker", ["worker", "--wait-seconds", "1", "--visibility-timeout", VisibilityTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var settings = new Dictionary<string, string>
+        {
+            ["--wait-seconds"] = "1",
+            ["--visibility-timeout"] = VisibilityTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (name, value) in options ?? new Dictionary<string, string>())
+            settings[name] = value;
+        Worker = StartLocal("worker", ["worker", .. settings.SelectMany(s => new[] { s.Key, s.Value })], environment);
         return Worker;
+    }
+
+    /// <summary>
+    /// Starts another API host on a free port with <paramref name="environment"/> overriding
+    /// variables of <see cref="Environment"/> (e.g. PIPELINE_API_KEY); the caller disposes it.
+    /// </summary>
+    public async Task<(ChildProcess Process, Uri Url)> StartApiAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        int port = Tools.FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        var api = StartLocal("api-" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["api", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], environment);
+        await WaitForHttpAsync(new Uri(url, "health"), api);
+        return (api, url);
     }
 
     /// <summary>Runs the AWS CLI against the emulator.</summary>
@@ -162,8 +187,13 @@ public sealed class PipelineStack : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private ChildProcess StartLocal(string name, string[] arguments) =>
-        ChildProcess.Start(name, "dotnet", [LocalHostDll(), .. arguments], Environment);
+    private ChildProcess StartLocal(string name, string[] arguments, IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var environment = new Dictionary<string, string>(Environment);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+            environment[key] = value;
+        return ChildProcess.Start(name, "dotnet", [LocalHostDll(), .. arguments], environment);
+    }
 
     private static string LocalHostDll()
     {

@@ -5,28 +5,31 @@ using Amazon.S3;
 namespace Pipeline.Storage;
 
 /// <summary>
-/// Where the AWS clients connect, from the standard variables only: AWS_ENDPOINT_URL (or the
-/// service-specific AWS_ENDPOINT_URL_S3), AWS_REGION or AWS_DEFAULT_REGION, and the SDK's
-/// default credential chain. Unset endpoint = real AWS; set = LocalStack, moto or any
-/// S3-compatible endpoint, with no code change.
+/// Where the AWS clients connect, from the standard variables only: AWS_ENDPOINT_URL (every
+/// service) and AWS_ENDPOINT_URL_S3 (S3 alone, as the AWS SDKs and CLI read it), AWS_REGION or
+/// AWS_DEFAULT_REGION, and the SDK's default credential chain. Unset endpoint = real AWS; set =
+/// LocalStack, moto or any S3-compatible endpoint, with no code change.
 /// </summary>
-/// <param name="EndpointUrl">A custom endpoint, e.g. http://127.0.0.1:4566, or null for AWS.</param>
+/// <param name="EndpointUrl">AWS_ENDPOINT_URL: a custom endpoint for every service, e.g. http://127.0.0.1:4566, or null for AWS.</param>
 /// <param name="Region">The region, or null for the SDK's own resolution.</param>
-public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region)
+/// <param name="S3EndpointUrl">AWS_ENDPOINT_URL_S3: S3's own endpoint where it differs from <paramref name="EndpointUrl"/>; never used for other services.</param>
+public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region, Uri? S3EndpointUrl = null)
 {
     /// <summary>Reads the standard variables.</summary>
     public static AwsEnvironment FromEnvironment(Func<string, string?>? read = null)
     {
         read ??= Environment.GetEnvironmentVariable;
-        var endpoint = NonEmpty(read("AWS_ENDPOINT_URL_S3")) ?? NonEmpty(read("AWS_ENDPOINT_URL"));
-        Uri? uri = null;
-        if (endpoint is not null && !Uri.TryCreate(endpoint, UriKind.Absolute, out uri))
-            throw new InvalidOperationException($"AWS_ENDPOINT_URL must be an absolute URL, not '{endpoint}'.");
-        return new AwsEnvironment(uri, NonEmpty(read("AWS_REGION")) ?? NonEmpty(read("AWS_DEFAULT_REGION")));
+        return new AwsEnvironment(
+            Endpoint(read, "AWS_ENDPOINT_URL"),
+            NonEmpty(read("AWS_REGION")) ?? NonEmpty(read("AWS_DEFAULT_REGION")),
+            Endpoint(read, "AWS_ENDPOINT_URL_S3"));
     }
 
-    /// <summary>True when URLs handed to clients must be plain http (a local emulator).</summary>
-    public bool UsesHttp => EndpointUrl?.Scheme == Uri.UriSchemeHttp;
+    /// <summary>True when S3 URLs handed to clients (presigned ones) must be plain http (a local emulator).</summary>
+    public bool UsesHttp => S3Endpoint?.Scheme == Uri.UriSchemeHttp;
+
+    /// <summary>Where S3 requests go: S3's own endpoint, else the common one; null for AWS.</summary>
+    private Uri? S3Endpoint => S3EndpointUrl ?? EndpointUrl;
 
     /// <summary>
     /// An S3 client for this environment. A custom endpoint gets path-style addressing, since
@@ -41,9 +44,9 @@ public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region)
             MaxErrorRetry = maxAttempts - 1,
             Timeout = TimeSpan.FromSeconds(30),
         };
-        if (EndpointUrl is not null)
+        if (S3Endpoint is { } endpoint)
         {
-            config.ServiceURL = EndpointUrl.ToString();
+            config.ServiceURL = endpoint.ToString();
             config.ForcePathStyle = true;
             config.AuthenticationRegion = Region ?? "us-east-1";
         }
@@ -52,6 +55,13 @@ public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region)
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(Region);
         }
         return new AmazonS3Client(config);
+    }
+
+    private static Uri? Endpoint(Func<string, string?> read, string name)
+    {
+        if (NonEmpty(read(name)) is not { } text)
+            return null;
+        return Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : throw new InvalidOperationException($"{name} must be an absolute URL, not '{text}'.");
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -1,0 +1,246 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using OpenCvSharp;
+
+namespace Pipeline.Tests.EndToEnd;
+
+/// <summary>
+/// The API's security surface through HTTP: an API key on every route but /health, safe
+/// headers on every answer, logs that hold metadata only, and presigned uploads that expire and
+/// pin the key, size and type.
+/// </summary>
+[Collection("stack")]
+public sealed class SecurityTests : IAsyncLifetime
+{
+    private readonly PipelineStack _stack;
+    private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false });
+    private readonly string _apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    private ChildProcess _api = null!;
+    private Uri _url = null!;
+
+    public SecurityTests(PipelineStack stack) => _stack = stack;
+
+    public async Task InitializeAsync() =>
+        (_api, _url) = await _stack.StartApiAsync(new Dictionary<string, string> { ["PIPELINE_API_KEY"] = _apiKey });
+
+    [Fact]
+    public async Task Every_route_but_health_needs_the_api_key()
+    {
+        var photo = TestImages.Jpeg(320, 240);
+
+        using (var missing = await SendAsync(HttpMethod.Post, "", photo, key: null))
+            await AssertErrorAsync(missing, HttpStatusCode.Unauthorized, "unauthorized");
+        using (var wrong = await SendAsync(HttpMethod.Post, "", photo, key: _apiKey[..^1] + "0"))
+            await AssertErrorAsync(wrong, HttpStatusCode.Forbidden, "forbidden");
+        // The key is checked before the route's work: an unknown job tells a stranger nothing.
+        using (var job = await SendAsync(HttpMethod.Get, "jobs/00000000000000000000000000", null, key: null))
+            await AssertErrorAsync(job, HttpStatusCode.Unauthorized, "unauthorized");
+        using (var upload = await SendAsync(HttpMethod.Post, "uploads", """{"contentType":"image/jpeg","contentLength":10}"""u8.ToArray(), key: "nope"))
+            await AssertErrorAsync(upload, HttpStatusCode.Forbidden, "forbidden");
+
+        using (var right = await SendAsync(HttpMethod.Post, "", photo, key: _apiKey))
+        {
+            Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+            Assert.Equal("image/jpeg", right.Content.Headers.ContentType?.MediaType);
+            AssertSafeHeaders(right);
+            using var gray = PixelAssert.IsGray(await right.Content.ReadAsByteArrayAsync());
+            Assert.Equal(new Size(320, 240), gray.Size());
+        }
+        using (var health = await SendAsync(HttpMethod.Get, "health", null, key: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            AssertSafeHeaders(health);
+            using var body = JsonDocument.Parse(await health.Content.ReadAsStringAsync());
+            Assert.Equal("ok", body.RootElement.GetProperty("status").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Logs_hold_request_metadata_never_image_bytes_keys_or_signatures()
+    {
+        var photo = TestImages.Jpeg(640, 480);
+        using (var inline = await SendAsync(HttpMethod.Post, "", photo, key: _apiKey))
+            Assert.Equal(HttpStatusCode.OK, inline.StatusCode);
+
+        // The presigned-upload flow: every answer here carries a signed URL.
+        using var created = await SendAsync(HttpMethod.Post, "uploads", Encoding.UTF8.GetBytes($$"""{"contentType":"image/jpeg","contentLength":{{photo.Length}}}"""), key: _apiKey);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var ticket = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var id = ticket.RootElement.GetProperty("id").GetString()!;
+        var uploadUrl = ticket.RootElement.GetProperty("upload").GetProperty("url").GetString()!;
+        using (var content = new ByteArrayContent(photo))
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+            using var put = await _http.PutAsync(uploadUrl, content);
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+        string resultUrl = await WaitForJobAsync(id);
+        using (var result = await SendAsync(HttpMethod.Get, $"jobs/{id}/result", null, key: _apiKey))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, result.StatusCode);
+            Assert.Contains("X-Amz-Signature=", result.Headers.Location!.ToString(), StringComparison.Ordinal);
+        }
+
+        var lines = await SettledLinesAsync(_api);
+        var requests = lines.Select(l => JsonDocument.Parse(l).RootElement).Where(l => l.GetProperty("msg").GetString() == "request").ToList();
+        Assert.True(requests.Count >= 4, string.Join('\n', lines));
+        foreach (var request in requests)
+        {
+            Assert.False(string.IsNullOrEmpty(request.GetProperty("requestId").GetString()));
+            Assert.StartsWith("/", request.GetProperty("route").GetString(), StringComparison.Ordinal);
+            Assert.InRange(request.GetProperty("status").GetInt32(), 200, 599);
+            Assert.True(request.GetProperty("bytesIn").GetInt64() >= 0);
+            Assert.True(request.GetProperty("bytesOut").GetInt64() >= 0);
+            Assert.True(request.GetProperty("ms").GetDouble() >= 0);
+        }
+        Assert.Contains(requests, r => r.GetProperty("route").GetString() == "/" && r.GetProperty("bytesIn").GetInt64() == photo.Length);
+        Assert.Contains(requests, r => r.GetProperty("route").GetString() == "/jobs/{id}/result" && r.GetProperty("status").GetInt32() == 303);
+
+        var secrets = new[]
+        {
+            "X-Amz-Signature", "X-Amz-Credential", Query(uploadUrl)["X-Amz-Signature"], Query(resultUrl)["X-Amz-Signature"], _apiKey,
+            Convert.ToBase64String(photo.AsSpan(0, 48)), Convert.ToBase64String(photo.AsSpan(photo.Length / 2, 48)),
+        };
+        foreach (var secret in secrets)
+            Assert.DoesNotContain(lines, l => l.Contains(secret, StringComparison.OrdinalIgnoreCase));
+        // The stack's own API has served presigned URLs to other tests: none reached its log either.
+        Assert.DoesNotContain(_stack.Api.Lines, l => l.Contains("X-Amz-Signature", StringComparison.OrdinalIgnoreCase) || l.Contains("X-Amz-Credential", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task A_presigned_upload_expires_after_five_minutes_and_signs_a_server_chosen_key_its_size_and_type()
+    {
+        // A client cannot pick the key, even if it tries.
+        var body = """{"contentType":"image/png","contentLength":12345,"key":"../pipeline-output/evil.png","id":"01ARZ3NDEKTSV4RRFFQ69G5FAV"}""";
+        using var created = await SendAsync(HttpMethod.Post, "uploads", Encoding.UTF8.GetBytes(body), key: _apiKey);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var json = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var id = json.RootElement.GetProperty("id").GetString()!;
+        var upload = json.RootElement.GetProperty("upload");
+        var url = new Uri(upload.GetProperty("url").GetString()!);
+        var query = Query(url.ToString());
+
+        Assert.NotEqual("01ARZ3NDEKTSV4RRFFQ69G5FAV", id);
+        Assert.Matches("^[0-9A-HJKMNP-TV-Z]{26}$", id);
+        Assert.Equal($"/{_stack.InputBucket}/uploads/{id}", url.AbsolutePath);
+
+        Assert.Equal("300", query["X-Amz-Expires"]);
+        var signedAt = DateTimeOffset.ParseExact(query["X-Amz-Date"], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        Assert.InRange(signedAt, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        var expiresAt = upload.GetProperty("expiresAt").GetDateTimeOffset();
+        Assert.InRange((expiresAt - signedAt).TotalSeconds, 299, 301);
+
+        Assert.Equal("content-length;content-type;host", Uri.UnescapeDataString(query["X-Amz-SignedHeaders"]));
+        Assert.Equal("12345", upload.GetProperty("headers").GetProperty("Content-Length").GetString());
+        Assert.Equal("image/png", upload.GetProperty("headers").GetProperty("Content-Type").GetString());
+        // moto does not check signatures, so check it here: S3 would accept exactly this size and type.
+        var secret = _stack.Environment["AWS_SECRET_ACCESS_KEY"];
+        Assert.Equal(query["X-Amz-Signature"], SigV4.PresignedPutSignature(url, secret, 12345, "image/png"));
+        Assert.NotEqual(query["X-Amz-Signature"], SigV4.PresignedPutSignature(url, secret, 12346, "image/png"));
+        Assert.NotEqual(query["X-Amz-Signature"], SigV4.PresignedPutSignature(url, secret, 12345, "text/html"));
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, byte[]? body, string? key)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(_url, path));
+        if (body is not null)
+            request.Content = new ByteArrayContent(body);
+        if (key is not null)
+            request.Headers.Add("x-api-key", key);
+        return await _http.SendAsync(request);
+    }
+
+    /// <summary>Polls GET /jobs/{id} until it is done; returns its presigned result URL.</summary>
+    private async Task<string> WaitForJobAsync(string id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var status = await SendAsync(HttpMethod.Get, "jobs/" + id, null, key: _apiKey);
+            if (status.StatusCode != HttpStatusCode.Accepted || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+                using var json = JsonDocument.Parse(await status.Content.ReadAsStringAsync());
+                return json.RootElement.GetProperty("resultUrl").GetString()!;
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    private static void AssertSafeHeaders(HttpResponseMessage response)
+    {
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+    }
+
+    private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        AssertSafeHeaders(response);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(code, json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("error").GetProperty("message").GetString()));
+    }
+
+    /// <summary>The process's output once it has stopped growing (the last request's line is written after its response).</summary>
+    private static async Task<List<string>> SettledLinesAsync(ChildProcess process)
+    {
+        int count;
+        do
+        {
+            count = process.Lines.Count;
+            await Task.Delay(300);
+        }
+        while (process.Lines.Count != count);
+        return [.. process.Lines];
+    }
+
+    /// <summary>A URL's query parameters, still percent-encoded as signed.</summary>
+    private static Dictionary<string, string> Query(string url) =>
+        new Uri(url).Query.TrimStart('?').Split('&')
+            .Select(p => p.Split('=', 2))
+            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
+
+    public async Task DisposeAsync()
+    {
+        await _api.StopAsync();
+        _api.Dispose();
+        _http.Dispose();
+    }
+
+    /// <summary>Recomputes the AWS Signature Version 4 of a presigned S3 PUT, as S3 checks it.</summary>
+    private static class SigV4
+    {
+        public static string PresignedPutSignature(Uri url, string secretKey, long contentLength, string contentType)
+        {
+            var query = Query(url.ToString());
+            var canonicalQuery = string.Join('&', query.Where(p => p.Key != "X-Amz-Signature").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+            var canonicalRequest = string.Join('\n',
+                "PUT",
+                url.AbsolutePath,
+                canonicalQuery,
+                $"content-length:{contentLength.ToString(CultureInfo.InvariantCulture)}",
+                $"content-type:{contentType}",
+                $"host:{url.Authority}",
+                "",
+                Uri.UnescapeDataString(query["X-Amz-SignedHeaders"]),
+                "UNSIGNED-PAYLOAD");
+            var amzDate = query["X-Amz-Date"];
+            var scope = Uri.UnescapeDataString(query["X-Amz-Credential"]).Split('/', 2)[1];
+            var stringToSign = string.Join('\n', "AWS4-HMAC-SHA256", amzDate, scope, Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest))));
+
+            var parts = scope.Split('/'); // date/region/service/aws4_request
+            var key = Encoding.UTF8.GetBytes("AWS4" + secretKey);
+            foreach (var part in parts)
+                key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
+            return Hex(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
+        }
+
+        private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+    }
+}

@@ -1,0 +1,66 @@
+using Pipeline.Storage;
+
+namespace Pipeline.Tests.Storage;
+
+public sealed class AwsEnvironmentTests
+{
+    private static Func<string, string?> Variables(params (string Name, string Value)[] set) =>
+        name => set.FirstOrDefault(v => v.Name == name).Value;
+
+    [Fact]
+    public void The_s3_endpoint_applies_to_s3_alone()
+    {
+        var aws = AwsEnvironment.FromEnvironment(Variables(
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+            ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:4999"),
+            ("AWS_REGION", "eu-west-1")));
+
+        // Other services' clients (the local queue poller's) are built from EndpointUrl.
+        Assert.Equal(new Uri("http://127.0.0.1:4566"), aws.EndpointUrl);
+        using var s3 = aws.CreateS3Client();
+        Assert.StartsWith("http://127.0.0.1:4999", s3.Config.ServiceURL, StringComparison.Ordinal);
+        Assert.Equal("eu-west-1", s3.Config.AuthenticationRegion);
+    }
+
+    [Fact]
+    public void Without_an_s3_endpoint_s3_uses_the_common_one()
+    {
+        var aws = AwsEnvironment.FromEnvironment(Variables(("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")));
+
+        using var s3 = aws.CreateS3Client();
+        Assert.StartsWith("http://127.0.0.1:4566", s3.Config.ServiceURL, StringComparison.Ordinal);
+        Assert.True(((Amazon.S3.AmazonS3Config)s3.Config).ForcePathStyle);
+        Assert.True(aws.UsesHttp);
+    }
+
+    [Fact]
+    public void Presigned_urls_follow_the_s3_endpoints_scheme()
+    {
+        var aws = AwsEnvironment.FromEnvironment(Variables(
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+            ("AWS_ENDPOINT_URL_S3", "https://s3.example.test")));
+
+        Assert.False(aws.UsesHttp);
+    }
+
+    [Fact]
+    public void No_endpoint_means_aws_itself()
+    {
+        var aws = AwsEnvironment.FromEnvironment(Variables(("AWS_DEFAULT_REGION", "us-west-2")));
+
+        Assert.Null(aws.EndpointUrl);
+        Assert.False(aws.UsesHttp);
+        using var s3 = aws.CreateS3Client();
+        Assert.Null(s3.Config.ServiceURL);
+        Assert.Equal("us-west-2", s3.Config.RegionEndpoint?.SystemName);
+    }
+
+    [Theory]
+    [InlineData("AWS_ENDPOINT_URL")]
+    [InlineData("AWS_ENDPOINT_URL_S3")]
+    public void A_relative_endpoint_is_refused_naming_the_variable(string name)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => AwsEnvironment.FromEnvironment(Variables((name, "127.0.0.1 port 4566"))));
+        Assert.Contains(name + " must be an absolute URL", error.Message, StringComparison.Ordinal);
+    }
+}
