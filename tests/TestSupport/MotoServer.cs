@@ -1,0 +1,95 @@
+using System.Globalization;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace Pipeline.Tests;
+
+/// <summary>
+/// A moto server on a free loopback port with the pipeline's resources created by
+/// localstack/bootstrap.py from template.yaml, for tests that need real S3 and SQS APIs.
+/// </summary>
+public sealed class MotoServer : IAsyncDisposable
+{
+    private readonly ChildProcess _process;
+
+    private MotoServer(ChildProcess process, string endpoint, Dictionary<string, string> environment)
+    {
+        _process = process;
+        Endpoint = endpoint;
+        Environment = environment;
+        S3 = new AmazonS3Client(new BasicAWSCredentials("test", "test"), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+    }
+
+    /// <summary>http://127.0.0.1:port.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>The standard AWS variables for this endpoint plus the functions' environment from the template.</summary>
+    public Dictionary<string, string> Environment { get; }
+
+    /// <summary>An S3 client on the server.</summary>
+    public AmazonS3Client S3 { get; }
+
+    /// <summary>The moto process, e.g. to kill it in a fault test.</summary>
+    public ChildProcess Process => _process;
+
+    /// <summary>Starts moto and bootstraps the template's buckets and queues.</summary>
+    public static async Task<MotoServer> StartAsync()
+    {
+        int port = Tools.FreePort();
+        var endpoint = $"http://127.0.0.1:{port}";
+        var environment = new Dictionary<string, string>
+        {
+            ["AWS_ENDPOINT_URL"] = endpoint,
+            ["AWS_REGION"] = "us-east-1",
+            ["AWS_DEFAULT_REGION"] = "us-east-1",
+            ["AWS_ACCESS_KEY_ID"] = "test",
+            ["AWS_SECRET_ACCESS_KEY"] = "test",
+        };
+        var exports = await Tools.RunAsync("python3", ["localstack/bootstrap.py", "--env"]);
+        foreach (var line in exports.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var pair = line["export ".Length..].Split('=', 2);
+            environment[pair[0]] = pair[1].Trim('\'');
+        }
+
+        var process = ChildProcess.Start("moto", "moto_server", ["-H", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)]);
+        await WaitForHttpAsync(new Uri(endpoint), process);
+        var bootstrap = await Tools.RunAsync("python3", ["localstack/bootstrap.py"], environment);
+        if (bootstrap.ExitCode != 0)
+        {
+            process.Dispose();
+            throw new InvalidOperationException("bootstrap failed: " + bootstrap.Stderr);
+        }
+        return new MotoServer(process, endpoint, environment);
+    }
+
+    /// <summary>Polls <paramref name="url"/> until anything answers over HTTP, failing if <paramref name="process"/> exits.</summary>
+    public static async Task WaitForHttpAsync(Uri url, ChildProcess process)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!process.IsRunning)
+                throw new InvalidOperationException($"{process.Name} exited:\n{process.Tail()}");
+            try
+            {
+                using var response = await http.GetAsync(url);
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                await Task.Delay(100);
+            }
+        }
+        throw new TimeoutException($"{url} did not answer:\n{process.Tail()}");
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        S3.Dispose();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,248 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Amazon.S3;
+using Amazon.S3.Model;
+using OpenCvSharp;
+using Pipeline.Diagnostics;
+using Pipeline.Imaging;
+using Pipeline.Lambda;
+using Pipeline.Storage;
+using Pipeline.Worker;
+
+namespace Pipeline.Tests.Worker;
+
+/// <summary>A moto server shared by the worker's tests.</summary>
+public sealed class MotoFixture : IAsyncLifetime
+{
+    public MotoServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await MotoServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+/// <summary>The worker function's own handler against real S3 (moto): what it writes, reports and retries.</summary>
+public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
+{
+    private readonly MotoServer _moto;
+    private readonly AmazonS3Client _s3;
+    private readonly string _prefix = $"unit-{Guid.NewGuid():N}/";
+
+    public WorkerFunctionTests(MotoFixture fixture)
+    {
+        _moto = fixture.Server;
+        _s3 = _moto.S3;
+        OpenCvRuntime.Initialize(new ImagingLimits());
+    }
+
+    private string Input => _moto.Environment["PIPELINE_INPUT_BUCKET"];
+    private string Output => _moto.Environment["PIPELINE_OUTPUT_BUCKET"];
+
+    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000)
+    {
+        var options = new WorkerOptions
+        {
+            Storage = new StorageOptions { InputBucket = Input, OutputBucket = Output, MaxObjectBytes = maxObjectBytes },
+            Imaging = new ImagingLimits { MaxPixels = maxPixels },
+            MaxConcurrency = 4,
+        };
+        var aws = AwsEnvironment.FromEnvironment(name => _moto.Environment.GetValueOrDefault(name));
+        var processor = new ObjectProcessor(aws.CreateS3Client(), options, new GrayscaleConverter(options.Imaging), JsonLog.Null, TimeProvider.System);
+        return new WorkerFunction(processor, options.MaxConcurrency, JsonLog.Null, TimeProvider.System);
+    }
+
+    private async Task<string> PutAsync(string key, byte[] body)
+    {
+        var response = await _s3.PutObjectAsync(new PutObjectRequest { BucketName = Input, Key = key, InputStream = new MemoryStream(body) });
+        return response.ETag.Trim('"');
+    }
+
+    private static string Notification(string bucket, string key, string etag, string eventName = "ObjectCreated:Put") => JsonSerializer.Serialize(new
+    {
+        Records = new[]
+        {
+            new
+            {
+                eventVersion = "2.1",
+                eventSource = "aws:s3",
+                awsRegion = "us-east-1",
+                eventName,
+                s3 = new { bucket = new { name = bucket }, @object = new { key = WebUtility.UrlEncode(key), size = 1, eTag = etag } },
+            },
+        },
+    });
+
+    private static byte[] SqsEvent(params (string Id, string Body)[] messages) => JsonSerializer.SerializeToUtf8Bytes(new SQSEvent
+    {
+        Records = messages.Select(m => new SQSEvent.SQSMessage { MessageId = m.Id, Body = m.Body, EventSource = "aws:sqs" }).ToList(),
+    }, LambdaJsonContext.Default.SQSEvent);
+
+    private static async Task<List<string>> FailuresAsync(WorkerFunction function, byte[] payload, TimeSpan? timeLeft = null)
+    {
+        var invocation = new Invocation("req-1", DateTimeOffset.UtcNow + (timeLeft ?? TimeSpan.FromMinutes(1)), null, null, payload);
+        var response = await function.HandleAsync(invocation, CancellationToken.None);
+        var batch = JsonSerializer.Deserialize(response.Span, LambdaJsonContext.Default.SQSBatchResponse)!;
+        return batch.BatchItemFailures.Select(f => f.ItemIdentifier!).ToList();
+    }
+
+    private async Task<(byte[] Bytes, GetObjectResponse Response)> GetAsync(string key)
+    {
+        using var response = await _s3.GetObjectAsync(Output, key);
+        using var buffer = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(buffer);
+        return (buffer.ToArray(), response);
+    }
+
+    private async Task<bool> ExistsAsync(string key)
+    {
+        var listed = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Output, Prefix = key });
+        return (listed.S3Objects ?? []).Any(o => o.Key == key);
+    }
+
+    private async Task<JsonElement> ReportAsync(string key)
+    {
+        var (bytes, response) = await GetAsync(key + ObjectKeys.ErrorSuffix);
+        Assert.Equal("application/json", response.Headers.ContentType);
+        return JsonDocument.Parse(bytes).RootElement;
+    }
+
+    [Fact]
+    public async Task A_batch_yields_gray_outputs_error_reports_and_no_failures()
+    {
+        var photo = $"{_prefix}photo one.jpg";
+        var notes = $"{_prefix}notes.txt";
+        var photoETag = await PutAsync(photo, TestImages.Jpeg(160, 120));
+        var notesETag = await PutAsync(notes, "hello"u8.ToArray());
+
+        var failures = await FailuresAsync(Function(), SqsEvent(
+            ("m1", Notification(Input, photo, photoETag)),
+            ("m2", Notification(Input, notes, notesETag)),
+            ("m3", """{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"pipeline-input"}""")));
+
+        Assert.Empty(failures);
+        var (bytes, response) = await GetAsync(photo);
+        Assert.Equal("image/jpeg", response.Headers.ContentType);
+        Assert.Equal(photoETag, response.Metadata[ObjectKeys.SourceETagMetadata]);
+        using (var gray = PixelAssert.IsGray(bytes))
+            Assert.Equal(new Size(160, 120), gray.Size());
+        var report = await ReportAsync(notes);
+        Assert.Equal("unsupported_media_type", report.GetProperty("code").GetString());
+        Assert.Equal(notesETag, report.GetProperty("sourceETag").GetString());
+        Assert.Equal(notes, report.GetProperty("sourceKey").GetString());
+        Assert.False(await ExistsAsync(notes));
+    }
+
+    [Fact]
+    public async Task A_repeated_delivery_of_the_same_version_does_no_work()
+    {
+        var key = $"{_prefix}again.png";
+        var etag = await PutAsync(key, TestImages.Png(64, 48));
+        var function = Function();
+        Assert.Empty(await FailuresAsync(function, SqsEvent(("a", Notification(Input, key, etag)))));
+        var first = await _s3.GetObjectMetadataAsync(Output, key);
+        await Task.Delay(1100); // S3 timestamps have one-second resolution
+
+        Assert.Empty(await FailuresAsync(function, SqsEvent(("b", Notification(Input, key, etag)), ("c", Notification(Input, key, etag)))));
+
+        var second = await _s3.GetObjectMetadataAsync(Output, key);
+        Assert.Equal(first.LastModified, second.LastModified);
+    }
+
+    [Fact]
+    public async Task A_fixed_upload_replaces_its_error_report_and_a_broken_one_replaces_its_result()
+    {
+        var key = $"{_prefix}flip.jpg";
+        var function = Function();
+        var jpeg = TestImages.Jpeg(64, 48);
+
+        var brokenETag = await PutAsync(key, jpeg[..(jpeg.Length / 2)]);
+        Assert.Empty(await FailuresAsync(function, SqsEvent(("1", Notification(Input, key, brokenETag)))));
+        Assert.Equal("corrupt_image", (await ReportAsync(key)).GetProperty("code").GetString());
+
+        var goodETag = await PutAsync(key, jpeg);
+        Assert.Empty(await FailuresAsync(function, SqsEvent(("2", Notification(Input, key, goodETag)))));
+        Assert.True(await ExistsAsync(key));
+        Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
+
+        var textETag = await PutAsync(key, "now text"u8.ToArray());
+        Assert.Empty(await FailuresAsync(function, SqsEvent(("3", Notification(Input, key, textETag)))));
+        Assert.False(await ExistsAsync(key));
+        Assert.Equal("unsupported_media_type", (await ReportAsync(key)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Oversized_objects_and_pixel_bombs_are_reported_not_retried()
+    {
+        var big = $"{_prefix}big.jpg";
+        var wide = $"{_prefix}wide.jpg";
+        var bigETag = await PutAsync(big, TestImages.Jpeg(400, 300));
+        var wideETag = await PutAsync(wide, TestImages.Jpeg(400, 300));
+        var function = Function(maxObjectBytes: 1000, maxPixels: 50_000);
+
+        var failures = await FailuresAsync(function, SqsEvent(("big", Notification(Input, big, bigETag)), ("wide", Notification(Input, wide, wideETag))));
+
+        Assert.Empty(failures);
+        Assert.Equal("payload_too_large", (await ReportAsync(big)).GetProperty("code").GetString());
+        Assert.Equal("payload_too_large", (await ReportAsync(wide)).GetProperty("code").GetString()); // also over 1000 bytes
+        var pixels = Function(maxPixels: 50_000);
+        var bomb = $"{_prefix}bomb.jpg";
+        Assert.Empty(await FailuresAsync(pixels, SqsEvent(("bomb", Notification(Input, bomb, await PutAsync(bomb, TestImages.Jpeg(400, 300)))))));
+        Assert.Equal("too_many_pixels", (await ReportAsync(bomb)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Messages_that_cannot_succeed_are_reported_for_retry_and_the_dead_letter_queue()
+    {
+        var good = $"{_prefix}good.jpg";
+        var goodETag = await PutAsync(good, TestImages.Jpeg(64, 48));
+
+        var failures = await FailuresAsync(Function(), SqsEvent(
+            ("good", Notification(Input, good, goodETag)),
+            ("garbage", "this is not JSON"),
+            ("foreign", Notification("some-other-bucket", "x.jpg", "abc"))));
+
+        Assert.Equal(["foreign", "garbage"], failures.Order(StringComparer.Ordinal));
+        Assert.True(await ExistsAsync(good));
+    }
+
+    [Fact]
+    public async Task An_object_deleted_before_its_event_is_handled_is_not_an_error()
+    {
+        var key = $"{_prefix}gone.jpg";
+        var etag = await PutAsync(key, TestImages.Jpeg(64, 48));
+        await _s3.DeleteObjectAsync(Input, key);
+
+        Assert.Empty(await FailuresAsync(Function(), SqsEvent(("gone", Notification(Input, key, etag)))));
+        Assert.False(await ExistsAsync(key));
+        Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
+    }
+
+    [Fact]
+    public async Task Work_that_would_outlive_the_deadline_is_handed_back()
+    {
+        var key = $"{_prefix}late.jpg";
+        var etag = await PutAsync(key, TestImages.Jpeg(64, 48));
+
+        var failures = await FailuresAsync(Function(), SqsEvent(("late", Notification(Input, key, etag))), timeLeft: TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["late"], failures);
+        Assert.False(await ExistsAsync(key));
+    }
+
+    [Fact]
+    public async Task A_direct_s3_event_is_processed_and_a_failure_fails_the_invocation()
+    {
+        var key = $"{_prefix}direct shot.webp";
+        var etag = await PutAsync(key, TestImages.WebP(80, 60));
+
+        var ok = await Function().HandleAsync(new Invocation("d1", DateTimeOffset.UtcNow.AddMinutes(1), null, null, Encoding.UTF8.GetBytes(Notification(Input, key, etag))), CancellationToken.None);
+
+        Assert.Equal("{}", Encoding.UTF8.GetString(ok.Span));
+        var (bytes, _) = await GetAsync(key);
+        using (var gray = PixelAssert.IsGray(bytes, tolerance: 1))
+            Assert.Equal(new Size(80, 60), gray.Size());
+        var foreign = Encoding.UTF8.GetBytes(Notification("some-other-bucket", key, etag));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Function().HandleAsync(new Invocation("d2", DateTimeOffset.UtcNow.AddMinutes(1), null, null, foreign), CancellationToken.None));
+    }
+}
