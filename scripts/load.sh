@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Load test of the local API: 10,000 POSTs of a 1 MP photo-like JPEG at concurrency 32 with hey; reports latency and the API's RSS to reports/load.txt.
+#   scripts/load.sh [REQUESTS] [CONCURRENCY]
+# It starts its own emulator and API on free ports and stops them after; it fails unless every answer is a 200 and
+# RSS after / RSS after warm-up <= 1.2. scripts/soak.sh sources it for the stack and image helpers.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Debian packages: hey (the load generator), libjpeg-turbo-progs (cjpeg, to make the test photos).
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  echo "installing: ${missing[*]}"
+  local sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Resident set size of a process, in KiB.
+rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
+
+stack_pids=()
+stop_stack() {
+  for pid in "${stack_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${stack_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stack_pids=()
+}
+
+# Builds the local host, starts moto on a free port and creates the template's resources; sets the functions' environment.
+start_emulator() {
+  local logs="$1"
+  mkdir -p "$logs"
+  dotnet build src/Local/Local.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+  AWS_ENDPOINT_URL="http://127.0.0.1:$(free_port)"
+  export AWS_ENDPOINT_URL
+  # shellcheck source=localstack/env.sh
+  source localstack/env.sh
+  local pid
+  pid="$(localstack/start.sh "$logs/emulator.log")"
+  stack_pids+=("$pid")
+  python3 localstack/bootstrap.py >/dev/null
+}
+
+# Starts `pipeline-local ARGS...` in the background with its output in LOG; sets local_pid.
+start_local() {
+  local log="$1"
+  shift
+  dotnet src/Local/bin/Release/net10.0/pipeline-local.dll "$@" >"$log" 2>&1 &
+  local_pid=$!
+  stack_pids+=("$local_pid")
+}
+
+# Writes COUNT distinct 1024x1024 photo-like JPEGs (sky, sun, hills, texture, sensor noise) to DIR as photo-NNNN.jpg.
+make_photos() {
+  local dir="$1" count="$2"
+  mkdir -p "$dir"
+  python3 - "$dir" "$count" <<'PY'
+import math, random, subprocess, sys
+out, count = sys.argv[1], int(sys.argv[2])
+w = h = 1024
+rnd = random.Random(7)
+noise = bytes(rnd.randrange(0, 17) for _ in range(4096))
+ridge = [int(h * 0.55 + 60 * math.sin(x / 97) + 25 * math.sin(x / 23 + 1)) for x in range(w)]
+rows = []
+for y in range(h):
+    row = bytearray(w * 3)
+    for x in range(w):
+        n = noise[(x * 31 + y * 17) & 4095] - 8
+        if y < ridge[x]:
+            d = math.hypot(x - 780, y - 190)
+            if d < 70:
+                r, g, b = 255, 236, 170
+            else:
+                t = y / h
+                glow = max(0.0, 1 - d / 420) * 60
+                r, g, b = 70 + 90 * t + glow, 120 + 80 * t + glow * 0.8, 220 - 40 * t + glow * 0.3
+        else:
+            t = (y - ridge[x]) / h
+            tex = 18 * math.sin(x / 5.0 + y / 7.0) * math.cos(y / 11.0)
+            r, g, b = 60 + 90 * t + tex, 110 + 40 * t + tex, 40 + 30 * t + tex / 2
+        row[3 * x:3 * x + 3] = bytes(max(0, min(255, int(v + n))) for v in (r, g, b))
+    rows.append(bytes(row))
+pixels = b"".join(rows)
+header = b"P6 %d %d 255\n" % (w, h)
+for i in range(count):
+    # Each copy is the scene shifted sideways, so every file (and its ETag) differs.
+    shift = (i * 37 % w) * 3
+    variant = pixels[shift:] + pixels[:shift] if shift else pixels
+    with open(f"{out}/photo-{i:04d}.jpg", "wb") as f:
+        subprocess.run(["cjpeg", "-quality", "90", "-optimize"], input=header + variant, stdout=f, check=True)
+PY
+}
+
+main() {
+  local requests="${1:-10000}" concurrency="${2:-32}" warmup=1024
+  local logs report="reports/load.txt"
+  # hey splits -n evenly among its workers and drops the remainder (-n 10000 -c 32 sends 9984), so round up.
+  local sent=$(( (requests + concurrency - 1) / concurrency * concurrency ))
+  ensure_packages hey libjpeg-turbo-progs
+  work="$(mktemp -d)"
+  logs="$work/logs"
+  trap 'stop_stack; rm -rf "$work"' EXIT INT TERM
+
+  start_emulator "$logs"
+  local port
+  port="$(free_port)"
+  start_local "$logs/api.log" api --port "$port"
+  local api_pid="$local_pid" url="http://127.0.0.1:$port/"
+  for _ in $(seq 1 200); do curl -s -o /dev/null "${url}health" && break; sleep 0.1; done
+
+  make_photos "$work" 1
+  local photo="$work/photo-0000.jpg"
+  local check
+  check="$(curl -sS -X POST --data-binary "@$photo" -H 'Content-Type: image/jpeg' "$url" -o "$work/gray.jpg" -w '%{http_code} %{content_type}')"
+  [ "$check" = "200 image/jpeg" ] || { echo "the API answered $check to the test photo; see $logs/api.log" >&2; exit 1; }
+
+  echo "warm-up: $warmup requests"
+  hey -n "$warmup" -c "$concurrency" -m POST -D "$photo" -T image/jpeg "$url" >"$work/warmup.txt"
+  local rss_before
+  rss_before="$(rss_kb "$api_pid")"
+  echo "load: $sent requests at concurrency $concurrency"
+  local command="hey -n $sent -c $concurrency -m POST -D photo.jpg -T image/jpeg $url"
+  hey -n "$sent" -c "$concurrency" -m POST -D "$photo" -T image/jpeg "$url" >"$work/hey.txt"
+  local rss_after
+  rss_after="$(rss_kb "$api_pid")"
+
+  local ok p50 p90 p99 slowest rps errors ratio verdict="PASS"
+  ok="$(awk '/\[200\]/ {print $2}' "$work/hey.txt")"
+  ok="${ok:-0}"
+  p50="$(awk '/ 50% in / {print $3 * 1000}' "$work/hey.txt")"
+  p90="$(awk '/ 90% in / {print $3 * 1000}' "$work/hey.txt")"
+  p99="$(awk '/ 99% in / {print $3 * 1000}' "$work/hey.txt")"
+  slowest="$(awk '/Slowest:/ {print $2 * 1000}' "$work/hey.txt")"
+  rps="$(awk '/Requests\/sec:/ {print $2}' "$work/hey.txt")"
+  errors="$(sed -n '/Error distribution:/,$p' "$work/hey.txt")"
+  ratio="$(awk -v a="$rss_after" -v b="$rss_before" 'BEGIN {printf "%.3f", a / b}')"
+  [ "$ok" -eq "$sent" ] && [ -z "$errors" ] || verdict="FAIL (not every request got a 200)"
+  awk -v r="$ratio" 'BEGIN {exit !(r <= 1.2)}' || verdict="FAIL (RSS grew more than 1.2x)"
+
+  mkdir -p reports
+  {
+    echo "Load test of the local API (scripts/load.sh), $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD)"
+    echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), shared with other work (numbers are noisy)"
+    echo "stack: moto + pipeline-local api (Release, JIT; Kestrel in front of the same ApiFunction Lambda runs)"
+    echo "image: $(stat -c %s "$photo") byte 1024x1024 photo-like JPEG (quality 90), answered as a grayscale JPEG of $(stat -c %s "$work/gray.jpg") bytes"
+    echo "warm-up: $warmup requests, then: $command"
+    echo
+    echo "requests:       $sent sent, $ok answered 200 OK"
+    echo "throughput:     $rps requests/s"
+    echo "latency (ms):   p50 $p50   p90 $p90   p99 $p99   slowest $slowest"
+    echo "API RSS (KiB):  after warm-up $rss_before, after the run $rss_after, ratio $ratio (limit 1.2)"
+    echo "result:         $verdict"
+    echo
+    echo "hey's own report:"
+    sed 's/^/  /' "$work/hey.txt"
+  } >"$report"
+  cat "$report"
+  [ "$verdict" = "PASS" ]
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi
