@@ -40,21 +40,24 @@ waiting = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["Approximat
 print(f"{dlq_url}: about {waiting} message(s)")
 
 if os.environ["REDRIVE_MODE"] == "list":
-    # Received with visibility 0: they stay available, but each look counts as a receive.
-    seen = set()
+    # Each message is hidden while the listing pages on, then made visible again; each look counts as a receive.
+    held = []
     while True:
-        batch = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+        batch = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=60,
                                     MessageSystemAttributeNames=["All"]).get("Messages", [])
-        fresh = [m for m in batch if m["MessageId"] not in seen]
-        if not fresh:
+        if not batch:
             break
-        for m in fresh:
-            seen.add(m["MessageId"])
+        for m in batch:
+            held.append(m)
             try:
                 keys = [r["s3"]["object"]["key"] for r in json.loads(m["Body"]).get("Records", [])]
             except (ValueError, KeyError, TypeError, AttributeError):
                 keys = ["(not an S3 notification)"]
             print(m["MessageId"], m["Attributes"].get("ApproximateReceiveCount", "?"), " ".join(keys))
+    for i in range(0, len(held), 10):
+        sqs.change_message_visibility_batch(QueueUrl=dlq_url, Entries=[
+            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for n, m in enumerate(held[i:i + 10])])
     sys.exit(0)
 
 if endpoint is None:
