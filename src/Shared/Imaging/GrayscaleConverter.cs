@@ -75,33 +75,40 @@ public sealed class GrayscaleConverter
 
     private static Mat DecodeWithAlpha(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output)
     {
-        using var raw = Decode(encoded, ImreadModes.Unchanged, info);
-        using var eight = new Mat();
-        if (raw.Depth() == MatType.CV_16U)
-            raw.ConvertTo(eight, MatType.CV_8U, 1.0 / 257);
-        else if (raw.Depth() == MatType.CV_8U)
-            raw.CopyTo(eight);
-        else
-            throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format} image has an unsupported sample type.");
-
+        // The decoded image is the largest buffer (8 bytes a pixel for 16-bit RGBA, against 4
+        // for the result): only the luma and alpha planes are taken from it, and it is freed
+        // before they are narrowed to 8 bits and the result is built.
         using var luma = new Mat();
         using var alpha = new Mat();
-        switch (eight.Channels())
+        bool sixteenBit;
+        using (var raw = Decode(encoded, ImreadModes.Unchanged, info))
         {
-            case 4:
-                Cv2.CvtColor(eight, luma, ColorConversionCodes.BGRA2GRAY);
-                Cv2.ExtractChannel(eight, alpha, 3);
-                break;
-            case 2:
-                Cv2.ExtractChannel(eight, luma, 0);
-                Cv2.ExtractChannel(eight, alpha, 1);
-                break;
-            case 3:
-                Cv2.CvtColor(eight, luma, ColorConversionCodes.BGR2GRAY);
-                break;
-            default:
-                eight.CopyTo(luma);
-                break;
+            if (raw.Depth() != MatType.CV_8U && raw.Depth() != MatType.CV_16U)
+                throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format} image has an unsupported sample type.");
+            sixteenBit = raw.Depth() == MatType.CV_16U;
+            switch (raw.Channels())
+            {
+                case 4:
+                    Cv2.CvtColor(raw, luma, ColorConversionCodes.BGRA2GRAY);
+                    Cv2.ExtractChannel(raw, alpha, 3);
+                    break;
+                case 3:
+                    Cv2.CvtColor(raw, luma, ColorConversionCodes.BGR2GRAY);
+                    break;
+                case 2:
+                    Cv2.ExtractChannel(raw, luma, 0);
+                    Cv2.ExtractChannel(raw, alpha, 1);
+                    break;
+                default:
+                    raw.CopyTo(luma);
+                    break;
+            }
+        }
+        if (sixteenBit)
+        {
+            luma.ConvertTo(luma, MatType.CV_8U, 1.0 / 257);
+            if (!alpha.Empty())
+                alpha.ConvertTo(alpha, MatType.CV_8U, 1.0 / 257);
         }
 
         var result = new Mat();

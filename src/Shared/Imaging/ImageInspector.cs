@@ -14,11 +14,16 @@ public static class ImageInspector
 {
     private const string Supported = "JPEG, PNG, WebP, BMP or TIFF";
 
+    // Each scan of a progressive JPEG is a pass over every block of the image, so a small file
+    // of thousands of scans keeps the decoder busy for minutes; encoders write about ten.
+    private const int MaxJpegScans = 100;
+
     private static ReadOnlySpan<byte> JpegMagic => [0xFF, 0xD8, 0xFF];
     private static ReadOnlySpan<byte> PngMagic => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
     private static ReadOnlySpan<byte> IcoMagic => [0, 0, 1, 0];
     private static ReadOnlySpan<byte> JpegEndOfImage => [0xFF, 0xD9];
+    private static ReadOnlySpan<byte> JpegStartOfScan => [0xFF, 0xDA];
 
     /// <summary>Inspects <paramref name="data"/>; throws <see cref="PipelineException"/> for anything we cannot process.</summary>
     public static ImageInfo Inspect(ReadOnlySpan<byte> data)
@@ -118,10 +123,15 @@ public static class ImageInspector
             {
                 if (components == 0)
                     throw Corrupt(Name, "the image data starts before the frame header");
-                // Entropy-coded data never contains FF D9 (FF is stuffed as FF 00), so the
-                // end-of-image marker after the first scan proves the file is complete.
-                if (data[(pos + length)..].IndexOf(JpegEndOfImage) < 0)
+                // Entropy-coded data never contains a marker (FF is stuffed as FF 00), so the
+                // end-of-image marker after the first scan proves the file is complete, and
+                // counting start-of-scan markers counts the scans (or more, never fewer).
+                var rest = data[(pos + length)..];
+                if (rest.IndexOf(JpegEndOfImage) < 0)
                     throw Corrupt(Name, "the end-of-image marker is missing");
+                int scans = 1 + rest.Count(JpegStartOfScan);
+                if (scans > MaxJpegScans)
+                    throw Corrupt(Name, $"it has {scans} scans, where encoders write about ten (at most {MaxJpegScans} are accepted)");
                 return Checked(ImageFormat.Jpeg, width, height, hasAlpha: false, Name);
             }
             pos += length;
