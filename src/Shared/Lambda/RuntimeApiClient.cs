@@ -10,7 +10,7 @@ namespace Pipeline.Lambda;
 /// <param name="Deadline">Lambda-Runtime-Deadline-Ms, as a point in time.</param>
 /// <param name="TraceId">Lambda-Runtime-Trace-Id (X-Ray), when present.</param>
 /// <param name="InvokedFunctionArn">Lambda-Runtime-Invoked-Function-Arn, when present.</param>
-/// <param name="Payload">The event JSON. The handler may modify it in place.</param>
+/// <param name="Payload">The event JSON.</param>
 public sealed record Invocation(string RequestId, DateTimeOffset Deadline, string? TraceId, string? InvokedFunctionArn, byte[] Payload)
 {
     /// <summary>Time left before Lambda stops the invocation.</summary>

@@ -35,15 +35,15 @@ public class ApiGatewayHttpTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void An_unescaped_base64_body_is_decoded_in_place_inside_the_event_buffer(string shape)
+    public void A_base64_body_is_decoded_byte_exact_and_the_event_is_left_as_it_was(string shape)
     {
         var payload = Event(shape, "POST", "/").WithBody(Binary).ToPayload();
+        var original = payload.ToArray();
 
         var request = ApiGatewayHttp.ReadRequest(payload);
 
-        Assert.True(MemoryMarshal.TryGetArray(request.Body, out var segment));
-        Assert.Same(payload, segment.Array);
         Assert.Equal(Binary, request.Body.ToArray());
+        Assert.Equal(original, payload);
     }
 
     [Theory]
