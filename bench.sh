@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Benchmarks the API handler against the bare codec, the Python tutorial and NetVips, then memory, cold start and bulk throughput; writes reports/bench.txt.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# The tutorial peer runs on Debian's OpenCV under /usr/bin/python3 (no PyPI here).
+if ! /usr/bin/python3 -c "import cv2" 2>/dev/null; then
+  echo "installing python3-opencv"
+  apt_get=(apt-get)
+  [ "$(id -u)" -eq 0 ] || apt_get=(sudo apt-get)
+  "${apt_get[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq --no-install-recommends python3-opencv >/dev/null
+fi
+./scripts/setup.sh
+
+echo "building..."
+# The bench builds src/Api in Release too: the JIT side of the cold-start comparison.
+dotnet build bench/Bench/Bench.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet build src/Local/Local.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+# The layer is shared with test runs, which take this lock before touching artifacts/.
+mkdir -p artifacts reports
+flock artifacts/.lock ./scripts/build-layer.sh >/dev/null
+
+# Sections: codec memory coldstart bulk (default: all); --quick for a short smoke run.
+dotnet bench/Bench/bin/Release/net10.0/pipeline-bench.dll "$@" --report reports/bench.txt
