@@ -44,9 +44,9 @@ public static class Verdict
 {
     /// <summary>"met" or "MISSED by x%" for a value that must not exceed <paramref name="limit"/>.</summary>
     public static string AtMost(double value, double limit) =>
-        value <= limit ? "met" : $"MISSED by {((value / limit - 1) * 100).Text("0.#")}%";
+        value <= limit ? "met" : $"MISSED by {((value / limit - 1) * 100).Text("0.0")}%";
 
     /// <summary>"met" or "MISSED by x%" for a value that must reach <paramref name="floor"/>.</summary>
     public static string AtLeast(double value, double floor) =>
-        value >= floor ? "met" : $"MISSED by {((1 - value / floor) * 100).Text("0.#")}%";
+        value >= floor ? "met" : $"MISSED by {((1 - value / floor) * 100).Text("0.0")}%";
 }
