@@ -98,7 +98,8 @@ PY
 }
 
 main() {
-  local requests="${1:-10000}" concurrency="${2:-32}" warmup=1024
+  # The warm-up lets the GC heap reach its working size before the "before" RSS is taken.
+  local requests="${1:-10000}" concurrency="${2:-32}" warmup=2048
   local logs report="reports/load.txt"
   # hey splits -n evenly among its workers and drops the remainder (-n 10000 -c 32 sends 9984), so round up.
   local sent=$(( (requests + concurrency - 1) / concurrency * concurrency ))
@@ -120,15 +121,33 @@ main() {
   check="$(curl -sS -X POST --data-binary "@$photo" -H 'Content-Type: image/jpeg' "$url" -o "$work/gray.jpg" -w '%{http_code} %{content_type}')"
   [ "$check" = "200 image/jpeg" ] || { echo "the API answered $check to the test photo; see $logs/api.log" >&2; exit 1; }
 
+  # RSS twice a second, tagged with the phase. One sample lands anywhere in a GC cycle (+-30 MB here), so the
+  # levels compared are medians: of the warm-up's second half ("before") and of the run's last quarter ("after").
+  # A leak moves that level with every request; GC timing does not.
+  echo warmup >"$work/phase"
+  ( while kill -0 "$api_pid" 2>/dev/null; do echo "$(cat "$work/phase") $(rss_kb "$api_pid")"; sleep 0.5; done ) >"$work/rss.txt" &
+  local sampler=$!
   echo "warm-up: $warmup requests"
   hey -n "$warmup" -c "$concurrency" -m POST -D "$photo" -T image/jpeg "$url" >"$work/warmup.txt"
-  local rss_before
-  rss_before="$(rss_kb "$api_pid")"
+  local rss_warm
+  rss_warm="$(rss_kb "$api_pid")"
+  echo run >"$work/phase"
   echo "load: $sent requests at concurrency $concurrency"
   local command="hey -n $sent -c $concurrency -m POST -D photo.jpg -T image/jpeg $url"
   hey -n "$sent" -c "$concurrency" -m POST -D "$photo" -T image/jpeg "$url" >"$work/hey.txt"
-  local rss_after
-  rss_after="$(rss_kb "$api_pid")"
+  local rss_end
+  rss_end="$(rss_kb "$api_pid")"
+  kill "$sampler" 2>/dev/null || true
+  wait "$sampler" 2>/dev/null || true
+  # median PHASE FROM TO: the median RSS of that phase's samples between fractions FROM and TO of it.
+  median() { awk -v p="$1" -v a="$2" -v b="$3" '$1 == p {r[n++] = $2} END {
+      k = 0; for (i = int(n * a); i < int(n * b); i++) s[k++] = r[i]
+      for (i = 1; i < k; i++) for (j = i; j > 0 && s[j - 1] > s[j]; j--) { t = s[j]; s[j] = s[j - 1]; s[j - 1] = t }
+      print s[int(k / 2)] }' "$work/rss.txt"; }
+  local rss_before rss_after rss_during
+  rss_before="$(median warmup 0.5 1)"
+  rss_after="$(median run 0.75 1)"
+  rss_during="$(awk '$1 == "run" {print $2}' "$work/rss.txt" | sort -n | awk '{r[n++] = $1} END {printf "min %d, median %d, max %d over %d samples", r[0], r[int(n / 2)], r[n - 1], n}')"
 
   local ok p50 p90 p99 slowest rps errors ratio verdict="PASS"
   ok="$(awk '/\[200\]/ {print $2}' "$work/hey.txt")"
@@ -154,7 +173,9 @@ main() {
     echo "requests:       $sent sent, $ok answered 200 OK"
     echo "throughput:     $rps requests/s"
     echo "latency (ms):   p50 $p50   p90 $p90   p99 $p99   slowest $slowest"
-    echo "API RSS (KiB):  after warm-up $rss_before, after the run $rss_after, ratio $ratio (limit 1.2)"
+    echo "API RSS (KiB):  before (median, warm-up's second half) $rss_before, after (median, run's last quarter) $rss_after: ratio $ratio (limit 1.2)"
+    echo "                single samples: at the end of the warm-up $rss_warm, at the end of the run $rss_end"
+    echo "                during the run: $rss_during"
     echo "result:         $verdict"
     echo
     echo "hey's own report:"
