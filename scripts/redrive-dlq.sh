@@ -39,21 +39,26 @@ dlq_url = sqs.get_queue_url(QueueName=dlq_arn.rsplit(":", 1)[1])["QueueUrl"]
 waiting = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"]
 print(f"{dlq_url}: about {waiting} message(s)")
 
+
+def dead_letters(**receive):
+    """Receives the dead-letter queue's messages until none is visible; each stays hidden for 60 s."""
+    while True:
+        batch = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=60, **receive).get("Messages", [])
+        if not batch:
+            return
+        yield from batch
+
+
 if os.environ["REDRIVE_MODE"] == "list":
     # Each message is hidden while the listing pages on, then made visible again; each look counts as a receive.
     held = []
-    while True:
-        batch = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=60,
-                                    MessageSystemAttributeNames=["All"]).get("Messages", [])
-        if not batch:
-            break
-        for m in batch:
-            held.append(m)
-            try:
-                keys = [r["s3"]["object"]["key"] for r in json.loads(m["Body"]).get("Records", [])]
-            except (ValueError, KeyError, TypeError, AttributeError):
-                keys = ["(not an S3 notification)"]
-            print(m["MessageId"], m["Attributes"].get("ApproximateReceiveCount", "?"), " ".join(keys))
+    for m in dead_letters(MessageSystemAttributeNames=["All"]):
+        held.append(m)
+        try:
+            keys = [r["s3"]["object"]["key"] for r in json.loads(m["Body"]).get("Records", [])]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            keys = ["(not an S3 notification)"]
+        print(m["MessageId"], m["Attributes"].get("ApproximateReceiveCount", "?"), " ".join(keys))
     for i in range(0, len(held), 10):
         sqs.change_message_visibility_batch(QueueUrl=dlq_url, Entries=[
             {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
@@ -67,17 +72,12 @@ if endpoint is None:
     sys.exit(0)
 
 moved = 0
-while True:
-    batch = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=60,
-                                MessageAttributeNames=["All"]).get("Messages", [])
-    if not batch:
-        break
-    for m in batch:
-        message = {"QueueUrl": queue_url, "MessageBody": m["Body"]}
-        if m.get("MessageAttributes"):
-            message["MessageAttributes"] = m["MessageAttributes"]
-        sqs.send_message(**message)
-        sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=m["ReceiptHandle"])
-        moved += 1
+for m in dead_letters(MessageAttributeNames=["All"]):
+    message = {"QueueUrl": queue_url, "MessageBody": m["Body"]}
+    if m.get("MessageAttributes"):
+        message["MessageAttributes"] = m["MessageAttributes"]
+    sqs.send_message(**message)
+    sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=m["ReceiptHandle"])
+    moved += 1
 print(f"moved {moved} message(s) to {queue_url}")
 PY
