@@ -61,7 +61,7 @@ public sealed class SqsEventSource
         _log = log;
     }
 
-    /// <summary>Creates an SQS client for the same endpoint, region and credentials as the S3 client.</summary>
+    /// <summary>Creates an SQS client for AWS_ENDPOINT_URL (not the S3-only AWS_ENDPOINT_URL_S3), the region and the credentials.</summary>
     public static AmazonSQSClient CreateClient(AwsEnvironment aws)
     {
         var config = new AmazonSQSConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 3 };
@@ -113,10 +113,21 @@ public sealed class SqsEventSource
                 backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5000));
                 continue;
             }
-            if (messages.Count > 0 && stop.IsCancellationRequested)
-                await ReleaseAsync(messages);
-            else if (messages.Count > 0)
-                await InvokeAsync(messages);
+            if (messages.Count == 0)
+                continue;
+            try
+            {
+                if (stop.IsCancellationRequested)
+                    await ReleaseAsync(messages);
+                else
+                    await InvokeAsync(messages);
+            }
+            catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+            {
+                // Deleting or releasing failed: those messages reappear after their visibility
+                // timeout, so nothing is lost; the poller itself must go on.
+                _log.Write("warn", "could not settle a batch; its messages will be redelivered", ("errorType", e.GetType().Name), ("errorMessage", e.Message));
+            }
         }
     }
 
