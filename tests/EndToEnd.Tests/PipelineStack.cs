@@ -18,7 +18,7 @@ public sealed class PipelineStack : IAsyncLifetime
     /// <summary>How long a received message stays hidden in these tests (the queue's own is 6 minutes).</summary>
     public const int VisibilityTimeoutSeconds = 8;
 
-    private ChildProcess? _moto;
+    private MotoServer? _moto;
     private ChildProcess? _api;
 
     /// <summary>The emulator's endpoint, e.g. http://127.0.0.1:40123.</summary>
@@ -37,7 +37,7 @@ public sealed class PipelineStack : IAsyncLifetime
     public ChildProcess Api => _api!;
 
     /// <summary>An S3 client on the emulator.</summary>
-    public AmazonS3Client S3 { get; private set; } = null!;
+    public AmazonS3Client S3 { get; private set; } = null!; // owned by the moto server
 
     /// <summary>An SQS client on the emulator.</summary>
     public AmazonSQSClient Sqs { get; private set; } = null!;
@@ -54,31 +54,17 @@ public sealed class PipelineStack : IAsyncLifetime
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
-        int motoPort = Tools.FreePort();
-        Endpoint = $"http://127.0.0.1:{motoPort}";
-        Environment["AWS_ENDPOINT_URL"] = Endpoint;
-        Environment["AWS_REGION"] = "us-east-1";
-        Environment["AWS_DEFAULT_REGION"] = "us-east-1";
-        Environment["AWS_ACCESS_KEY_ID"] = "test";
-        Environment["AWS_SECRET_ACCESS_KEY"] = "test";
-        foreach (var (key, value) in await TemplateEnvironmentAsync())
+        _moto = await MotoServer.StartAsync();
+        Endpoint = _moto.Endpoint;
+        foreach (var (key, value) in _moto.Environment)
             Environment[key] = value;
-
-        _moto = ChildProcess.Start("moto", "moto_server", ["-H", "127.0.0.1", "-p", motoPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await WaitForHttpAsync(new Uri(Endpoint), _moto);
-
-        var bootstrap = await Tools.RunAsync("python3", ["localstack/bootstrap.py"], Environment);
-        if (bootstrap.ExitCode != 0)
-            throw new InvalidOperationException("bootstrap failed: " + bootstrap.Stderr);
-
-        var credentials = new BasicAWSCredentials("test", "test");
-        S3 = new AmazonS3Client(credentials, new AmazonS3Config { ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        Sqs = new AmazonSQSClient(credentials, new AmazonSQSConfig { ServiceURL = Endpoint, AuthenticationRegion = "us-east-1" });
+        S3 = _moto.S3;
+        Sqs = new AmazonSQSClient(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig { ServiceURL = Endpoint, AuthenticationRegion = "us-east-1" });
 
         int apiPort = Tools.FreePort();
         ApiUrl = new Uri($"http://127.0.0.1:{apiPort}/");
         _api = StartLocal("api", ["api", "--port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await WaitForHttpAsync(new Uri(ApiUrl, "health"), _api);
+        await Tools.WaitForHttpAsync(new Uri(ApiUrl, "health"), _api);
         StartWorker();
         await Worker.WaitForLineAsync(l => l.Contains("local worker polling", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
     }
@@ -112,7 +98,7 @@ public sealed class PipelineStack : IAsyncLifetime
         int port = Tools.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/");
         var api = StartLocal("api-" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["api", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], environment);
-        await WaitForHttpAsync(new Uri(url, "health"), api);
+        await Tools.WaitForHttpAsync(new Uri(url, "health"), api);
         return (api, url);
     }
 
@@ -181,10 +167,8 @@ public sealed class PipelineStack : IAsyncLifetime
     {
         Worker?.Dispose();
         _api?.Dispose();
-        _moto?.Dispose();
-        S3?.Dispose();
         Sqs?.Dispose();
-        return Task.CompletedTask;
+        return _moto?.DisposeAsync().AsTask() ?? Task.CompletedTask;
     }
 
     private ChildProcess StartLocal(string name, string[] arguments, IReadOnlyDictionary<string, string>? overrides = null)
@@ -203,41 +187,6 @@ public sealed class PipelineStack : IAsyncLifetime
             .OrderByDescending(File.GetLastWriteTimeUtc)
             .ToList();
         return candidates.FirstOrDefault() ?? throw new InvalidOperationException("pipeline-local.dll is not built; run dotnet build Pipeline.sln");
-    }
-
-    /// <summary>The functions' environment as template.yaml sets it, via the same bootstrap run.sh uses.</summary>
-    private static async Task<Dictionary<string, string>> TemplateEnvironmentAsync()
-    {
-        var result = await Tools.RunAsync("python3", ["localstack/bootstrap.py", "--env"]);
-        if (result.ExitCode != 0)
-            throw new InvalidOperationException("bootstrap --env failed: " + result.Stderr);
-        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line["export ".Length..].Split('=', 2))
-            .ToDictionary(p => p[0], p => p[1].Trim('\''));
-    }
-
-    private static async Task WaitForHttpAsync(Uri url, ChildProcess process)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (!process.IsRunning)
-                throw new InvalidOperationException($"{process.Name} exited:\n{process.Tail()}");
-            try
-            {
-                using var response = await http.GetAsync(url);
-                return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"{url} did not answer:\n{process.Tail()}");
     }
 }
 

@@ -53,7 +53,7 @@ public sealed class MotoServer : IAsyncDisposable
         }
 
         var process = ChildProcess.Start("moto", "moto_server", ["-H", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)]);
-        await WaitForHttpAsync(new Uri(endpoint), process);
+        await Tools.WaitForHttpAsync(new Uri(endpoint), process);
         var bootstrap = await Tools.RunAsync("python3", ["localstack/bootstrap.py"], environment);
         if (bootstrap.ExitCode != 0)
         {
@@ -61,28 +61,6 @@ public sealed class MotoServer : IAsyncDisposable
             throw new InvalidOperationException("bootstrap failed: " + bootstrap.Stderr);
         }
         return new MotoServer(process, endpoint, environment);
-    }
-
-    /// <summary>Polls <paramref name="url"/> until anything answers over HTTP, failing if <paramref name="process"/> exits.</summary>
-    public static async Task WaitForHttpAsync(Uri url, ChildProcess process)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (!process.IsRunning)
-                throw new InvalidOperationException($"{process.Name} exited:\n{process.Tail()}");
-            try
-            {
-                using var response = await http.GetAsync(url);
-                return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                await Task.Delay(100);
-            }
-        }
-        throw new TimeoutException($"{url} did not answer:\n{process.Tail()}");
     }
 
     /// <inheritdoc/>

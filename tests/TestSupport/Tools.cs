@@ -70,4 +70,26 @@ public static class Tools
             throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} failed ({result.ExitCode}):\n{result.Stdout}\n{result.Stderr}");
         return result.Stdout;
     }
+
+    /// <summary>Polls <paramref name="url"/> until anything answers over HTTP, failing if <paramref name="process"/> exits.</summary>
+    public static async Task WaitForHttpAsync(Uri url, ChildProcess process)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!process.IsRunning)
+                throw new InvalidOperationException($"{process.Name} exited:\n{process.Tail()}");
+            try
+            {
+                using var response = await http.GetAsync(url);
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                await Task.Delay(100);
+            }
+        }
+        throw new TimeoutException($"{url} did not answer:\n{process.Tail()}");
+    }
 }
