@@ -68,7 +68,7 @@ public sealed class GrayscaleConverter
         if (mat.Type() != MatType.CV_8UC1)
         {
             mat.Dispose();
-            throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format} image decoded to an unexpected pixel type.");
+            throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image decoded to an unexpected pixel type.");
         }
         return mat;
     }
@@ -84,7 +84,7 @@ public sealed class GrayscaleConverter
         using (var raw = Decode(encoded, ImreadModes.Unchanged, info))
         {
             if (raw.Depth() != MatType.CV_8U && raw.Depth() != MatType.CV_16U)
-                throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format} image has an unsupported sample type.");
+                throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image has an unsupported sample type.");
             sixteenBit = raw.Depth() == MatType.CV_16U;
             switch (raw.Channels())
             {
@@ -141,12 +141,12 @@ public sealed class GrayscaleConverter
         }
         catch (OpenCVException e)
         {
-            throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format} image could not be decoded.", e);
+            throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image could not be decoded.", e);
         }
         if (mat.Empty())
         {
             mat.Dispose();
-            throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format} image could not be decoded.");
+            throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image could not be decoded.");
         }
         return mat;
     }

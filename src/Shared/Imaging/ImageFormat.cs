@@ -21,6 +21,17 @@ public static class ImageFormats
     /// <summary>The formats a client may ask for as output (query <c>format=</c> or Accept).</summary>
     public static IReadOnlyList<ImageFormat> Requestable { get; } = [ImageFormat.Jpeg, ImageFormat.Png, ImageFormat.WebP];
 
+    /// <summary>The name people use: JPEG, PNG, WebP, BMP, TIFF.</summary>
+    public static string DisplayName(this ImageFormat format) => format switch
+    {
+        ImageFormat.Jpeg => "JPEG",
+        ImageFormat.Png => "PNG",
+        ImageFormat.WebP => "WebP",
+        ImageFormat.Bmp => "BMP",
+        ImageFormat.Tiff => "TIFF",
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
+
     /// <summary>The IANA media type, e.g. <c>image/jpeg</c>.</summary>
     public static string MediaType(this ImageFormat format) => format switch
     {

@@ -22,8 +22,6 @@ public static class ImageInspector
     private static ReadOnlySpan<byte> PngMagic => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
     private static ReadOnlySpan<byte> IcoMagic => [0, 0, 1, 0];
-    private static ReadOnlySpan<byte> JpegEndOfImage => [0xFF, 0xD9];
-    private static ReadOnlySpan<byte> JpegStartOfScan => [0xFF, 0xDA];
 
     /// <summary>Inspects <paramref name="data"/>; throws <see cref="PipelineException"/> for anything we cannot process.</summary>
     public static ImageInfo Inspect(ReadOnlySpan<byte> data)
@@ -123,18 +121,44 @@ public static class ImageInspector
             {
                 if (components == 0)
                     throw Corrupt(Name, "the image data starts before the frame header");
-                // Entropy-coded data never contains a marker (FF is stuffed as FF 00), so the
-                // end-of-image marker after the first scan proves the file is complete, and
-                // counting start-of-scan markers counts the scans (or more, never fewer).
-                var rest = data[(pos + length)..];
-                if (rest.IndexOf(JpegEndOfImage) < 0)
-                    throw Corrupt(Name, "the end-of-image marker is missing");
-                int scans = 1 + rest.Count(JpegStartOfScan);
-                if (scans > MaxJpegScans)
-                    throw Corrupt(Name, $"it has {scans} scans, where encoders write about ten (at most {MaxJpegScans} are accepted)");
+                CheckScans(data, pos + length);
                 return Checked(ImageFormat.Jpeg, width, height, hasAlpha: false, Name);
             }
             pos += length;
+        }
+    }
+
+    /// <summary>
+    /// Walks the rest of a JPEG from its first scan's data to the end-of-image marker: it must
+    /// be there (a decoder fills a truncated image with grey instead of failing) and the scans
+    /// must be few (each is another pass over every block of the image, at ~20 bytes a scan).
+    /// Entropy-coded data holds no markers (FF is stuffed as FF 00; FF D0-D7 are restarts), so
+    /// every other FF xx starts a segment, which is skipped by its length.
+    /// </summary>
+    private static void CheckScans(ReadOnlySpan<byte> data, int pos)
+    {
+        const string Name = "JPEG";
+        int scans = 1;
+        while (true)
+        {
+            int next = data[pos..].IndexOf((byte)0xFF);
+            if (next < 0)
+                throw Corrupt(Name, "the end-of-image marker is missing");
+            pos += next + 1;
+            while (pos < data.Length && data[pos] == 0xFF)
+                pos++;
+            if (pos >= data.Length)
+                throw Corrupt(Name, "the end-of-image marker is missing");
+            byte marker = data[pos++];
+            if (marker is 0x00 or >= 0xD0 and <= 0xD7)
+                continue;
+            if (marker == 0xD9)
+                return;
+            if (pos + 2 > data.Length || pos + BinaryPrimitives.ReadUInt16BigEndian(data[pos..]) > data.Length)
+                throw Corrupt(Name, "a segment runs past the end of the data");
+            if (marker == 0xDA && ++scans > MaxJpegScans)
+                throw Corrupt(Name, $"it has {scans} scans or more, where encoders write about ten (at most {MaxJpegScans} are accepted)");
+            pos += BinaryPrimitives.ReadUInt16BigEndian(data[pos..]);
         }
     }
 

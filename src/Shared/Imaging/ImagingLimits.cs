@@ -7,7 +7,9 @@ public sealed record ImagingLimits
 {
     /// <summary>
     /// Largest image accepted, in pixels, read from the header. 50 MP covers any phone or
-    /// consumer camera; its grayscale Mat is 50 MB, so a 128 MB function survives it.
+    /// consumer camera. An opaque 50 MP JPEG peaks near 120 MB (luma-only decode); images with
+    /// alpha and TIFFs decode in colour first, and OpenCV's TIFF reader needs several bytes per
+    /// pixel on top (a 49 MP 16-bit RGBA TIFF: ~800 MB), which the template's 1024 MB covers.
     /// </summary>
     public long MaxPixels { get; init; } = 50_000_000;
 
