@@ -98,7 +98,7 @@ void WriteSummary()
     var cpuModel = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
     Line($"Pipeline peer benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {clock.Elapsed.TotalSeconds.Text("0")} s");
     Line($"Machine: nproc {Environment.ProcessorCount}, {cpuModel}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; 1-min load average {loadAtStart} at start, {ProcStats.LoadAverage()} at end");
-    Line("Shared machine: other engineers' builds and tests run alongside, so absolute times are noisy; rounds interleave the peers and ratios are the figures to compare.");
+    Line("A shared machine is noisy: rounds interleave the peers, and the ratios are the figures to compare.");
     var shown = string.Join(' ', args.Where(a => a != "--report" && a != reportPath));
     Line($"Command: ./bench.sh{(shown.Length > 0 ? " " + shown : "")} (runs bench/Bench: dotnet bench/Bench/bin/Release/net10.0/pipeline-bench.dll [{string.Join("] [", known)}] [--quick])");
     Line($"Inputs: generated photo-like scenes (multi-scale texture, hard-edged shapes, grain), baseline JPEG q{PhotoImages.Quality}: "
