@@ -42,10 +42,12 @@ api_pid=$!
 worker_pid=$!
 pids+=("$api_pid" "$worker_pid")
 
+healthy=""
 for _ in $(seq 1 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$api_port/health" && break
+  curl -s -o /dev/null "http://127.0.0.1:$api_port/health" && { healthy=1; break; }
   sleep 0.1
 done
+[ -n "$healthy" ] || { echo "the API did not answer on port $api_port within 10 s; see $logs/api.log" >&2; exit 1; }
 
 cat <<MSG
 

@@ -21,7 +21,6 @@ export PIPELINE_QUEUE_NAME REDRIVE_MODE="$mode"
 exec python3 - <<'PY'
 import json
 import os
-import subprocess
 import sys
 
 import boto3
@@ -66,9 +65,8 @@ if os.environ["REDRIVE_MODE"] == "list":
     sys.exit(0)
 
 if endpoint is None:
-    subprocess.run(["aws", "sqs", "start-message-move-task", "--source-arn", dlq_arn,
-                    "--destination-arn", attributes["QueueArn"]], check=True)
-    print("started a message move task; follow it with: aws sqs list-message-move-tasks --source-arn " + dlq_arn)
+    task = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=attributes["QueueArn"])
+    print(f"started message move task {task['TaskHandle']}; follow it with: aws sqs list-message-move-tasks --source-arn {dlq_arn}")
     sys.exit(0)
 
 moved = 0

@@ -3,8 +3,9 @@
 set -euo pipefail
 
 # libgtk-3-0: the official OpenCvSharp runtime links GTK (for highgui) even though we never call it.
-# patchelf: builds the Lambda layer's OpenCV library without those GUI dependencies.
-packages=(libgtk-3-0 patchelf)
+# patchelf, binutils (readelf, objdump): build and check the Lambda layer's OpenCV library.
+# gcc: the linker Native AOT publishing calls. curl: health checks and the end-to-end tests.
+packages=(libgtk-3-0 patchelf binutils gcc curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,6 +18,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-for tool in dotnet moto_server aws python3 curl; do
+for tool in dotnet moto_server aws python3; do
   command -v "$tool" >/dev/null || { echo "missing required tool: $tool" >&2; exit 1; }
 done

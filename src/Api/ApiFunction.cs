@@ -22,13 +22,18 @@ public sealed class ApiFunction : IInvocationHandler
     private readonly Jobs? _jobs;
     private readonly JsonLog _log;
     private readonly byte[]? _apiKey;
+    private readonly TimeProvider _clock;
+
+    // How long before Lambda's deadline the API stops waiting on storage and answers 503.
+    private static readonly TimeSpan DeadlineMargin = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Creates the function. <paramref name="jobs"/> may be null where no storage is
     /// configured; the upload and job routes then answer 503.
     /// </summary>
-    public ApiFunction(ApiOptions options, GrayscaleConverter converter, Jobs? jobs, JsonLog log)
+    public ApiFunction(ApiOptions options, GrayscaleConverter converter, Jobs? jobs, JsonLog log, TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
         options.Validate();
         _options = options;
         _converter = converter;
@@ -51,13 +56,19 @@ public sealed class ApiFunction : IInvocationHandler
     public async Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        // Storage calls give up before Lambda's deadline, so the client gets a JSON 503, not a timeout.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var remaining = invocation.RemainingTime(_clock) - DeadlineMargin;
+        deadline.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+
         ApiRequest? request = null;
-        string route = "?";
+        Route? route = null;
         ApiResponse response;
         try
         {
             request = ReadRequest(invocation.Payload);
-            (route, response) = await RouteAsync(request, cancellationToken);
+            route = Route.Match(request.Path);
+            response = await DispatchAsync(request, route, deadline.Token);
         }
         catch (PipelineException e)
         {
@@ -70,12 +81,14 @@ public sealed class ApiFunction : IInvocationHandler
             response = Responses.InternalError();
             _log.Write("error", "unhandled exception", ("requestId", invocation.RequestId), ("errorType", e.GetType().Name), ("errorMessage", e.Message), ("stackTrace", e.StackTrace));
         }
+        if (_options.AllowedOrigin is { } origin)
+            Cors.AddTo(response, origin);
 
         var written = ApiGatewayHttp.WriteResponse(response);
         _log.Write("info", "request",
             ("requestId", request?.RequestId ?? invocation.RequestId),
             ("method", request?.Method),
-            ("route", route),
+            ("route", route?.Name ?? "?"),
             ("status", response.StatusCode),
             ("bytesIn", request?.Body.Length ?? 0),
             ("bytesOut", response.Body.Length),
@@ -95,39 +108,44 @@ public sealed class ApiFunction : IInvocationHandler
         }
     }
 
-    private async Task<(string Route, ApiResponse Response)> RouteAsync(ApiRequest request, CancellationToken cancellationToken)
+    private async Task<ApiResponse> DispatchAsync(ApiRequest request, Route route, CancellationToken cancellationToken)
     {
-        var segments = request.Path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var (route, allowed) = segments switch
-        {
-            [] => ("/", "POST"),
-            ["grayscale"] => ("/grayscale", "POST"),
-            ["health"] => ("/health", "GET"),
-            ["uploads"] => ("/uploads", "POST"),
-            ["jobs", _] => ("/jobs/{id}", "GET"),
-            ["jobs", _, "result"] => ("/jobs/{id}/result", "GET"),
-            _ => ("?", ""),
-        };
-        if (allowed.Length == 0)
+        if (route.Method.Length == 0)
             throw new PipelineException(ErrorCode.NotFound, $"No route {request.Path}. Routes: POST /, POST /grayscale, POST /uploads, GET /jobs/{{id}}, GET /jobs/{{id}}/result, GET /health.");
-        if (request.Method != allowed)
+        if (request.Method == "OPTIONS" && _options.AllowedOrigin is not null)
+            return Cors.Preflight(route.Method); // a browser's preflight carries no API key
+        if (request.Method != route.Method)
         {
-            var notAllowed = Responses.Error(ErrorCode.MethodNotAllowed, $"{route} accepts {allowed} only.");
-            notAllowed.Headers["Allow"] = allowed;
-            return (route, notAllowed);
+            var notAllowed = Responses.Error(ErrorCode.MethodNotAllowed, $"{route.Name} accepts {route.Method} only.");
+            notAllowed.Headers["Allow"] = route.Method;
+            return notAllowed;
         }
-        if (route != "/health")
+        if (route.Name != "/health")
             Authorize(request);
 
-        var response = route switch
+        return route.Name switch
         {
             "/health" => Responses.Json(200, new HealthBody("ok"), ApiJsonContext.Web.HealthBody),
             "/" or "/grayscale" => ConvertInline(request),
             "/uploads" => await RequireJobs().CreateUploadAsync(request),
-            "/jobs/{id}" => await RequireJobs().GetStatusAsync(segments[1], cancellationToken),
-            _ => await RequireJobs().GetResultAsync(segments[1], cancellationToken),
+            "/jobs/{id}" => await RequireJobs().GetStatusAsync(route.Id!, cancellationToken),
+            _ => await RequireJobs().GetResultAsync(route.Id!, cancellationToken),
         };
-        return (route, response);
+    }
+
+    /// <summary>A route template, the one method it accepts (empty: no such route) and its {id}.</summary>
+    private sealed record Route(string Name, string Method, string? Id)
+    {
+        public static Route Match(string path) => path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries) switch
+        {
+            [] => new("/", "POST", null),
+            ["grayscale"] => new("/grayscale", "POST", null),
+            ["health"] => new("/health", "GET", null),
+            ["uploads"] => new("/uploads", "POST", null),
+            ["jobs", var id] => new("/jobs/{id}", "GET", id),
+            ["jobs", var id, "result"] => new("/jobs/{id}/result", "GET", id),
+            _ => new("?", "", null),
+        };
     }
 
     private void Authorize(ApiRequest request)

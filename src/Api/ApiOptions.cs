@@ -12,6 +12,13 @@ public sealed record ApiOptions
     public int MaxInlineBytes { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>
+    /// The most MaxInlineBytes may be: a body whose base64, with 8 KiB of event around it,
+    /// still fits Lambda's 6 MiB payload. Larger bodies never reach the function, so a higher
+    /// setting would only replace the function's JSON 413 by the platform's error.
+    /// </summary>
+    public const int InlineBytesCeiling = (6 * 1024 * 1024 - 8 * 1024) / 4 * 3;
+
+    /// <summary>
     /// Largest encoded result POST / returns inline: its base64 (6 MB) must fit Lambda's 6 MB
     /// response payload. A grayscale PNG of a large photo can exceed it; such requests are
     /// pointed at POST /uploads.
@@ -27,6 +34,12 @@ public sealed record ApiOptions
     /// </summary>
     public string? ApiKey { get; init; }
 
+    /// <summary>
+    /// The origin browsers may call the API from (CORS): sent as Access-Control-Allow-Origin
+    /// on every answer, and preflight OPTIONS requests are answered. Unset: no CORS.
+    /// </summary>
+    public string? AllowedOrigin { get; init; }
+
     /// <summary>Reads PIPELINE_* variables; throws on a value that is present but invalid.</summary>
     public static ApiOptions FromEnvironment(Func<string, string?>? read = null)
     {
@@ -34,9 +47,10 @@ public sealed record ApiOptions
         var defaults = new ApiOptions();
         var options = new ApiOptions
         {
-            MaxInlineBytes = (int)Settings.Number(read, "PIPELINE_MAX_INLINE_BYTES", defaults.MaxInlineBytes),
+            MaxInlineBytes = Settings.Bounded(read, "PIPELINE_MAX_INLINE_BYTES", defaults.MaxInlineBytes, 1, InlineBytesCeiling),
             Imaging = new ImagingLimits { MaxPixels = Settings.Number(read, "PIPELINE_MAX_PIXELS", defaults.Imaging.MaxPixels) },
             ApiKey = read("PIPELINE_API_KEY") is { Length: > 0 } key ? key : null,
+            AllowedOrigin = read("PIPELINE_ALLOWED_ORIGIN") is { Length: > 0 } origin ? origin : null,
         };
         options.Validate();
         return options;
@@ -45,8 +59,8 @@ public sealed record ApiOptions
     /// <summary>Throws <see cref="InvalidOperationException"/> naming the bad setting.</summary>
     public void Validate()
     {
-        if (MaxInlineBytes is < 1 or > 6 * 1024 * 1024)
-            throw new InvalidOperationException($"PIPELINE_MAX_INLINE_BYTES must be between 1 and {6 * 1024 * 1024} (Lambda's payload limit), not {MaxInlineBytes}.");
+        if (MaxInlineBytes is < 1 or > InlineBytesCeiling)
+            throw new InvalidOperationException($"PIPELINE_MAX_INLINE_BYTES must be between 1 and {InlineBytesCeiling} (its base64 must fit Lambda's 6 MiB payload), not {MaxInlineBytes}.");
         if (ApiKey is not null && ApiKey.Length < 16)
             throw new InvalidOperationException("PIPELINE_API_KEY must be at least 16 characters when set.");
         Imaging.Validate();

@@ -107,7 +107,7 @@ public sealed class Jobs
             ["Content-Type"] = contentType,
             ["Content-Length"] = length.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, expiresAt);
-        var status = "/jobs/" + id.Value;
+        var status = request.BasePath + "/jobs/" + id.Value;
         var response = Responses.Json(201, new UploadCreated(id.Value, ticket, status), ApiJsonContext.Web.UploadCreated);
         response.Headers["Location"] = status;
         return response;
@@ -187,7 +187,7 @@ public sealed class Jobs
         {
             return false;
         }
-        catch (AmazonServiceException e)
+        catch (Exception e) when (IsStorageFailure(e, cancellationToken))
         {
             throw Unavailable(e);
         }
@@ -205,11 +205,17 @@ public sealed class Jobs
         {
             return null;
         }
-        catch (AmazonServiceException e)
+        catch (Exception e) when (IsStorageFailure(e, cancellationToken))
         {
             throw Unavailable(e);
         }
     }
+
+    // S3 answered with an error, could not be reached (the SDK's HttpRequestException), or did
+    // not answer before the request's deadline.
+    private static bool IsStorageFailure(Exception e, CancellationToken cancellationToken) =>
+        e is AmazonServiceException or HttpRequestException or IOException
+        || (e is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     private static PipelineException Unavailable(Exception e) =>
         new(ErrorCode.Unavailable, "Storage is unavailable; try again shortly.", e);

@@ -139,7 +139,7 @@ public sealed class ApiGatewayEmulator : IDisposable
             json.WriteString("stage", "local");
             json.WriteString("resourcePath", "/{proxy+}");
             json.WriteString("httpMethod", request.Method);
-            json.WriteString("path", "/local" + path);
+            json.WriteString("path", path); // the path as called: locally there is no stage in the URL
             json.WriteString("apiId", "local");
             json.WriteString("accountId", "000000000000");
             json.WriteNumber("requestTimeEpoch", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());

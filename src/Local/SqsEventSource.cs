@@ -105,9 +105,9 @@ public sealed class SqsEventSource
                 messages = received.Messages ?? [];
                 backoff = TimeSpan.FromMilliseconds(250);
             }
-            catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+            catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
             {
-                // The queue (or the emulator) is unreachable: wait and try again, as Lambda's poller does.
+                // The queue (or the emulator) is unreachable or timed out: wait and try again, as Lambda's poller does.
                 _log.Write("warn", "queue unreachable", ("errorType", e.GetType().Name), ("errorMessage", e.Message), ("retryMs", backoff.TotalMilliseconds));
                 await Task.Delay(backoff, CancellationToken.None);
                 backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5000));
@@ -122,7 +122,7 @@ public sealed class SqsEventSource
                 else
                     await InvokeAsync(messages);
             }
-            catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+            catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
             {
                 // Deleting or releasing failed: those messages reappear after their visibility
                 // timeout, so nothing is lost; the poller itself must go on.
@@ -150,27 +150,38 @@ public sealed class SqsEventSource
         }
 
         var done = messages.Where(m => !failed.Contains(m.MessageId)).ToList();
+        int notDeleted = 0;
         foreach (var chunk in done.Chunk(10))
         {
-            await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+            var deleted = await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
             {
                 QueueUrl = _queueUrl,
                 Entries = chunk.Select(m => new DeleteMessageBatchRequestEntry(m.MessageId, m.ReceiptHandle)).ToList(),
             });
+            notDeleted += LogEntryFailures("delete", deleted.Failed);
         }
-        _log.Write("info", "batch", ("requestId", invocation.RequestId), ("messages", messages.Count), ("deleted", done.Count), ("failed", failed.Count));
+        _log.Write("info", "batch", ("requestId", invocation.RequestId), ("messages", messages.Count), ("deleted", done.Count - notDeleted), ("failed", failed.Count));
     }
 
     private async Task ReleaseAsync(List<Message> messages)
     {
         foreach (var chunk in messages.Chunk(10))
         {
-            await _sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
+            var released = await _sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
             {
                 QueueUrl = _queueUrl,
                 Entries = chunk.Select(m => new ChangeMessageVisibilityBatchRequestEntry(m.MessageId, m.ReceiptHandle) { VisibilityTimeout = 0 }).ToList(),
             });
+            LogEntryFailures("release", released.Failed);
         }
+    }
+
+    // Batch calls answer 200 with per-entry failures; those messages simply come back later.
+    private int LogEntryFailures(string action, List<BatchResultErrorEntry>? failures)
+    {
+        foreach (var f in failures ?? [])
+            _log.Write("warn", $"could not {action} a message; it will be redelivered", ("messageId", f.Id), ("code", f.Code));
+        return failures?.Count ?? 0;
     }
 
     private SQSEvent ToEvent(List<Message> messages) => new()

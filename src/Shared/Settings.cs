@@ -15,4 +15,13 @@ public static class Settings
             throw new InvalidOperationException($"{name} must be a whole number, not '{text}'.");
         return value;
     }
+
+    /// <summary>An int-sized setting: <see cref="Number"/>, refusing values outside <paramref name="min"/>..<paramref name="max"/> instead of truncating them.</summary>
+    public static int Bounded(Func<string, string?> read, string name, int fallback, int min, int max)
+    {
+        var value = Number(read, name, fallback);
+        if (value < min || value > max)
+            throw new InvalidOperationException($"{name} must be between {min} and {max}, not {value}.");
+        return (int)value;
+    }
 }

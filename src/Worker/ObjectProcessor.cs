@@ -27,6 +27,8 @@ public enum Outcome
     Rejected,
     /// <summary>The object no longer exists; nothing to do.</summary>
     Gone,
+    /// <summary>The key names no image (a folder marker); nothing to do.</summary>
+    Ignored,
 }
 
 /// <summary>
@@ -43,6 +45,7 @@ public sealed class ObjectProcessor
     private readonly GrayscaleConverter _converter;
     private readonly JsonLog _log;
     private readonly TimeProvider _clock;
+    private readonly DecodeBudget _budget;
 
     /// <summary>Creates a processor over <paramref name="s3"/>.</summary>
     public ObjectProcessor(IAmazonS3 s3, WorkerOptions options, GrayscaleConverter converter, JsonLog log, TimeProvider clock)
@@ -52,6 +55,7 @@ public sealed class ObjectProcessor
         _converter = converter;
         _log = log;
         _clock = clock;
+        _budget = new DecodeBudget(options.DecodeBudgetBytes);
     }
 
     /// <summary>Processes <paramref name="source"/>; throws only for failures worth retrying.</summary>
@@ -60,15 +64,24 @@ public sealed class ObjectProcessor
         var storage = _options.Storage;
         if (source.Bucket != storage.InputBucket)
             throw new InvalidOperationException($"Event for bucket {source.Bucket}, but the worker reads {storage.InputBucket}.");
+        if (source.Key.EndsWith('/'))
+            return Outcome.Ignored; // a "folder" made in the S3 console: a key, not an image
 
         var resultKey = ObjectKeys.Result(source.Key);
         var errorKey = ObjectKeys.Error(source.Key);
-        var existingResult = await SourceETagOfAsync(resultKey, cancellationToken);
-        if (source.ETag.Length > 0 && existingResult == source.ETag)
+        var resultOf = SourceETagOfAsync(resultKey, cancellationToken);
+        var errorOf = SourceETagOfAsync(errorKey, cancellationToken);
+        var (existingResult, existingError) = (await resultOf, await errorOf);
+        if (source.ETag.Length > 0 && (existingResult == source.ETag || existingError == source.ETag))
+        {
+            // Done before, but a retry may find the previous version's sibling still there
+            // (its delete failed after the write succeeded).
+            if (existingResult == source.ETag && existingError is not null)
+                await _s3.DeleteObjectAsync(storage.OutputBucket, errorKey, cancellationToken);
+            else if (existingError == source.ETag && existingResult is not null)
+                await _s3.DeleteObjectAsync(storage.OutputBucket, resultKey, cancellationToken);
             return Outcome.AlreadyDone;
-        var existingError = await SourceETagOfAsync(errorKey, cancellationToken);
-        if (source.ETag.Length > 0 && existingError == source.ETag)
-            return Outcome.AlreadyDone;
+        }
 
         GetObjectResponse input;
         try
@@ -100,7 +113,8 @@ public sealed class ObjectProcessor
             try
             {
                 var info = _converter.Inspect(bytes);
-                result = _converter.Convert(bytes, info, info.Format, _options.Quality);
+                using (await _budget.AcquireAsync(info.EstimatedPeakBytes, cancellationToken))
+                    result = _converter.Convert(bytes, info, info.Format, _options.Quality);
             }
             catch (PipelineException e) when (ErrorCodes.IsPermanent(e.Code))
             {
@@ -122,18 +136,34 @@ public sealed class ObjectProcessor
         }
     }
 
+    /// <summary>
+    /// Leaves a report for an object whose processing kept failing (its message is about to be
+    /// dead-lettered), so that its job reads "failed" instead of "pending" forever. A later
+    /// successful redrive replaces the report with the result.
+    /// </summary>
+    public async Task ReportGivingUpAsync(ObjectRef source, Exception failure, CancellationToken cancellationToken)
+    {
+        var error = new PipelineException(ErrorCode.Unavailable,
+            $"Processing failed {_options.MaxReceiveCount} times ({failure.GetType().Name}); the event is in the dead-letter queue and can be redriven.");
+        await RejectAsync(source.Key, source.ETag, error, staleResult: false, cancellationToken);
+    }
+
     private async Task RejectAsync(string key, string etag, PipelineException error, bool staleResult, CancellationToken cancellationToken)
     {
         var storage = _options.Storage;
         var report = new ErrorReport(ErrorCodes.Name(error.Code), error.Message, key, etag, _clock.GetUtcNow());
-        await _s3.PutObjectAsync(new PutObjectRequest
+        var put = new PutObjectRequest
         {
             BucketName = storage.OutputBucket,
             Key = ObjectKeys.Error(key),
             InputStream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, StorageJsonContext.Default.ErrorReport), writable: false),
             ContentType = "application/json",
-            Metadata = { [ObjectKeys.SourceETagMetadata] = etag },
-        }, cancellationToken);
+        };
+        // Only a verdict on the input itself marks this version as done; a transient failure's
+        // report must not stop a redriven event from trying again.
+        if (ErrorCodes.IsPermanent(error.Code))
+            put.Metadata[ObjectKeys.SourceETagMetadata] = etag;
+        await _s3.PutObjectAsync(put, cancellationToken);
         if (staleResult)
             await _s3.DeleteObjectAsync(storage.OutputBucket, ObjectKeys.Result(key), cancellationToken); // an older version's result
         _log.Write("warn", "input rejected", ("key", key), ("code", report.Code));

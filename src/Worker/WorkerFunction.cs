@@ -25,14 +25,16 @@ public sealed class WorkerFunction : IInvocationHandler
 
     private readonly ObjectProcessor _processor;
     private readonly int _maxConcurrency;
+    private readonly int _maxReceiveCount;
     private readonly JsonLog _log;
     private readonly TimeProvider _clock;
 
     /// <summary>Creates the function around <paramref name="processor"/>.</summary>
-    public WorkerFunction(ObjectProcessor processor, int maxConcurrency, JsonLog log, TimeProvider clock)
+    public WorkerFunction(ObjectProcessor processor, WorkerOptions options, JsonLog log, TimeProvider clock)
     {
         _processor = processor;
-        _maxConcurrency = maxConcurrency;
+        _maxConcurrency = options.MaxConcurrency;
+        _maxReceiveCount = options.MaxReceiveCount;
         _log = log;
         _clock = clock;
     }
@@ -45,7 +47,7 @@ public sealed class WorkerFunction : IInvocationHandler
         var log = new JsonLog(Console.OpenStandardOutput());
         var s3 = AwsEnvironment.FromEnvironment().CreateS3Client();
         var processor = new ObjectProcessor(s3, options, new GrayscaleConverter(options.Imaging), log, TimeProvider.System);
-        return new WorkerFunction(processor, options.MaxConcurrency, log, TimeProvider.System);
+        return new WorkerFunction(processor, options, log, TimeProvider.System);
     }
 
     /// <inheritdoc/>
@@ -65,7 +67,7 @@ public sealed class WorkerFunction : IInvocationHandler
 
         // Direct S3 notification: failing the invocation makes Lambda retry it.
         var objects = CreatedObjects(Encoding.UTF8.GetString(invocation.Payload));
-        var failed = await ProcessAllAsync(objects.Select(o => ("", o)).ToList(), invocation.RequestId, deadline.Token);
+        var failed = await ProcessAllAsync(objects.Select(o => new Work("", o, LastAttempt: false)).ToList(), invocation.RequestId, deadline.Token);
         if (failed.Count > 0)
             throw new InvalidOperationException($"{failed.Count} of {objects.Count} objects failed; see the log.");
         return "{}"u8.ToArray();
@@ -74,13 +76,14 @@ public sealed class WorkerFunction : IInvocationHandler
     private async Task<SQSBatchResponse> HandleSqsAsync(List<SQSEvent.SQSMessage> messages, string requestId, CancellationToken cancellationToken)
     {
         var failures = new HashSet<string>();
-        var work = new List<(string MessageId, ObjectRef Object)>();
+        var work = new List<Work>();
         foreach (var message in messages)
         {
             var id = message.MessageId ?? "";
+            bool lastAttempt = int.TryParse(message.Attributes?.GetValueOrDefault("ApproximateReceiveCount"), out var receives) && receives >= _maxReceiveCount;
             try
             {
-                work.AddRange(CreatedObjects(message.Body ?? "").Select(o => (id, o)));
+                work.AddRange(CreatedObjects(message.Body ?? "").Select(o => new Work(id, o, lastAttempt)));
             }
             catch (Exception e)
             {
@@ -97,8 +100,11 @@ public sealed class WorkerFunction : IInvocationHandler
         };
     }
 
+    /// <summary>An object to process, the message that named it, and whether that message is on its last receive.</summary>
+    private readonly record struct Work(string MessageId, ObjectRef Object, bool LastAttempt);
+
     /// <summary>Processes every object once; returns the message ids of those that failed.</summary>
-    private async Task<HashSet<string>> ProcessAllAsync(List<(string MessageId, ObjectRef Object)> work, string requestId, CancellationToken cancellationToken)
+    private async Task<HashSet<string>> ProcessAllAsync(List<Work> work, string requestId, CancellationToken cancellationToken)
     {
         var failed = new ConcurrentDictionary<string, bool>();
         // One version of one object is processed once per batch, however many messages name it:
@@ -118,13 +124,29 @@ public sealed class WorkerFunction : IInvocationHandler
             }
             catch (Exception e)
             {
-                foreach (var (messageId, _) in version)
-                    failed[messageId] = true;
+                foreach (var item in version)
+                    failed[item.MessageId] = true;
                 _log.Write("error", "object failed", ("requestId", requestId), ("key", source.Key), ("errorType", e.GetType().Name),
                     ("errorMessage", e.Message), ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                if (version.Any(w => w.LastAttempt))
+                    await ReportGivingUpAsync(source, e, requestId);
             }
         });
         return [.. failed.Keys];
+    }
+
+    private async Task ReportGivingUpAsync(ObjectRef source, Exception failure, string requestId)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _processor.ReportGivingUpAsync(source, failure, timeout.Token);
+        }
+        catch (Exception e)
+        {
+            // Storage is what keeps failing, most likely: the dead-letter queue still has the event.
+            _log.Write("error", "could not report the failure", ("requestId", requestId), ("key", source.Key), ("errorType", e.GetType().Name));
+        }
     }
 
     /// <summary>

@@ -22,6 +22,19 @@ public sealed record WorkerOptions
     /// <summary>JPEG and WebP quality of the results.</summary>
     public int Quality { get; init; } = GrayscaleConverter.DefaultQuality;
 
+    /// <summary>
+    /// Bytes of decode memory concurrent conversions may hold together (see <see cref="DecodeBudget"/>):
+    /// 60% of the function's memory in Lambda (AWS_LAMBDA_FUNCTION_MEMORY_SIZE), leaving room
+    /// for the runtime, the S3 buffers and OpenCV's own; 1 GiB elsewhere unless set.
+    /// </summary>
+    public long DecodeBudgetBytes { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// The queue's maxReceiveCount. On a message's last receive, a failure that would send it
+    /// to the dead-letter queue also leaves an .error.json, so a job does not stay pending.
+    /// </summary>
+    public int MaxReceiveCount { get; init; } = 3;
+
     /// <summary>Reads PIPELINE_* variables (see StorageOptions for the bucket ones); throws on an invalid value.</summary>
     public static WorkerOptions FromEnvironment(Func<string, string?>? read = null)
     {
@@ -31,8 +44,11 @@ public sealed record WorkerOptions
         {
             Storage = StorageOptions.FromEnvironment(read),
             Imaging = new ImagingLimits { MaxPixels = Settings.Number(read, "PIPELINE_MAX_PIXELS", defaults.Imaging.MaxPixels) },
-            MaxConcurrency = (int)Settings.Number(read, "PIPELINE_WORKER_CONCURRENCY", defaults.MaxConcurrency),
-            Quality = (int)Settings.Number(read, "PIPELINE_QUALITY", defaults.Quality),
+            MaxConcurrency = Settings.Bounded(read, "PIPELINE_WORKER_CONCURRENCY", defaults.MaxConcurrency, 1, 64),
+            Quality = Settings.Bounded(read, "PIPELINE_QUALITY", defaults.Quality, 1, 100),
+            DecodeBudgetBytes = Settings.Number(read, "PIPELINE_DECODE_BUDGET_BYTES",
+                Settings.Number(read, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0) is > 0 and var megabytes ? megabytes * 1024 * 1024 * 6 / 10 : defaults.DecodeBudgetBytes),
+            MaxReceiveCount = Settings.Bounded(read, "PIPELINE_MAX_RECEIVE_COUNT", defaults.MaxReceiveCount, 1, 1000),
         };
         options.Validate();
         return options;
@@ -45,6 +61,8 @@ public sealed record WorkerOptions
         Imaging.Validate();
         if (MaxConcurrency is < 1 or > 64)
             throw new InvalidOperationException($"PIPELINE_WORKER_CONCURRENCY must be between 1 and 64, not {MaxConcurrency}.");
+        if (DecodeBudgetBytes < 1)
+            throw new InvalidOperationException($"PIPELINE_DECODE_BUDGET_BYTES must be positive, not {DecodeBudgetBytes}.");
         if (Quality is < 1 or > 100)
             throw new InvalidOperationException($"PIPELINE_QUALITY must be between 1 and 100, not {Quality}.");
     }

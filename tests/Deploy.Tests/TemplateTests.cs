@@ -74,7 +74,10 @@ public sealed class TemplateTests
         var queueEvent = SamTemplate.Map(_template.Properties("WorkerFunction"), "Events", "Queue", "Properties");
         Assert.Equal(["ReportBatchItemFailures"], Strings(queueEvent.Children["FunctionResponseTypes"]));
         Assert.True(SamTemplate.Map(queueEvent, "ScalingConfig").Children.ContainsKey("MaximumConcurrency"));
-        Assert.Equal("3", SamTemplate.Scalar(SamTemplate.Map(_template.Properties("WorkerQueue"), "RedrivePolicy"), "maxReceiveCount"));
+        var maxReceiveCount = _template.Value(SamTemplate.Map(_template.Properties("WorkerQueue"), "RedrivePolicy").Children["maxReceiveCount"]);
+        Assert.Equal("3", maxReceiveCount);
+        var workerVariables = SamTemplate.Map(_template.Properties("WorkerFunction"), "Environment", "Variables");
+        Assert.Equal(maxReceiveCount, _template.Value(workerVariables.Children["PIPELINE_MAX_RECEIVE_COUNT"]));
     }
 
     [Theory]

@@ -56,7 +56,7 @@ public sealed class BootstrapTests
 
         Assert.Equal(SamTemplate.Scalar(queue, "VisibilityTimeout"), attributes.Attributes["VisibilityTimeout"]);
         using var policy = System.Text.Json.JsonDocument.Parse(attributes.Attributes["RedrivePolicy"]);
-        Assert.Equal(int.Parse(SamTemplate.Scalar(redrive, "maxReceiveCount"), System.Globalization.CultureInfo.InvariantCulture), policy.RootElement.GetProperty("maxReceiveCount").GetInt32());
+        Assert.Equal(int.Parse(_template.Value(redrive.Children["maxReceiveCount"]), System.Globalization.CultureInfo.InvariantCulture), policy.RootElement.GetProperty("maxReceiveCount").GetInt32());
         Assert.EndsWith(":" + dlqName, policy.RootElement.GetProperty("deadLetterTargetArn").GetString(), StringComparison.Ordinal);
     }
 }

@@ -378,10 +378,10 @@ public static class HostileCorpus
         target[2] = (byte)(value >> 16);
     }
 
-    /// <summary>A 64×48 RGBA PNG with 16 bits a sample and a transparent right half.</summary>
-    private static byte[] Png16Alpha()
+    /// <summary>An RGBA PNG with 16 bits a sample and a transparent right half.</summary>
+    public static byte[] Png16Alpha(int width = 64, int height = 48)
     {
-        using var bgra = TestImages.AlphaMat(64, 48);
+        using var bgra = TestImages.AlphaMat(width, height);
         using var wide = new Mat();
         bgra.ConvertTo(wide, MatType.CV_16UC4, 257);
         return TestImages.Encode(wide, ".png");

@@ -49,7 +49,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         };
         var aws = AwsEnvironment.FromEnvironment(name => _moto.Environment.GetValueOrDefault(name));
         var processor = new ObjectProcessor(aws.CreateS3Client(), options, new GrayscaleConverter(options.Imaging), JsonLog.Null, TimeProvider.System);
-        return new WorkerFunction(processor, options.MaxConcurrency, JsonLog.Null, TimeProvider.System);
+        return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System);
     }
 
     private async Task<string> PutAsync(string key, byte[] body)
@@ -73,9 +73,17 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         },
     });
 
-    private static byte[] SqsEvent(params (string Id, string Body)[] messages) => JsonSerializer.SerializeToUtf8Bytes(new SQSEvent
+    private static byte[] SqsEvent(params (string Id, string Body)[] messages) => SqsEvent(receiveCount: 1, messages);
+
+    private static byte[] SqsEvent(int receiveCount, params (string Id, string Body)[] messages) => JsonSerializer.SerializeToUtf8Bytes(new SQSEvent
     {
-        Records = messages.Select(m => new SQSEvent.SQSMessage { MessageId = m.Id, Body = m.Body, EventSource = "aws:sqs" }).ToList(),
+        Records = messages.Select(m => new SQSEvent.SQSMessage
+        {
+            MessageId = m.Id,
+            Body = m.Body,
+            EventSource = "aws:sqs",
+            Attributes = new() { ["ApproximateReceiveCount"] = receiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        }).ToList(),
     }, LambdaJsonContext.Default.SQSEvent);
 
     private static async Task<List<string>> FailuresAsync(WorkerFunction function, byte[] payload, TimeSpan? timeLeft = null)
@@ -244,5 +252,71 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
             Assert.Equal(new Size(80, 60), gray.Size());
         var foreign = Encoding.UTF8.GetBytes(Notification("some-other-bucket", key, etag));
         await Assert.ThrowsAsync<InvalidOperationException>(() => Function().HandleAsync(new Invocation("d2", DateTimeOffset.UtcNow.AddMinutes(1), null, null, foreign), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_folder_marker_is_not_an_image_and_gets_no_report()
+    {
+        var key = $"{_prefix}holiday/";
+        var etag = await PutAsync(key, []);
+
+        Assert.Empty(await FailuresAsync(Function(), SqsEvent(("folder", Notification(Input, key, etag)))));
+
+        Assert.False(await ExistsAsync(key));
+        Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
+    }
+
+    [Fact]
+    public async Task A_repeated_delivery_removes_a_sibling_an_earlier_attempt_failed_to_delete()
+    {
+        var key = $"{_prefix}left-over.jpg";
+        var etag = await PutAsync(key, TestImages.Jpeg(64, 48));
+        var function = Function();
+        Assert.Empty(await FailuresAsync(function, SqsEvent(("1", Notification(Input, key, etag)))));
+        // The previous version's report, as if the delete after the write had failed.
+        await _s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = Output,
+            Key = key + ObjectKeys.ErrorSuffix,
+            ContentBody = """{"code":"corrupt_image","message":"older version"}""",
+            Metadata = { [ObjectKeys.SourceETagMetadata] = "an-older-etag" },
+        });
+
+        Assert.Empty(await FailuresAsync(function, SqsEvent(("2", Notification(Input, key, etag)))));
+
+        Assert.True(await ExistsAsync(key));
+        Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
+    }
+
+    [Fact]
+    public async Task A_failure_on_the_last_receive_leaves_a_report_that_a_redrive_replaces()
+    {
+        var key = $"{_prefix}unlucky.jpg";
+        var etag = await PutAsync(key, TestImages.Jpeg(64, 48));
+
+        // Out of time on the third receive: the message goes to the dead-letter queue...
+        var failures = await FailuresAsync(Function(), SqsEvent(3, ("last", Notification(Input, key, etag))), timeLeft: TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["last"], failures);
+        var report = await ReportAsync(key);
+        Assert.Equal("unavailable", report.GetProperty("code").GetString());
+        Assert.Contains("dead-letter queue", report.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // ...and when it is redriven, the result replaces the report.
+        Assert.Empty(await FailuresAsync(Function(), SqsEvent(4, ("redriven", Notification(Input, key, etag)))));
+        Assert.True(await ExistsAsync(key));
+        Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
+    }
+
+    [Fact]
+    public async Task A_failure_before_the_last_receive_leaves_no_report()
+    {
+        var key = $"{_prefix}retry-later.jpg";
+        var etag = await PutAsync(key, TestImages.Jpeg(64, 48));
+
+        var failures = await FailuresAsync(Function(), SqsEvent(2, ("second", Notification(Input, key, etag))), timeLeft: TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["second"], failures);
+        Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
     }
 }

@@ -50,10 +50,11 @@ public sealed class JsonLog
             }
             json.WriteEndObject();
         }
+        System.Buffers.BuffersExtensions.Write(buffer, "\n"u8);
+        // One write per record: other JsonLog instances on the same stdout cannot split a line.
         lock (_gate)
         {
             _output.Write(buffer.WrittenSpan);
-            _output.WriteByte((byte)'\n');
             _output.Flush();
         }
     }

@@ -55,6 +55,12 @@ public sealed class GrayscaleConverter
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
         _limits.Check(info);
+        int longestSide = Math.Max(info.Width, info.Height); // either may end up as the width after EXIF rotation
+        if (longestSide > output.MaxSide())
+        {
+            throw new PipelineException(ErrorCode.InvalidRequest,
+                $"{output.DisplayName()} holds at most {output.MaxSide()} pixels a side and the image is {info.Width}x{info.Height}; ask for PNG.");
+        }
 
         using var gray = info.HasAlpha ? DecodeWithAlpha(encoded, info, output) : DecodeLuma(encoded, info);
         var bytes = Encode(gray, output, quality);

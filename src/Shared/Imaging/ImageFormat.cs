@@ -32,6 +32,14 @@ public static class ImageFormats
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
+    /// <summary>The longest side the format can store: WebP 16383 (14-bit sizes), JPEG 65500 (libjpeg's limit).</summary>
+    public static int MaxSide(this ImageFormat format) => format switch
+    {
+        ImageFormat.WebP => 16383,
+        ImageFormat.Jpeg => 65500,
+        _ => int.MaxValue,
+    };
+
     /// <summary>The IANA media type, e.g. <c>image/jpeg</c>.</summary>
     public static string MediaType(this ImageFormat format) => format switch
     {

@@ -5,8 +5,31 @@ namespace Pipeline.Imaging;
 /// <param name="Width">Width in pixels as stored (before any EXIF rotation).</param>
 /// <param name="Height">Height in pixels as stored.</param>
 /// <param name="HasAlpha">True when the header declares an alpha channel or transparency.</param>
-public readonly record struct ImageInfo(ImageFormat Format, int Width, int Height, bool HasAlpha)
+/// <param name="Channels">Colour components stored (JPEG and TIFF; 0 when not read).</param>
+/// <param name="SixteenBit">True for 16 bits per sample (PNG, TIFF).</param>
+/// <param name="Progressive">True for a progressive JPEG, which keeps all coefficients in memory while decoding.</param>
+public readonly record struct ImageInfo(
+    ImageFormat Format, int Width, int Height, bool HasAlpha, int Channels = 0, bool SixteenBit = false, bool Progressive = false)
 {
     /// <summary>Width × height.</summary>
     public long Pixels => (long)Width * Height;
+
+    /// <summary>
+    /// A generous estimate of the peak memory converting this image takes, from peaks measured
+    /// with OpenCV 4.13 here: a luma-only JPEG decode needs ~2.2 bytes a pixel, a progressive
+    /// one keeps two bytes per coefficient of every component (a 4:4:4 50 MP photo: ~400 MB),
+    /// WebP decodes to RGB before OpenCV converts it, images with alpha decode in colour
+    /// (8-bit RGBA ~7 B/px, 16-bit ~13), and the TIFF reader needs up to ~16 B/px.
+    /// </summary>
+    public long EstimatedPeakBytes => Pixels * BytesPerPixel;
+
+    private int BytesPerPixel => Format switch
+    {
+        ImageFormat.Jpeg when Progressive => 2 * Math.Max(Channels, 1) + 3,
+        ImageFormat.Tiff => SixteenBit ? 16 : 8,
+        _ when HasAlpha => SixteenBit ? 14 : 8,
+        ImageFormat.WebP => 5,
+        ImageFormat.Png when SixteenBit => 7,
+        _ => 3,
+    };
 }

@@ -27,7 +27,7 @@ public static class ImageInspector
     public static ImageInfo Inspect(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty)
-            throw new PipelineException(ErrorCode.EmptyBody, $"The request has no body; send a {Supported} image.");
+            throw new PipelineException(ErrorCode.EmptyBody, $"There are no bytes to read (0 bytes); expected a {Supported} image.");
 
         if (data.StartsWith(JpegMagic))
             return InspectJpeg(data);
@@ -89,6 +89,7 @@ public static class ImageInspector
         const string Name = "JPEG";
         int pos = 2;
         int width = 0, height = 0, components = 0;
+        bool progressive = false;
         while (true)
         {
             if (pos >= data.Length || data[pos] != 0xFF)
@@ -116,13 +117,14 @@ public static class ImageInspector
                 height = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 3)..]);
                 width = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 5)..]);
                 components = data[pos + 7];
+                progressive = marker is 0xC2 or 0xC6 or 0xCA or 0xCE;
             }
             else if (marker == 0xDA)
             {
                 if (components == 0)
                     throw Corrupt(Name, "the image data starts before the frame header");
                 CheckScans(data, pos + length);
-                return Checked(ImageFormat.Jpeg, width, height, hasAlpha: false, Name);
+                return Checked(ImageFormat.Jpeg, width, height, hasAlpha: false, Name) with { Channels = components, Progressive = progressive };
             }
             pos += length;
         }
@@ -196,7 +198,7 @@ public static class ImageInspector
         }
         if (!sawData)
             throw Corrupt(Name, "it has no image data");
-        return Checked(ImageFormat.Png, width, height, hasAlpha, Name);
+        return Checked(ImageFormat.Png, width, height, hasAlpha, Name) with { SixteenBit = bitDepth == 16 };
     }
 
     private static ImageInfo InspectWebP(ReadOnlySpan<byte> data)
@@ -286,7 +288,8 @@ public static class ImageInspector
             throw Corrupt(Name, "the first directory is incomplete");
 
         long width = 0, height = 0;
-        bool alpha = false;
+        bool alpha = false, sixteenBit = false;
+        int channels = 0;
         (long Count, long Offset, int Type) offsets = default, byteCounts = default;
         for (int i = 0; i < count; i++)
         {
@@ -299,11 +302,13 @@ public static class ImageInspector
                 case 256: width = tiff.Scalar(entry, type); break;
                 case 257: height = tiff.Scalar(entry, type); break;
                 case 338: alpha = true; break; // ExtraSamples: associated or unassociated alpha
+                case 258: sixteenBit = tiff.ArrayItem(entry, type, n, 0) == 16; break; // BitsPerSample
+                case 277: channels = (int)tiff.Scalar(entry, type); break; // SamplesPerPixel
                 case 273 or 324: offsets = (n, entry, type); break;
                 case 279 or 325: byteCounts = (n, entry, type); break;
             }
         }
-        var info = Checked(ImageFormat.Tiff, width, height, alpha, Name);
+        var info = Checked(ImageFormat.Tiff, width, height, alpha, Name) with { Channels = channels, SixteenBit = sixteenBit };
         if (offsets.Count == 0 || offsets.Count != byteCounts.Count)
             throw Corrupt(Name, "the strip or tile tables are missing");
         for (long i = 0; i < offsets.Count; i++)

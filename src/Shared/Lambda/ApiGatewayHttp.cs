@@ -23,6 +23,11 @@ public sealed class ApiRequest
     public required string Method { get; init; }
     /// <summary>The path, without the stage.</summary>
     public required string Path { get; init; }
+    /// <summary>
+    /// What the client's URL has before <see cref="Path"/>: "/Prod" on an execute-api URL, "" on
+    /// a $default stage or locally. Links the API hands out start with it.
+    /// </summary>
+    public string BasePath { get; init; } = "";
     /// <summary>Headers; names compare case-insensitively.</summary>
     public required IReadOnlyDictionary<string, string> Headers { get; init; }
     /// <summary>Query parameters, URL-decoded.</summary>
@@ -72,6 +77,7 @@ public static class ApiGatewayHttp
                 Format = PayloadFormat.HttpV2,
                 Method = (http?.Method ?? "GET").ToUpperInvariant(),
                 Path = WithoutStage(v2.RawPath ?? http?.Path ?? "/", v2.RequestContext?.Stage),
+                BasePath = v2.RequestContext?.Stage is { Length: > 0 } stage && stage != "$default" ? "/" + stage : "",
                 Headers = CaseInsensitive(v2.Headers),
                 Query = v2.QueryStringParameters ?? [],
                 Body = body,
@@ -94,6 +100,7 @@ public static class ApiGatewayHttp
             Format = PayloadFormat.RestV1,
             Method = (v1.HttpMethod ?? "GET").ToUpperInvariant(),
             Path = v1.Path ?? "/",
+            BasePath = BasePathOf(v1.RequestContext?.Path, v1.Path),
             Headers = headers,
             Query = query,
             Body = v1Body,
@@ -155,6 +162,13 @@ public static class ApiGatewayHttp
             result[name] = value;
         return result;
     }
+
+    // A REST API's requestContext.path is the path the client called ("/Prod/uploads", or with a
+    // custom domain's base path mapping), its path the route's ("/uploads").
+    private static string BasePathOf(string? calledPath, string? path) =>
+        calledPath is not null && path is not null && calledPath.EndsWith(path, StringComparison.Ordinal)
+            ? calledPath[..^path.Length].TrimEnd('/')
+            : "";
 
     // An HTTP API's rawPath includes a named stage ("/prod/grayscale"); routes do not.
     private static string WithoutStage(string path, string? stage)

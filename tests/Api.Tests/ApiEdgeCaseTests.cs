@@ -1,0 +1,133 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.Runtime;
+using Amazon.S3;
+using Pipeline.Api;
+using Pipeline.Diagnostics;
+using Pipeline.Imaging;
+using Pipeline.Lambda;
+using Pipeline.Storage;
+
+namespace Pipeline.Tests;
+
+/// <summary>CORS, links under the caller's stage, storage outages, logged routes and encoder limits.</summary>
+public class ApiEdgeCaseTests
+{
+    private static readonly ImagingLimits Limits = new();
+    private static readonly StorageOptions Storage = new() { InputBucket = "pipeline-input", OutputBucket = "pipeline-output" };
+
+    public ApiEdgeCaseTests() => OpenCvRuntime.Initialize(Limits);
+
+    /// <summary>Jobs over an S3 client whose endpoint refuses connections: presigning works, every call to S3 fails.</summary>
+    private static Jobs UnreachableStorage()
+    {
+        var config = new AmazonS3Config { ServiceURL = $"http://127.0.0.1:{Tools.FreePort()}", ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
+        var aws = new AwsEnvironment(new Uri(config.ServiceURL), "us-east-1");
+        return new Jobs(new AmazonS3Client(new BasicAWSCredentials("test", "test"), config), Storage, aws, TimeProvider.System);
+    }
+
+    private static ApiFunction Function(ApiOptions? options = null, Jobs? jobs = null, JsonLog? log = null) =>
+        new(options ?? new ApiOptions(), new GrayscaleConverter(Limits), jobs, log ?? JsonLog.Null);
+
+    private static async Task<ApiReply> Handle(JsonObject e, ApiFunction function)
+    {
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, null, e.ToPayload());
+        return ApiReply.Parse(await function.HandleAsync(invocation, CancellationToken.None), e.IsHttpV2() ? PayloadFormat.HttpV2 : PayloadFormat.RestV1);
+    }
+
+    [Fact]
+    public async Task A_preflight_needs_no_api_key_and_every_answer_names_the_allowed_origin()
+    {
+        var function = Function(new ApiOptions { AllowedOrigin = "https://app.example", ApiKey = "a-long-enough-api-key" });
+
+        var preflight = await Handle(ApiEvents.RestV1("OPTIONS", "/uploads").WithHeader("Origin", "https://app.example"), function);
+        var unauthorized = await Handle(ApiEvents.RestV1("POST", "/").WithBody(TestImages.Jpeg()), function);
+
+        Assert.Equal(204, preflight.StatusCode);
+        Assert.Equal("POST, OPTIONS", preflight.Header("Access-Control-Allow-Methods"));
+        Assert.Contains("X-Api-Key", preflight.Header("Access-Control-Allow-Headers"), StringComparison.Ordinal);
+        Assert.Equal("https://app.example", preflight.Header("Access-Control-Allow-Origin"));
+        unauthorized.Error(401, "unauthorized");
+        Assert.Equal("https://app.example", unauthorized.Header("Access-Control-Allow-Origin"));
+        Assert.Equal("Origin", unauthorized.Header("Vary"));
+    }
+
+    [Fact]
+    public async Task Without_an_allowed_origin_there_is_no_cors()
+    {
+        var reply = await Handle(ApiEvents.RestV1("OPTIONS", "/uploads"), Function());
+
+        reply.Error(405, "method_not_allowed");
+        Assert.Null(reply.Header("Access-Control-Allow-Origin"));
+    }
+
+    [Theory]
+    [InlineData("rest", "/Prod/jobs/")]
+    [InlineData("http-named-stage", "/beta/jobs/")]
+    [InlineData("http-default-stage", "/jobs/")]
+    public async Task Upload_links_point_under_the_stage_the_client_called(string shape, string expectedPrefix)
+    {
+        var e = shape switch
+        {
+            "rest" => ApiEvents.RestV1("POST", "/uploads"),
+            "http-named-stage" => ApiEvents.HttpV2("POST", "/uploads", stage: "beta"),
+            _ => ApiEvents.HttpV2("POST", "/uploads"),
+        };
+        if (shape == "rest")
+            e["requestContext"]!["path"] = "/Prod/uploads"; // as API Gateway sends it for an execute-api URL
+
+        var reply = await Handle(e.WithTextBody("""{"contentType":"image/jpeg","contentLength":1000}"""), Function(jobs: UnreachableStorage()));
+
+        Assert.Equal(201, reply.StatusCode);
+        using var json = JsonDocument.Parse(reply.Body);
+        var status = json.RootElement.GetProperty("status").GetString()!;
+        Assert.StartsWith(expectedPrefix, status, StringComparison.Ordinal);
+        Assert.Equal(status, reply.Header("Location"));
+    }
+
+    [Theory]
+    [InlineData("/jobs/01M87PSNJMVVCASEK8KQX0Y3A5")]
+    [InlineData("/jobs/01M87PSNJMVVCASEK8KQX0Y3A5/result")]
+    public async Task Unreachable_storage_is_a_503_json_answer_logged_with_its_route(string path)
+    {
+        var lines = new MemoryStream();
+        var reply = await Handle(ApiEvents.RestV1("GET", path), Function(jobs: UnreachableStorage(), log: new JsonLog(lines)));
+
+        reply.Error(503, "unavailable");
+        var request = Encoding.UTF8.GetString(lines.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(l => l.GetProperty("msg").GetString() == "request");
+        Assert.Equal(path.EndsWith("/result", StringComparison.Ordinal) ? "/jobs/{id}/result" : "/jobs/{id}", request.GetProperty("route").GetString());
+        Assert.Equal(503, request.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Errors_thrown_inside_a_route_are_logged_with_that_route()
+    {
+        var lines = new MemoryStream();
+        var reply = await Handle(ApiEvents.RestV1("POST", "/grayscale").WithTextBody("not an image"), Function(log: new JsonLog(lines)));
+
+        reply.Error(415, "unsupported_media_type");
+        Assert.Contains("\"route\":\"/grayscale\"", Encoding.UTF8.GetString(lines.ToArray()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_format_that_cannot_hold_the_image_is_a_400_not_a_500()
+    {
+        var wide = TestImages.Jpeg(17000, 16);
+
+        var reply = await Handle(ApiEvents.RestV1("POST", "/").WithBody(wide).WithQuery("format", "webp"), Function());
+
+        Assert.Contains("16383", reply.Error(400, "invalid_request"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_inline_limit_whose_base64_cannot_reach_the_function_is_refused_at_start()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => ApiOptions.FromEnvironment(name => name == "PIPELINE_MAX_INLINE_BYTES" ? "6000000" : null));
+        Assert.Contains("PIPELINE_MAX_INLINE_BYTES", e.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => ApiOptions.FromEnvironment(name => name == "PIPELINE_MAX_INLINE_BYTES" ? "4294967297" : null));
+        Assert.Equal(4 * 1024 * 1024, ApiOptions.FromEnvironment(_ => null).MaxInlineBytes);
+    }
+}

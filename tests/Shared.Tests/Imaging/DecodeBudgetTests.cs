@@ -1,0 +1,77 @@
+using Pipeline.Imaging;
+
+namespace Pipeline.Tests.Imaging;
+
+public class DecodeBudgetTests
+{
+    private static readonly TimeSpan Soon = TimeSpan.FromMilliseconds(200);
+
+    [Fact]
+    public async Task Conversions_that_together_exceed_the_budget_wait_their_turn()
+    {
+        var budget = new DecodeBudget(100);
+        var first = await budget.AcquireAsync(60, CancellationToken.None);
+
+        var second = budget.AcquireAsync(60, CancellationToken.None);
+        await Task.Delay(Soon);
+        Assert.False(second.IsCompleted);
+
+        first.Dispose();
+        (await second.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        Assert.Equal(100, budget.Available);
+    }
+
+    [Fact]
+    public async Task Waiters_are_served_in_order_so_a_large_image_is_not_starved()
+    {
+        var budget = new DecodeBudget(100);
+        var held = await budget.AcquireAsync(50, CancellationToken.None);
+        var large = budget.AcquireAsync(100, CancellationToken.None);
+        var small = budget.AcquireAsync(10, CancellationToken.None);
+        await Task.Delay(Soon);
+
+        Assert.False(small.IsCompleted, "a small request must not jump the queue while 50 bytes are free");
+        held.Dispose();
+        using (await large.WaitAsync(TimeSpan.FromSeconds(5)))
+        {
+            await Task.Delay(Soon);
+            Assert.False(small.IsCompleted);
+        }
+        (await small.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+    }
+
+    [Fact]
+    public async Task An_image_larger_than_the_budget_runs_alone_and_a_cancelled_wait_frees_the_queue()
+    {
+        var budget = new DecodeBudget(100);
+        using (await budget.AcquireAsync(1_000_000, CancellationToken.None))
+            Assert.Equal(0, budget.Available);
+
+        var held = await budget.AcquireAsync(90, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var blocked = budget.AcquireAsync(50, cancel.Token);
+        var behind = budget.AcquireAsync(10, CancellationToken.None);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked);
+        (await behind.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        held.Dispose();
+        Assert.Equal(100, budget.Available);
+    }
+
+    [Fact]
+    public void Estimates_rank_the_costly_decodes_above_a_baseline_jpeg()
+    {
+        var baseline = ImageInspector.Inspect(TestImages.Jpeg(200, 100));
+        var progressive = ImageInspector.Inspect(TestImages.ProgressiveJpeg(200, 100));
+        var alpha16 = ImageInspector.Inspect(HostileCorpus.Png16Alpha(200, 100));
+        var tiff = ImageInspector.Inspect(TestImages.Tiff(200, 100));
+
+        Assert.True(progressive.Progressive);
+        Assert.True(alpha16 is { HasAlpha: true, SixteenBit: true });
+        Assert.True(baseline.EstimatedPeakBytes < progressive.EstimatedPeakBytes);
+        Assert.True(progressive.EstimatedPeakBytes < alpha16.EstimatedPeakBytes);
+        Assert.True(baseline.EstimatedPeakBytes < tiff.EstimatedPeakBytes);
+        Assert.True(baseline.EstimatedPeakBytes >= baseline.Pixels * 2, "a luma-only JPEG decode peaks above 2 bytes a pixel");
+    }
+}
