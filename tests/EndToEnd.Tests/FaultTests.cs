@@ -3,6 +3,7 @@ using System.Text.Json;
 using Amazon.S3.Model;
 using Amazon.SQS.Model;
 using OpenCvSharp;
+using Pipeline.Storage;
 using Xunit.Abstractions;
 
 namespace Pipeline.Tests.EndToEnd;
@@ -111,17 +112,23 @@ public sealed class FaultTests : IAsyncLifetime
         Assert.True(int.Parse(dead.Attributes["ApproximateReceiveCount"], CultureInfo.InvariantCulture) >= 3, "receive count " + dead.Attributes["ApproximateReceiveCount"]);
         // Each delivery read the object with the SDK's four attempts before giving up.
         Assert.Equal(3 * 4, fault.Injected);
+        // On its last receive the poison object was also reported, so a job would read "failed".
+        var report = poison + ObjectKeys.ErrorSuffix;
         var outputs = await _stack.KeysAsync(_stack.OutputBucket, _prefix);
-        Assert.Equal(good.Order(StringComparer.Ordinal), outputs.Order(StringComparer.Ordinal));
+        Assert.Equal(good.Append(report).Order(StringComparer.Ordinal), outputs.Order(StringComparer.Ordinal));
+        var (reportBytes, _) = await _stack.GetAsync(_stack.OutputBucket, report);
+        using (var reportJson = JsonDocument.Parse(reportBytes))
+            Assert.Equal("unavailable", reportJson.RootElement.GetProperty("code").GetString());
         await AssertQueuesHoldNothingOfAsync(good);
 
-        // Once the cause is gone, the redrive script puts it back and it comes through.
+        // Once the cause is gone, the redrive script puts it back and it comes through; the result replaces the report.
         fault.Clear();
         var redrive = await Tools.RunAsync(Path.Combine(Artifacts.RepoRoot, "scripts", "redrive-dlq.sh"), [], _stack.Environment);
         Assert.True(redrive.ExitCode == 0, redrive.Stderr);
         Assert.Contains("moved 1 message", redrive.Stdout, StringComparison.Ordinal);
         await _stack.WaitForOutputsAsync(_prefix, keys, TimeSpan.FromSeconds(30));
         await AssertGrayAsync([poison], new Size(640, 480));
+        Assert.DoesNotContain(report, await _stack.KeysAsync(_stack.OutputBucket, _prefix));
         Assert.Empty(await DeadLettersOfAsync(_prefix));
     }
 
