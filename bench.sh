@@ -4,14 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # The tutorial peer runs on Debian's OpenCV under /usr/bin/python3 (no PyPI here).
-if ! /usr/bin/python3 -c "import cv2" 2>/dev/null; then
-  echo "installing python3-opencv"
-  apt_get=(apt-get)
-  [ "$(id -u)" -eq 0 ] || apt_get=(sudo apt-get)
-  "${apt_get[@]}" update -qq
-  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq --no-install-recommends python3-opencv >/dev/null
-fi
-./scripts/setup.sh
+./scripts/setup.sh python3-opencv
 
 echo "building..."
 # The bench builds src/Api in Release too: the JIT side of the cold-start comparison.

@@ -6,20 +6,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Debian packages: hey (the load generator), libjpeg-turbo-progs (cjpeg, to make the test photos).
-ensure_packages() {
-  local missing=()
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return
-  echo "installing: ${missing[*]}"
-  local sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Resident set size of a process, in KiB.
@@ -103,7 +89,8 @@ main() {
   local logs report="reports/load.txt"
   # hey splits -n evenly among its workers and drops the remainder (-n 10000 -c 32 sends 9984), so round up.
   local sent=$(( (requests + concurrency - 1) / concurrency * concurrency ))
-  ensure_packages hey libjpeg-turbo-progs
+  # hey: the load generator; libjpeg-turbo-progs: cjpeg, to make the test photos.
+  ./scripts/setup.sh hey libjpeg-turbo-progs
   work="$(mktemp -d)"
   logs="$work/logs"
   trap 'stop_stack; rm -rf "$work"' EXIT INT TERM

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what a fresh machine lacks for building, running and testing the project (idempotent).
+# Installs what a fresh machine lacks for building, running and testing the project, plus any Debian packages named as arguments (idempotent).
+#   scripts/setup.sh [PACKAGE...]
 set -euo pipefail
 
 # libgtk-3-0: the official OpenCvSharp runtime links GTK (for highgui) even though we never call it.
 # patchelf, binutils (readelf, objdump): build and check the Lambda layer's OpenCV library.
 # gcc: the linker Native AOT publishing calls. curl: health checks and the end-to-end tests.
-packages=(libgtk-3-0 patchelf binutils gcc curl)
+packages=(libgtk-3-0 patchelf binutils gcc curl "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,7 +10,7 @@ source scripts/load.sh
 
 count="${1:-1000}"
 report="reports/soak.txt"
-ensure_packages libjpeg-turbo-progs
+./scripts/setup.sh libjpeg-turbo-progs # cjpeg, to make the test photos
 work="$(mktemp -d)"
 logs="$work/logs"
 trap 'stop_stack; rm -rf "$work"' EXIT INT TERM

@@ -85,7 +85,7 @@ public static class ColdStartBenchmark
         using var process = ChildProcess.Start("api", variant.Executable, variant.Arguments, variables);
         var answer = await reply.WaitAsync(TimeSpan.FromSeconds(60));
         double ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        long peak = ProcStats.PeakRss(process.Id);
+        long peak = PeakMemory.Bytes(process.Id);
 
         Assert.True(answer.Kind == "response", $"{variant.Name} answered {answer.Kind}:\n{process.Tail()}");
         using var document = JsonDocument.Parse(answer.Body);

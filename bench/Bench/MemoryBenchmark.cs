@@ -37,7 +37,7 @@ public static class MemoryBenchmark
         foreach (var image in images)
         {
             var key = $"bench/memory/{image.Label}.jpg";
-            var etag = await aws.PutInputAsync(key, image.Jpeg);
+            var etag = await aws.PutAsync(aws.InputBucket, key, image.Jpeg);
             var result = new MemoryResult { Image = image };
             for (int run = 0; run < runs; run++)
             {
@@ -46,17 +46,17 @@ public static class MemoryBenchmark
                 await using var runtime = await FakeRuntimeApi.StartAsync();
                 using var worker = StartBootstrap(bootstrap, runtime, aws.Environment);
                 await WaitForInitAsync(runtime, worker);
-                result.InitPeak.Add(ProcStats.PeakRss(worker.Id));
+                result.InitPeak.Add(PeakMemory.Bytes(worker.Id));
 
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var reply = await runtime.InvokeAsync(S3Event(aws.InputBucket, key, etag, image.Jpeg.Length), timeout: TimeSpan.FromMinutes(2))
+                var reply = await runtime.InvokeAsync(System.Text.Encoding.UTF8.GetBytes(S3Notifications.ObjectCreated(aws.InputBucket, key, etag, image.Jpeg.Length)), timeout: TimeSpan.FromMinutes(2))
                     .WaitAsync(TimeSpan.FromMinutes(3));
                 result.InvokeMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                result.Peak.Add(ProcStats.PeakRss(worker.Id));
+                result.Peak.Add(PeakMemory.Bytes(worker.Id));
                 Assert.True(reply.Kind == "response", $"the worker answered {reply.Kind}: {System.Text.Encoding.UTF8.GetString(reply.Body)}\n{worker.Tail()}");
                 if (run == 0)
                 {
-                    using var gray = PixelAssert.IsGray(await aws.GetOutputAsync(ObjectKeys.Result(key)));
+                    using var gray = PixelAssert.IsGray((await aws.GetAsync(aws.OutputBucket, ObjectKeys.Result(key))).Bytes);
                     Assert.Equal(new Size(image.Width, image.Height), gray.Size());
                 }
                 progress($"memory {image.Label} run {run + 1}/{runs}: init {MedianMiB(result.InitPeak)}, peak {MedianMiB(result.Peak)}, {result.InvokeMs.Median.Text("0")} ms");
@@ -92,25 +92,4 @@ public static class MemoryBenchmark
     }
 
     private static string MedianMiB(Samples samples) => ((long)samples.Median).MiB();
-
-    /// <summary>A direct S3 notification for one created object, as S3 sends it (key URL-encoded).</summary>
-    private static byte[] S3Event(string bucket, string key, string etag, long size)
-    {
-        var record = new JsonObject
-        {
-            ["eventVersion"] = "2.1",
-            ["eventSource"] = "aws:s3",
-            ["awsRegion"] = "us-east-1",
-            ["eventTime"] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-            ["eventName"] = "ObjectCreated:Put",
-            ["s3"] = new JsonObject
-            {
-                ["s3SchemaVersion"] = "1.0",
-                ["configurationId"] = "bench",
-                ["bucket"] = new JsonObject { ["name"] = bucket, ["arn"] = "arn:aws:s3:::" + bucket },
-                ["object"] = new JsonObject { ["key"] = System.Net.WebUtility.UrlEncode(key), ["size"] = size, ["eTag"] = etag, ["sequencer"] = "0" },
-            },
-        };
-        return System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["Records"] = new JsonArray(record) }.ToJsonString());
-    }
 }

@@ -27,12 +27,6 @@ public static partial class ProcStats
         return usage.User.ToTimeSpan() + usage.System.ToTimeSpan();
     }
 
-    /// <summary>Peak resident set size (VmHWM) in bytes.</summary>
-    public static long PeakRss(int pid) => StatusKiB(pid, "VmHWM:") * 1024;
-
-    /// <summary>Current resident set size (VmRSS) in bytes.</summary>
-    public static long Rss(int pid) => StatusKiB(pid, "VmRSS:") * 1024;
-
     /// <summary>CPU time the process has used so far: utime + stime from /proc/&lt;pid&gt;/stat.</summary>
     public static TimeSpan CpuTime(int pid)
     {
@@ -56,12 +50,6 @@ public static partial class ProcStats
 
     /// <summary>The 1-minute load average.</summary>
     public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
-
-    private static long StatusKiB(int pid, string field)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
-        return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-    }
 
     [LibraryImport("libc", EntryPoint = "sysconf")]
     private static partial long SysConf(int name);

@@ -55,7 +55,7 @@ if (Runs("codec"))
         codec.Add(CodecBenchmark.Run(plan, plan.Label == "1MP" ? oneMp.Jpeg : twelveMp.Jpeg, work, tutorial, Progress));
     var (wall, cpu, machineBusy) = window.Read();
     othersBusyCores = Math.Max(0, machineBusy - cpu.Sum(c => c / wall));
-    tutorialPeak = ProcStats.PeakRss(tutorial.Id).MiB();
+    tutorialPeak = PeakMemory.Bytes(tutorial.Id).MiB();
     base64 = CodecBenchmark.Base64Probe(twelveMp.Jpeg);
 }
 

@@ -44,11 +44,11 @@ public sealed record ApiOptions
     public static ApiOptions FromEnvironment(Func<string, string?>? read = null)
     {
         read ??= Environment.GetEnvironmentVariable;
-        var defaults = new ApiOptions();
-        var options = new ApiOptions
+        var options = new ApiOptions();
+        options = options with
         {
-            MaxInlineBytes = Settings.Bounded(read, "PIPELINE_MAX_INLINE_BYTES", defaults.MaxInlineBytes, 1, InlineBytesCeiling),
-            Imaging = new ImagingLimits { MaxPixels = Settings.Number(read, "PIPELINE_MAX_PIXELS", defaults.Imaging.MaxPixels) },
+            MaxInlineBytes = Settings.Bounded(read, "PIPELINE_MAX_INLINE_BYTES", options.MaxInlineBytes, 1, InlineBytesCeiling),
+            Imaging = ImagingLimits.FromEnvironment(read),
             ApiKey = read("PIPELINE_API_KEY") is { Length: > 0 } key ? key : null,
             AllowedOrigin = read("PIPELINE_ALLOWED_ORIGIN") is { Length: > 0 } origin ? origin : null,
         };

@@ -62,20 +62,7 @@ public sealed class SqsEventSource
     }
 
     /// <summary>Creates an SQS client for AWS_ENDPOINT_URL (not the S3-only AWS_ENDPOINT_URL_S3), the region and the credentials.</summary>
-    public static AmazonSQSClient CreateClient(AwsEnvironment aws)
-    {
-        var config = new AmazonSQSConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 3 };
-        if (aws.EndpointUrl is not null)
-        {
-            config.ServiceURL = aws.EndpointUrl.ToString();
-            config.AuthenticationRegion = aws.Region ?? "us-east-1";
-        }
-        else if (aws.Region is not null)
-        {
-            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(aws.Region);
-        }
-        return new AmazonSQSClient(config);
-    }
+    public static AmazonSQSClient CreateClient(AwsEnvironment aws) => new(aws.Configure(new AmazonSQSConfig()));
 
     /// <summary>Polls until <paramref name="stop"/> fires; a batch in progress is finished first.</summary>
     public async Task RunAsync(CancellationToken stop)

@@ -39,16 +39,15 @@ public sealed record WorkerOptions
     public static WorkerOptions FromEnvironment(Func<string, string?>? read = null)
     {
         read ??= Environment.GetEnvironmentVariable;
-        var defaults = new WorkerOptions { Storage = null! };
-        var options = new WorkerOptions
+        var options = new WorkerOptions { Storage = StorageOptions.FromEnvironment(read), Imaging = ImagingLimits.FromEnvironment(read) };
+        long lambdaMemory = Settings.Number(read, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0); // MB, set by Lambda
+        options = options with
         {
-            Storage = StorageOptions.FromEnvironment(read),
-            Imaging = new ImagingLimits { MaxPixels = Settings.Number(read, "PIPELINE_MAX_PIXELS", defaults.Imaging.MaxPixels) },
-            MaxConcurrency = Settings.Bounded(read, "PIPELINE_WORKER_CONCURRENCY", defaults.MaxConcurrency, 1, 64),
-            Quality = Settings.Bounded(read, "PIPELINE_QUALITY", defaults.Quality, 1, 100),
+            MaxConcurrency = Settings.Bounded(read, "PIPELINE_WORKER_CONCURRENCY", options.MaxConcurrency, 1, 64),
+            Quality = Settings.Bounded(read, "PIPELINE_QUALITY", options.Quality, 1, 100),
             DecodeBudgetBytes = Settings.Number(read, "PIPELINE_DECODE_BUDGET_BYTES",
-                Settings.Number(read, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0) is > 0 and var megabytes ? megabytes * 1024 * 1024 * 6 / 10 : defaults.DecodeBudgetBytes),
-            MaxReceiveCount = Settings.Bounded(read, "PIPELINE_MAX_RECEIVE_COUNT", defaults.MaxReceiveCount, 1, 1000),
+                lambdaMemory > 0 ? lambdaMemory * 1024 * 1024 * 6 / 10 : options.DecodeBudgetBytes),
+            MaxReceiveCount = Settings.Bounded(read, "PIPELINE_MAX_RECEIVE_COUNT", options.MaxReceiveCount, 1, 1000),
         };
         options.Validate();
         return options;

@@ -40,7 +40,7 @@ public sealed class HiddenGtkTests(LayerFixture layer, ITestOutputHelper log)
             reply = await runtime.InvokeAsync(ProxyEvent(jpeg), "r1").WaitAsync(Patience);
             mapped = function.MappedSharedObjects(); // still running: waiting for the next event
             Assert.Equal(layer.ApiBootstrap, new FileInfo($"/proc/{processId}/exe").LinkTarget);
-            log.WriteLine(function.Error);
+            log.WriteLine(function.Tail());
         }
         Assert.False(Directory.Exists($"/proc/{processId}"), "the bootstrap outlived the test");
 

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace Pipeline.Tests.Deploy;
 
 /// <summary>A shared object mapped into a process, from /proc/&lt;pid&gt;/maps.</summary>
@@ -15,12 +12,10 @@ public sealed record MappedFile(string Path, long Inode);
 public sealed class Sandbox : IDisposable
 {
     private static readonly string Script = Path.Combine(Artifacts.RepoRoot, "tests", "Deploy.Tests", "al2023-sandbox.sh");
-    private readonly Process _process;
+    private readonly ChildProcess _process;
     private readonly string _stage;
-    private readonly StringBuilder _output = new();
-    private readonly StringBuilder _error = new();
 
-    private Sandbox(Process process, string stage)
+    private Sandbox(ChildProcess process, string stage)
     {
         _process = process;
         _stage = stage;
@@ -30,12 +25,11 @@ public sealed class Sandbox : IDisposable
     public static bool RunsAsRoot =>
         File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t')[1] == "0";
 
-    /// <summary>The process id; the script execs the command, so this is the command's process.</summary>
+    /// <summary>The process id; env, the script and unshare all exec, so this is the command's process.</summary>
     public int ProcessId => _process.Id;
 
-    public string Output { get { lock (_output) return _output.ToString(); } }
-
-    public string Error { get { lock (_error) return _error.ToString(); } }
+    /// <summary>The last lines the command and the script printed.</summary>
+    public string Tail() => _process.Tail();
 
     /// <summary>
     /// Starts <paramref name="command"/> in the sandbox with exactly <paramref name="environment"/>
@@ -44,37 +38,31 @@ public sealed class Sandbox : IDisposable
     public static Sandbox Start(string layerDirectory, IReadOnlyDictionary<string, string> environment, params string[] command)
     {
         var stage = Directory.CreateTempSubdirectory("al2023-sandbox-").FullName;
-        var start = new ProcessStartInfo(Script)
-        {
-            WorkingDirectory = Artifacts.RepoRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[] { layerDirectory, Path.Combine(Artifacts.RepoRoot, "layer", "al2023-base.txt"), stage }.Concat(command))
-            start.ArgumentList.Add(argument);
-        start.Environment.Clear();
-        start.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
-        foreach (var (name, value) in environment)
-            start.Environment[name] = value;
-
-        var sandbox = new Sandbox(new Process { StartInfo = start }, stage);
-        sandbox._process.OutputDataReceived += (_, e) => Append(sandbox._output, e.Data);
-        sandbox._process.ErrorDataReceived += (_, e) => Append(sandbox._error, e.Data);
-        sandbox._process.Start();
-        sandbox._process.BeginOutputReadLine();
-        sandbox._process.BeginErrorReadLine();
-        return sandbox;
+        return new Sandbox(ChildProcess.Start("al2023-sandbox", "env", Arguments(layerDirectory, stage, environment, command)), stage);
     }
 
     /// <summary>Runs a short command in the sandbox to completion.</summary>
     public static ToolResult Run(string layerDirectory, IReadOnlyDictionary<string, string> environment, params string[] command)
     {
-        using var sandbox = Start(layerDirectory, environment, command);
-        if (!sandbox._process.WaitForExit(TimeSpan.FromMinutes(1)))
-            throw new TimeoutException($"{string.Join(' ', command)} did not finish in the sandbox.");
-        sandbox._process.WaitForExit(); // drains the output
-        return new ToolResult(sandbox._process.ExitCode, sandbox.Output, sandbox.Error);
+        var stage = Directory.CreateTempSubdirectory("al2023-sandbox-").FullName;
+        try
+        {
+            return Tools.RunAsync("env", Arguments(layerDirectory, stage, environment, command), timeout: TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            Directory.Delete(stage);
+        }
     }
+
+    // env -i: the command sees exactly these variables, none of the test process's.
+    private static string[] Arguments(string layerDirectory, string stage, IReadOnlyDictionary<string, string> environment, string[] command) =>
+    [
+        "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+        .. environment.Select(e => $"{e.Key}={e.Value}"),
+        Script, layerDirectory, Path.Combine(Artifacts.RepoRoot, "layer", "al2023-base.txt"), stage,
+        .. command,
+    ];
 
     /// <summary>The shared objects the running process has mapped.</summary>
     public IReadOnlyList<MappedFile> MappedSharedObjects() =>
@@ -88,18 +76,7 @@ public sealed class Sandbox : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited)
-            _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
-        _process.Dispose();
+        _process.Dispose(); // kills it and everything it started
         Directory.Delete(_stage); // empty outside the namespace, which died with the process
-    }
-
-    private static void Append(StringBuilder buffer, string? line)
-    {
-        if (line is null)
-            return;
-        lock (buffer)
-            buffer.AppendLine(line);
     }
 }

@@ -27,7 +27,7 @@ public sealed class DeliveryTests : IDisposable
         });
         // The same notification again, as an at-least-once delivery may send it.
         var queueUrl = (await _stack.Sqs.GetQueueUrlAsync(_stack.QueueName)).QueueUrl;
-        var notification = S3Notification(_stack.InputBucket, key, put.ETag.Trim('"'));
+        var notification = S3Notifications.ObjectCreated(_stack.InputBucket, key, put.ETag.Trim('"'));
         await _stack.Sqs.SendMessageAsync(queueUrl, notification);
 
         var worker = _stack.StartWorker();
@@ -91,28 +91,6 @@ public sealed class DeliveryTests : IDisposable
         using var json = JsonDocument.Parse(line);
         return json.RootElement.GetProperty("key").GetString() == key && json.RootElement.GetProperty("outcome").GetString() == outcome;
     }
-
-    /// <summary>An ObjectCreated:Put notification as S3 writes it: the key URL-encoded, '+' for a space.</summary>
-    private static string S3Notification(string bucket, string key, string etag) => JsonSerializer.Serialize(new
-    {
-        Records = new[]
-        {
-            new
-            {
-                eventVersion = "2.1",
-                eventSource = "aws:s3",
-                awsRegion = "us-east-1",
-                eventTime = DateTime.UtcNow.ToString("o"),
-                eventName = "ObjectCreated:Put",
-                s3 = new
-                {
-                    s3SchemaVersion = "1.0",
-                    bucket = new { name = bucket, arn = "arn:aws:s3:::" + bucket },
-                    @object = new { key = System.Net.WebUtility.UrlEncode(key), size = 0, eTag = etag },
-                },
-            },
-        },
-    });
 
     private async Task WaitForQueueToDrainAsync(string queueUrl)
     {

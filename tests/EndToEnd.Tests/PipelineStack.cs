@@ -112,21 +112,7 @@ public sealed class PipelineStack : IAsyncLifetime
     }
 
     /// <summary>Keys under <paramref name="prefix"/> in <paramref name="bucket"/>.</summary>
-    public async Task<HashSet<string>> KeysAsync(string bucket, string prefix)
-    {
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
-        ListObjectsV2Response page;
-        do
-        {
-            page = await S3.ListObjectsV2Async(request);
-            foreach (var o in page.S3Objects ?? [])
-                keys.Add(o.Key);
-            request.ContinuationToken = page.NextContinuationToken;
-        }
-        while (page.IsTruncated == true);
-        return keys;
-    }
+    public Task<HashSet<string>> KeysAsync(string bucket, string prefix) => _moto!.KeysAsync(bucket, prefix);
 
     /// <summary>Waits until every key of <paramref name="expected"/> exists in the output bucket; returns the time it took.</summary>
     public async Task<TimeSpan> WaitForOutputsAsync(string prefix, IReadOnlyCollection<string> expected, TimeSpan timeout)
@@ -147,13 +133,7 @@ public sealed class PipelineStack : IAsyncLifetime
     }
 
     /// <summary>Downloads an object.</summary>
-    public async Task<(byte[] Bytes, GetObjectResponse Response)> GetAsync(string bucket, string key)
-    {
-        using var response = await S3.GetObjectAsync(bucket, key);
-        using var buffer = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(buffer);
-        return (buffer.ToArray(), response);
-    }
+    public Task<(byte[] Bytes, GetObjectResponse Response)> GetAsync(string bucket, string key) => _moto!.GetAsync(bucket, key);
 
     /// <summary>Test output for diagnostics on failure.</summary>
     public void Describe(ITestOutputHelper output)

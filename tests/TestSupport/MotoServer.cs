@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.Runtime;
 using Amazon.S3;
+using Amazon.S3.Model;
 
 namespace Pipeline.Tests;
 
@@ -28,6 +29,45 @@ public sealed class MotoServer : IAsyncDisposable
 
     /// <summary>An S3 client on the server.</summary>
     public AmazonS3Client S3 { get; }
+
+    /// <summary>The input bucket's name, from the template.</summary>
+    public string InputBucket => Environment["PIPELINE_INPUT_BUCKET"];
+
+    /// <summary>The output bucket's name, from the template.</summary>
+    public string OutputBucket => Environment["PIPELINE_OUTPUT_BUCKET"];
+
+    /// <summary>Uploads <paramref name="body"/>; returns its ETag without quotes.</summary>
+    public async Task<string> PutAsync(string bucket, string key, byte[] body)
+    {
+        var response = await S3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(body, writable: false) });
+        return response.ETag.Trim('"');
+    }
+
+    /// <summary>Downloads an object.</summary>
+    public async Task<(byte[] Bytes, GetObjectResponse Response)> GetAsync(string bucket, string key)
+    {
+        using var response = await S3.GetObjectAsync(bucket, key);
+        using var buffer = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(buffer);
+        return (buffer.ToArray(), response);
+    }
+
+    /// <summary>Keys under <paramref name="prefix"/> in <paramref name="bucket"/>.</summary>
+    public async Task<HashSet<string>> KeysAsync(string bucket, string prefix)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await S3.ListObjectsV2Async(request);
+            foreach (var o in page.S3Objects ?? [])
+                keys.Add(o.Key);
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+        return keys;
+    }
 
     /// <summary>The moto process, e.g. to kill it in a fault test.</summary>
     public ChildProcess Process => _process;

@@ -36,8 +36,8 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         OpenCvRuntime.Initialize(new ImagingLimits());
     }
 
-    private string Input => _moto.Environment["PIPELINE_INPUT_BUCKET"];
-    private string Output => _moto.Environment["PIPELINE_OUTPUT_BUCKET"];
+    private string Input => _moto.InputBucket;
+    private string Output => _moto.OutputBucket;
 
     private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000)
     {
@@ -52,26 +52,9 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System);
     }
 
-    private async Task<string> PutAsync(string key, byte[] body)
-    {
-        var response = await _s3.PutObjectAsync(new PutObjectRequest { BucketName = Input, Key = key, InputStream = new MemoryStream(body) });
-        return response.ETag.Trim('"');
-    }
+    private Task<string> PutAsync(string key, byte[] body) => _moto.PutAsync(Input, key, body);
 
-    private static string Notification(string bucket, string key, string etag, string eventName = "ObjectCreated:Put") => JsonSerializer.Serialize(new
-    {
-        Records = new[]
-        {
-            new
-            {
-                eventVersion = "2.1",
-                eventSource = "aws:s3",
-                awsRegion = "us-east-1",
-                eventName,
-                s3 = new { bucket = new { name = bucket }, @object = new { key = WebUtility.UrlEncode(key), size = 1, eTag = etag } },
-            },
-        },
-    });
+    private static string Notification(string bucket, string key, string etag) => S3Notifications.ObjectCreated(bucket, key, etag);
 
     private static byte[] SqsEvent(params (string Id, string Body)[] messages) => SqsEvent(receiveCount: 1, messages);
 
@@ -94,19 +77,9 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         return batch.BatchItemFailures.Select(f => f.ItemIdentifier!).ToList();
     }
 
-    private async Task<(byte[] Bytes, GetObjectResponse Response)> GetAsync(string key)
-    {
-        using var response = await _s3.GetObjectAsync(Output, key);
-        using var buffer = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(buffer);
-        return (buffer.ToArray(), response);
-    }
+    private Task<(byte[] Bytes, GetObjectResponse Response)> GetAsync(string key) => _moto.GetAsync(Output, key);
 
-    private async Task<bool> ExistsAsync(string key)
-    {
-        var listed = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Output, Prefix = key });
-        return (listed.S3Objects ?? []).Any(o => o.Key == key);
-    }
+    private async Task<bool> ExistsAsync(string key) => (await _moto.KeysAsync(Output, key)).Contains(key);
 
     private async Task<JsonElement> ReportAsync(string key)
     {

@@ -6,7 +6,7 @@ namespace Pipeline.Diagnostics;
 /// <summary>
 /// Writes one JSON object per line (what CloudWatch Logs and jq read best). Callers pass
 /// only metadata: ids, routes, statuses, sizes, durations. Never image bytes or a presigned
-/// URL; see <see cref="Redact"/>.
+/// URL (its query string is the signature).
 /// </summary>
 public sealed class JsonLog
 {
@@ -57,12 +57,5 @@ public sealed class JsonLog
             _output.Write(buffer.WrittenSpan);
             _output.Flush();
         }
-    }
-
-    /// <summary>Drops the query string of a URL, where presigned URLs carry their signature.</summary>
-    public static string Redact(string url)
-    {
-        int query = url.IndexOf('?', StringComparison.Ordinal);
-        return query < 0 ? url : url[..query] + "?…";
     }
 }

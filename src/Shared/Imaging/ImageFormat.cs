@@ -86,14 +86,4 @@ public static class ImageFormats
         format = default;
         return false;
     }
-
-    /// <summary>Maps a media type to a requestable format (<c>image/jpeg</c>, <c>image/png</c>, <c>image/webp</c>).</summary>
-    public static bool TryParseMediaType(ReadOnlySpan<char> mediaType, out ImageFormat format)
-    {
-        format = default;
-        if (!mediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase))
-            return false;
-        var sub = mediaType["image/".Length..];
-        return !sub.Equals("jpg", StringComparison.OrdinalIgnoreCase) && TryParseRequestable(sub, out format);
-    }
 }

@@ -13,6 +13,15 @@ public sealed record ImagingLimits
     /// </summary>
     public long MaxPixels { get; init; } = 50_000_000;
 
+    /// <summary>Reads PIPELINE_MAX_PIXELS (both functions share it); throws on an invalid value.</summary>
+    public static ImagingLimits FromEnvironment(Func<string, string?> read)
+    {
+        var limits = new ImagingLimits();
+        limits = limits with { MaxPixels = Settings.Number(read, "PIPELINE_MAX_PIXELS", limits.MaxPixels) };
+        limits.Validate();
+        return limits;
+    }
+
     /// <summary>Fails at start-up on a limit that makes no sense.</summary>
     public void Validate()
     {

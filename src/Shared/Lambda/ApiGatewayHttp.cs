@@ -68,9 +68,10 @@ public static class ApiGatewayHttp
     /// </summary>
     public static ApiRequest ReadRequest(byte[] eventJson)
     {
-        if (IsVersion2(eventJson))
+        var scan = ProxyBody.Scan(eventJson);
+        if (scan.Version == "2.0")
         {
-            var (v2, body) = ProxyBody.Read<APIGatewayHttpApiV2ProxyRequest>(eventJson);
+            var (v2, body) = ProxyBody.Read<APIGatewayHttpApiV2ProxyRequest>(eventJson, scan);
             var http = v2.RequestContext?.Http;
             return new ApiRequest
             {
@@ -85,7 +86,7 @@ public static class ApiGatewayHttp
                 SourceIp = http?.SourceIp,
             };
         }
-        var (v1, v1Body) = ProxyBody.Read<APIGatewayProxyRequest>(eventJson);
+        var (v1, v1Body) = ProxyBody.Read<APIGatewayProxyRequest>(eventJson, scan);
         var headers = CaseInsensitive(v1.Headers);
         if (v1.Headers is null && v1.MultiValueHeaders is not null)
         {
@@ -133,24 +134,6 @@ public static class ApiGatewayHttp
             json.WriteEndObject();
         }
         return buffer.WrittenMemory;
-    }
-
-    private static bool IsVersion2(ReadOnlySpan<byte> eventJson)
-    {
-        var reader = new Utf8JsonReader(eventJson);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            throw new JsonException("The event is not a JSON object.");
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("version"u8))
-            {
-                reader.Read();
-                return reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("2.0"u8);
-            }
-            reader.Read();
-            reader.Skip();
-        }
-        return false;
     }
 
     // Built with the indexer, not the copy constructor: a REST event may carry one name in two

@@ -34,24 +34,31 @@ public static class ProxyBody
     /// <exception cref="JsonException">The document is not a JSON object of the expected shape.</exception>
     /// <exception cref="FormatException">The body claims to be base64 but is not.</exception>
     public static (T Envelope, ReadOnlyMemory<byte> Body) Read<T>(byte[] document)
+        where T : class => Read<T>(document, Scan(document));
+
+    /// <summary>As <see cref="Read{T}(byte[])"/>, for a document <see cref="Scan"/> has already read.</summary>
+    public static (T Envelope, ReadOnlyMemory<byte> Body) Read<T>(byte[] document, ProxyScan scan)
         where T : class
     {
-        var scan = Scan(document);
         var typeInfo = (JsonTypeInfo<T>)WithoutBody.GetTypeInfo(typeof(T));
         var envelope = JsonSerializer.Deserialize(document, typeInfo)
             ?? throw new JsonException("The document is null.");
         return (envelope, Decode(document, scan));
     }
 
-    private readonly record struct Location(int Start, int Length, byte[]? Unescaped, bool IsBase64);
-
-    private static Location Scan(byte[] document)
+    /// <summary>
+    /// One pass over the document's top level: where the body is, whether it is base64, and the
+    /// payload format version (HTTP API events say "2.0"; REST events have none).
+    /// </summary>
+    /// <exception cref="JsonException">The document is not a JSON object.</exception>
+    public static ProxyScan Scan(byte[] document)
     {
         var reader = new Utf8JsonReader(document);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new JsonException("The document is not a JSON object.");
-        Location body = default;
+        ProxyScan body = default;
         bool isBase64 = false;
+        string? version = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("body"u8))
@@ -63,11 +70,11 @@ public static class ProxyBody
                     {
                         var copy = new byte[reader.ValueSpan.Length];
                         int written = reader.CopyString(copy);
-                        body = new Location(0, written, copy, false);
+                        body = new ProxyScan(0, written, copy, false, null);
                     }
                     else
                     {
-                        body = new Location((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length, null, false);
+                        body = new ProxyScan((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length, null, false, null);
                     }
                 }
                 else if (reader.TokenType != JsonTokenType.Null)
@@ -80,16 +87,21 @@ public static class ProxyBody
                 reader.Read();
                 isBase64 = reader.TokenType == JsonTokenType.True;
             }
+            else if (reader.ValueTextEquals("version"u8))
+            {
+                reader.Read();
+                version = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
             else
             {
                 reader.Read();
                 reader.Skip();
             }
         }
-        return body with { IsBase64 = isBase64 };
+        return body with { IsBase64 = isBase64, Version = version };
     }
 
-    private static ReadOnlyMemory<byte> Decode(byte[] document, Location body)
+    private static ReadOnlyMemory<byte> Decode(byte[] document, ProxyScan body)
     {
         var buffer = body.Unescaped ?? document;
         var span = buffer.AsSpan(body.Start, body.Length);
@@ -103,3 +115,11 @@ public static class ProxyBody
         return decoded.AsMemory(0, written);
     }
 }
+
+/// <summary>What <see cref="ProxyBody.Scan"/> found at a proxy document's top level.</summary>
+/// <param name="Start">Where the body's bytes start (in <paramref name="Unescaped"/> when set, else in the document).</param>
+/// <param name="Length">The body's length in bytes, still encoded.</param>
+/// <param name="Unescaped">A copy of the body when JSON escapes had to be undone.</param>
+/// <param name="IsBase64">The document's isBase64Encoded.</param>
+/// <param name="Version">The document's "version", e.g. "2.0", or null.</param>
+public readonly record struct ProxyScan(int Start, int Length, byte[]? Unescaped, bool IsBase64, string? Version);

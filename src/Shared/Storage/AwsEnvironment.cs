@@ -33,28 +33,35 @@ public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region, Uri? S3End
 
     /// <summary>
     /// An S3 client for this environment. A custom endpoint gets path-style addressing, since
-    /// bucket subdomains of 127.0.0.1 do not resolve. Retries use the SDK's standard mode
-    /// (exponential backoff with jitter).
+    /// bucket subdomains of 127.0.0.1 do not resolve.
     /// </summary>
     public AmazonS3Client CreateS3Client(int maxAttempts = 4)
     {
-        var config = new AmazonS3Config
-        {
-            RetryMode = RequestRetryMode.Standard,
-            MaxErrorRetry = maxAttempts - 1,
-            Timeout = TimeSpan.FromSeconds(30),
-        };
-        if (S3Endpoint is { } endpoint)
+        var config = Configure(new AmazonS3Config { Timeout = TimeSpan.FromSeconds(30) }, S3Endpoint, maxAttempts);
+        config.ForcePathStyle = S3Endpoint is not null;
+        return new AmazonS3Client(config);
+    }
+
+    /// <summary>Points the configuration of any other service's client at AWS_ENDPOINT_URL (or AWS) and the region.</summary>
+    public T Configure<T>(T config, int maxAttempts = 4)
+        where T : ClientConfig => Configure(config, EndpointUrl, maxAttempts);
+
+    // Retries use the SDK's standard mode (exponential backoff with jitter).
+    private T Configure<T>(T config, Uri? endpoint, int maxAttempts)
+        where T : ClientConfig
+    {
+        config.RetryMode = RequestRetryMode.Standard;
+        config.MaxErrorRetry = maxAttempts - 1;
+        if (endpoint is not null)
         {
             config.ServiceURL = endpoint.ToString();
-            config.ForcePathStyle = true;
             config.AuthenticationRegion = Region ?? "us-east-1";
         }
         else if (Region is not null)
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(Region);
         }
-        return new AmazonS3Client(config);
+        return config;
     }
 
     private static Uri? Endpoint(Func<string, string?> read, string name)

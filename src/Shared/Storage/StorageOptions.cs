@@ -19,13 +19,15 @@ public sealed record StorageOptions
     public static StorageOptions FromEnvironment(Func<string, string?>? read = null)
     {
         read ??= Environment.GetEnvironmentVariable;
-        var defaults = new StorageOptions { InputBucket = "-", OutputBucket = "-" };
         var options = new StorageOptions
         {
             InputBucket = Required(read, "PIPELINE_INPUT_BUCKET"),
             OutputBucket = Required(read, "PIPELINE_OUTPUT_BUCKET"),
-            MaxObjectBytes = Settings.Number(read, "PIPELINE_MAX_OBJECT_BYTES", defaults.MaxObjectBytes),
-            UrlExpiry = TimeSpan.FromSeconds(Settings.Number(read, "PIPELINE_URL_EXPIRY_SECONDS", (long)defaults.UrlExpiry.TotalSeconds)),
+        };
+        options = options with
+        {
+            MaxObjectBytes = Settings.Number(read, "PIPELINE_MAX_OBJECT_BYTES", options.MaxObjectBytes),
+            UrlExpiry = TimeSpan.FromSeconds(Settings.Number(read, "PIPELINE_URL_EXPIRY_SECONDS", (long)options.UrlExpiry.TotalSeconds)),
         };
         options.Validate();
         return options;

@@ -1,0 +1,32 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Pipeline.Tests;
+
+/// <summary>S3 event notifications as S3 writes them, for tests that deliver events themselves.</summary>
+public static class S3Notifications
+{
+    /// <summary>
+    /// One ObjectCreated record in a notification document; the key URL-encoded the way S3
+    /// does it ('+' for a space, %XX for the rest, '/' included).
+    /// </summary>
+    public static string ObjectCreated(string bucket, string key, string etag, long size = 0) =>
+        new JsonObject
+        {
+            ["Records"] = new JsonArray(new JsonObject
+            {
+                ["eventVersion"] = "2.1",
+                ["eventSource"] = "aws:s3",
+                ["awsRegion"] = "us-east-1",
+                ["eventTime"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+                ["eventName"] = "ObjectCreated:Put",
+                ["s3"] = new JsonObject
+                {
+                    ["s3SchemaVersion"] = "1.0",
+                    ["bucket"] = new JsonObject { ["name"] = bucket, ["arn"] = "arn:aws:s3:::" + bucket },
+                    ["object"] = new JsonObject { ["key"] = WebUtility.UrlEncode(key), ["size"] = size, ["eTag"] = etag },
+                },
+            }),
+        }.ToJsonString();
+}
