@@ -57,9 +57,7 @@ public sealed class ApiFunction : IInvocationHandler
     {
         var started = Stopwatch.GetTimestamp();
         // Storage calls give up before Lambda's deadline, so the client gets a JSON 503, not a timeout.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var remaining = invocation.RemainingTime(_clock) - DeadlineMargin;
-        deadline.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        using var deadline = invocation.CancelBeforeDeadline(_clock, DeadlineMargin, cancellationToken);
 
         ApiRequest? request = null;
         Route? route = null;

@@ -53,9 +53,7 @@ public sealed class WorkerFunction : IInvocationHandler
     /// <inheritdoc/>
     public async Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var remaining = invocation.RemainingTime(_clock) - DeadlineMargin;
-        deadline.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        using var deadline = invocation.CancelBeforeDeadline(_clock, DeadlineMargin, cancellationToken);
 
         // Both shapes are {"Records":[...]}; SQS records say "eventSource":"aws:sqs", S3's "aws:s3".
         var sqs = JsonSerializer.Deserialize(invocation.Payload, LambdaJsonContext.Default.SQSEvent);

@@ -15,6 +15,18 @@ public sealed record Invocation(string RequestId, DateTimeOffset Deadline, strin
 {
     /// <summary>Time left before Lambda stops the invocation.</summary>
     public TimeSpan RemainingTime(TimeProvider clock) => Deadline - clock.GetUtcNow();
+
+    /// <summary>
+    /// A token that fires <paramref name="margin"/> before the deadline (or with
+    /// <paramref name="cancellationToken"/>), so work can give up and still answer in time.
+    /// </summary>
+    public CancellationTokenSource CancelBeforeDeadline(TimeProvider clock, TimeSpan margin, CancellationToken cancellationToken)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var remaining = RemainingTime(clock) - margin;
+        source.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        return source;
+    }
 }
 
 /// <summary>The error document the Runtime API accepts on /error and /init/error.</summary>
