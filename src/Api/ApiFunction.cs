@@ -187,10 +187,11 @@ public sealed class ApiFunction : IInvocationHandler
         return response;
     }
 
-    private static int Quality(string? text)
+    // Null when the client named none: the converter then keeps a JPEG's luma losslessly where it can.
+    private static int? Quality(string? text)
     {
         if (text is null)
-            return GrayscaleConverter.DefaultQuality;
+            return null;
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var quality) || quality is < 1 or > 100)
             throw new PipelineException(ErrorCode.InvalidRequest, "quality must be a whole number from 1 to 100.");
         return quality;

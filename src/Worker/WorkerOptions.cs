@@ -19,8 +19,11 @@ public sealed record WorkerOptions
     /// </summary>
     public int MaxConcurrency { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
 
-    /// <summary>JPEG and WebP quality of the results.</summary>
-    public int Quality { get; init; } = GrayscaleConverter.DefaultQuality;
+    /// <summary>
+    /// JPEG and WebP quality of the results; null (PIPELINE_QUALITY unset) keeps a JPEG's luma
+    /// losslessly where it can and encodes the rest at <see cref="GrayscaleConverter.DefaultQuality"/>.
+    /// </summary>
+    public int? Quality { get; init; }
 
     /// <summary>
     /// Bytes of decode memory concurrent conversions may hold together (see <see cref="DecodeBudget"/>):
@@ -44,7 +47,7 @@ public sealed record WorkerOptions
         options = options with
         {
             MaxConcurrency = Settings.Bounded(read, "PIPELINE_WORKER_CONCURRENCY", options.MaxConcurrency, 1, 64),
-            Quality = Settings.Bounded(read, "PIPELINE_QUALITY", options.Quality, 1, 100),
+            Quality = string.IsNullOrWhiteSpace(read("PIPELINE_QUALITY")) ? null : Settings.Bounded(read, "PIPELINE_QUALITY", 0, 1, 100),
             DecodeBudgetBytes = Settings.Number(read, "PIPELINE_DECODE_BUDGET_BYTES",
                 lambdaMemory > 0 ? lambdaMemory * 1024 * 1024 * 6 / 10 : options.DecodeBudgetBytes),
             MaxReceiveCount = Settings.Bounded(read, "PIPELINE_MAX_RECEIVE_COUNT", options.MaxReceiveCount, 1, 1000),
