@@ -52,8 +52,13 @@ public static unsafe class LosslessJpeg
                     Operation = operation,
                     Options = TransformOptions.Gray | TransformOptions.Perfect | TransformOptions.CopyNone,
                 };
-                byte* output = null;
-                CULong outputSize = default;
+                // The result is smaller than the source (a subset of its coefficients) but for a
+                // baseline rewrite of a small progressive image: start with room for the source and
+                // a quarter more, so TurboJPEG rarely has to grow the buffer by doubling and copying.
+                int capacity = (int)Math.Min(int.MaxValue, jpeg.Length + jpeg.Length / 4L + 4096);
+                byte* initial = Alloc(capacity);
+                byte* output = initial;
+                var outputSize = new CULong((nuint)(initial == null ? 0 : capacity));
                 int status = Transform(handle, source, size, 1, &output, &outputSize, &transform, Flags.StopOnWarning | Flags.LimitScans);
                 try
                 {
@@ -68,7 +73,10 @@ public static unsafe class LosslessJpeg
                 }
                 finally
                 {
-                    Free(output); // TurboJPEG may have allocated it even when the transform failed
+                    // A grown buffer replaces ours without freeing it; either may be null (tjFree ignores that).
+                    if (output != initial)
+                        Free(output);
+                    Free(initial);
                 }
             }
         }

@@ -112,6 +112,10 @@ internal static unsafe partial class TurboJpeg
     [LibraryImport(LibraryName, EntryPoint = "tjTransform")]
     public static partial int Transform(IntPtr handle, byte* jpegBuf, CULong jpegSize, int n, byte** dstBufs, CULong* dstSizes, Transformation* transforms, Flags flags);
 
+    /// <summary>unsigned char *tjAlloc(int bytes): a buffer TurboJPEG may grow (it then allocates a new one and leaves this one to the caller).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "tjAlloc")]
+    public static partial byte* Alloc(int bytes);
+
     /// <summary>void tjFree(buffer).</summary>
     [LibraryImport(LibraryName, EntryPoint = "tjFree")]
     public static partial void Free(byte* buffer);
