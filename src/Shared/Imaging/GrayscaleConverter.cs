@@ -13,9 +13,11 @@ namespace Pipeline.Imaging;
 public sealed record ConvertedImage(byte[] Bytes, ImageFormat Format, int Width, int Height, bool Lossless = false);
 
 /// <summary>
-/// Encoded bytes in, encoded grayscale bytes out. A JPEG asked for as a JPEG with no quality
-/// named keeps its own luma, losslessly (<see cref="LosslessJpeg"/>), where that can be done
-/// exactly; everything else goes through OpenCV. Opaque images are decoded
+/// Encoded bytes in, encoded grayscale bytes out. Gray is one thing for every format: BT.601
+/// luma (0.299 R + 0.587 G + 0.114 B) of the stored, gamma-encoded values, with no colour
+/// management (gAMA, sRGB, ICC profiles are not applied). A JPEG asked for as a JPEG with no
+/// quality named keeps its own luma, losslessly (<see cref="LosslessJpeg"/>), where that can
+/// be done exactly; everything else goes through OpenCV. Opaque images are decoded
 /// luma-only (libjpeg then skips the chroma upsampling and colour conversion); images
 /// with alpha keep it where the output format can carry it and are flattened onto white
 /// where it cannot. Nothing touches the file system and every Mat is disposed.
@@ -81,13 +83,30 @@ public sealed class GrayscaleConverter
     private static Mat DecodeLuma(ReadOnlySpan<byte> encoded, ImageInfo info)
     {
         // Grayscale mode also applies the EXIF orientation and reduces 16-bit input to 8 bits.
-        var mat = Decode(encoded, ImreadModes.Grayscale, info);
+        var mat = info.Format == ImageFormat.Png && info.Channels == 3 ? DecodePngColourToLuma(encoded, info) : Decode(encoded, ImreadModes.Grayscale, info);
         if (mat.Type() != MatType.CV_8UC1)
         {
             mat.Dispose();
             throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image decoded to an unexpected pixel type.");
         }
         return mat;
+    }
+
+    /// <summary>
+    /// A colour PNG decoded in colour, then converted like every other format: OpenCV's grayscale
+    /// PNG decoding has libpng convert to gray in linear light whenever the file states its gamma
+    /// (a gAMA or sRGB chunk), which comes out several levels brighter than the same pixels
+    /// without it. Decoding in colour applies no gamma. It costs no more time (libpng's own
+    /// conversion is slower than cvtColor) but holds 3 bytes a pixel for a moment.
+    /// </summary>
+    private static Mat DecodePngColourToLuma(ReadOnlySpan<byte> encoded, ImageInfo info)
+    {
+        using var colour = Decode(encoded, ImreadModes.Color, info);
+        if (colour.Type() != MatType.CV_8UC3)
+            throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image decoded to an unexpected pixel type.");
+        var luma = new Mat();
+        Cv2.CvtColor(colour, luma, ColorConversionCodes.BGR2GRAY);
+        return luma;
     }
 
     private static Mat DecodeWithAlpha(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output)

@@ -5,7 +5,7 @@ namespace Pipeline.Imaging;
 /// <param name="Width">Width in pixels as stored (before any EXIF rotation).</param>
 /// <param name="Height">Height in pixels as stored.</param>
 /// <param name="HasAlpha">True when the header declares an alpha channel or transparency.</param>
-/// <param name="Channels">Colour components stored (JPEG and TIFF; 0 when not read).</param>
+/// <param name="Channels">Colour components stored (JPEG, PNG and TIFF; 0 when not read).</param>
 /// <param name="SixteenBit">True for 16 bits per sample (PNG, TIFF).</param>
 /// <param name="Progressive">True for a progressive JPEG, which keeps all coefficients in memory while decoding.</param>
 public readonly record struct ImageInfo(
@@ -35,7 +35,8 @@ public readonly record struct ImageInfo(
     /// A generous estimate of the peak memory converting this image takes, from peaks measured
     /// with OpenCV 4.13 here: a luma-only JPEG decode needs ~2.2 bytes a pixel, a progressive
     /// one keeps two bytes per coefficient of every component (a 4:4:4 50 MP photo: ~400 MB),
-    /// WebP decodes to RGB before OpenCV converts it, images with alpha decode in colour
+    /// WebP decodes to RGB before OpenCV converts it, so do colour PNGs (to keep libpng from
+    /// converting in linear light; ~4 B/px measured), images with alpha decode in colour
     /// (8-bit RGBA ~7 B/px, 16-bit ~13), and the TIFF reader needs up to ~16 B/px. A JPEG that
     /// may take the lossless path (<see cref="LosslessJpeg"/>) is counted at the larger of
     /// that and the lossless path's peak.
@@ -49,6 +50,7 @@ public readonly record struct ImageInfo(
         _ when HasAlpha => SixteenBit ? 14 : 8,
         ImageFormat.WebP => 5,
         ImageFormat.Png when SixteenBit => 7,
+        ImageFormat.Png when Channels == 3 => 5, // decoded in colour, then converted: ~4 B/px measured
         _ => 3,
     };
 

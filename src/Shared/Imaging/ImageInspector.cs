@@ -284,7 +284,8 @@ public static class ImageInspector
         }
         if (!sawData)
             throw Corrupt(Name, "it has no image data");
-        return Checked(ImageFormat.Png, width, height, hasAlpha, Name) with { SixteenBit = bitDepth == 16 };
+        int channels = colorType switch { 0 => 1, 4 => 2, 6 => 4, _ => 3 }; // a palette decodes to RGB
+        return Checked(ImageFormat.Png, width, height, hasAlpha, Name) with { SixteenBit = bitDepth == 16, Channels = channels };
     }
 
     private static ImageInfo InspectWebP(ReadOnlySpan<byte> data)
