@@ -42,13 +42,16 @@ public sealed class ApiFunction : IInvocationHandler
         _apiKey = options.ApiKey is null ? null : Encoding.UTF8.GetBytes(options.ApiKey);
     }
 
-    /// <summary>The production composition: options from the environment, a real S3 client, logs on stdout.</summary>
-    public static ApiFunction FromEnvironment()
+    /// <summary>The production composition: options from the process environment, a real S3 client, logs on stdout.</summary>
+    public static ApiFunction FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
+
+    /// <summary>The production composition over the variables <paramref name="read"/> returns, and nothing else.</summary>
+    public static ApiFunction FromEnvironment(Func<string, string?> read)
     {
-        var options = ApiOptions.FromEnvironment();
+        var options = ApiOptions.FromEnvironment(read);
         OpenCvRuntime.Initialize(options.Imaging);
-        var aws = AwsEnvironment.FromEnvironment();
-        var jobs = new Jobs(aws.CreateS3Client(), StorageOptions.FromEnvironment(), aws, TimeProvider.System);
+        var aws = AwsEnvironment.FromEnvironment(read);
+        var jobs = new Jobs(aws.CreateS3Client(), StorageOptions.FromEnvironment(read), aws, TimeProvider.System);
         return new ApiFunction(options, new GrayscaleConverter(options.Imaging), jobs, new JsonLog(Console.OpenStandardOutput()));
     }
 

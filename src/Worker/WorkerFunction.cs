@@ -39,13 +39,16 @@ public sealed class WorkerFunction : IInvocationHandler
         _clock = clock;
     }
 
-    /// <summary>The production composition: options from the environment, a real S3 client, logs on stdout.</summary>
-    public static WorkerFunction FromEnvironment()
+    /// <summary>The production composition: options from the process environment, a real S3 client, logs on stdout.</summary>
+    public static WorkerFunction FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
+
+    /// <summary>The production composition over the variables <paramref name="read"/> returns, and nothing else.</summary>
+    public static WorkerFunction FromEnvironment(Func<string, string?> read)
     {
-        var options = WorkerOptions.FromEnvironment();
+        var options = WorkerOptions.FromEnvironment(read);
         OpenCvRuntime.Initialize(options.Imaging);
         var log = new JsonLog(Console.OpenStandardOutput());
-        var s3 = AwsEnvironment.FromEnvironment().CreateS3Client();
+        var s3 = AwsEnvironment.FromEnvironment(read).CreateS3Client();
         var processor = new ObjectProcessor(s3, options, new GrayscaleConverter(options.Imaging), log, TimeProvider.System);
         return new WorkerFunction(processor, options, log, TimeProvider.System);
     }

@@ -5,24 +5,29 @@ using Amazon.S3;
 namespace Pipeline.Storage;
 
 /// <summary>
-/// Where the AWS clients connect, from the standard variables only: AWS_ENDPOINT_URL (every
-/// service) and AWS_ENDPOINT_URL_S3 (S3 alone, as the AWS SDKs and CLI read it), AWS_REGION or
-/// AWS_DEFAULT_REGION, and the SDK's default credential chain. Unset endpoint = real AWS; set =
-/// LocalStack, moto or any S3-compatible endpoint, with no code change.
+/// Everything the AWS clients take from the environment, read in one place from the standard
+/// variables: AWS_ENDPOINT_URL (every service) and AWS_ENDPOINT_URL_S3 (S3 alone, as the AWS
+/// SDKs and CLI read it), AWS_REGION or AWS_DEFAULT_REGION, and AWS_ACCESS_KEY_ID,
+/// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. Every client built here uses exactly these:
+/// keys that were given are the keys that sign, so a caller that passes its own variables gets
+/// nothing from the process or from <c>~/.aws</c>. Only where no keys are given does the SDK's
+/// default chain decide (on Lambda, the function's role).
 /// </summary>
 /// <param name="EndpointUrl">AWS_ENDPOINT_URL: a custom endpoint for every service, e.g. http://127.0.0.1:4566, or null for AWS.</param>
 /// <param name="Region">The region, or null for the SDK's own resolution.</param>
 /// <param name="S3EndpointUrl">AWS_ENDPOINT_URL_S3: S3's own endpoint where it differs from <paramref name="EndpointUrl"/>; never used for other services.</param>
-public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region, Uri? S3EndpointUrl = null)
+/// <param name="Credentials">The keys given in the variables, or null for the SDK's default credential chain.</param>
+public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region, Uri? S3EndpointUrl = null, AWSCredentials? Credentials = null)
 {
-    /// <summary>Reads the standard variables.</summary>
+    /// <summary>Reads the standard variables through <paramref name="read"/> (the process environment when null).</summary>
     public static AwsEnvironment FromEnvironment(Func<string, string?>? read = null)
     {
         read ??= Environment.GetEnvironmentVariable;
         return new AwsEnvironment(
             Endpoint(read, "AWS_ENDPOINT_URL"),
             NonEmpty(read("AWS_REGION")) ?? NonEmpty(read("AWS_DEFAULT_REGION")),
-            Endpoint(read, "AWS_ENDPOINT_URL_S3"));
+            Endpoint(read, "AWS_ENDPOINT_URL_S3"),
+            Keys(read));
     }
 
     /// <summary>True when S3 URLs handed to clients (presigned ones) must be plain http (a local emulator).</summary>
@@ -42,7 +47,7 @@ public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region, Uri? S3End
         return new AmazonS3Client(config);
     }
 
-    /// <summary>Points the configuration of any other service's client at AWS_ENDPOINT_URL (or AWS) and the region.</summary>
+    /// <summary>Points the configuration of any other service's client at AWS_ENDPOINT_URL (or AWS), the region and the credentials.</summary>
     public T Configure<T>(T config, int maxAttempts = 4)
         where T : ClientConfig => Configure(config, EndpointUrl, maxAttempts);
 
@@ -52,6 +57,8 @@ public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region, Uri? S3End
     {
         config.RetryMode = RequestRetryMode.Standard;
         config.MaxErrorRetry = maxAttempts - 1;
+        if (Credentials is not null)
+            config.DefaultAWSCredentials = Credentials; // replaces the default chain for this client
         if (endpoint is not null)
         {
             config.ServiceURL = endpoint.ToString();
@@ -62,6 +69,19 @@ public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region, Uri? S3End
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(Region);
         }
         return config;
+    }
+
+    private static AWSCredentials? Keys(Func<string, string?> read)
+    {
+        var accessKey = NonEmpty(read("AWS_ACCESS_KEY_ID"));
+        var secretKey = NonEmpty(read("AWS_SECRET_ACCESS_KEY"));
+        if (accessKey is null && secretKey is null)
+            return null;
+        if (accessKey is null || secretKey is null)
+            throw new InvalidOperationException("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together.");
+        return NonEmpty(read("AWS_SESSION_TOKEN")) is { } token
+            ? new SessionAWSCredentials(accessKey, secretKey, token)
+            : new BasicAWSCredentials(accessKey, secretKey);
     }
 
     private static Uri? Endpoint(Func<string, string?> read, string name)

@@ -1,3 +1,7 @@
+using System.Net;
+using System.Text;
+using Amazon.Runtime;
+using Amazon.S3;
 using Pipeline.Storage;
 
 namespace Pipeline.Tests.Storage;
@@ -62,5 +66,77 @@ public sealed class AwsEnvironmentTests
     {
         var error = Assert.Throws<InvalidOperationException>(() => AwsEnvironment.FromEnvironment(Variables((name, "127.0.0.1 port 4566"))));
         Assert.Contains(name + " must be an absolute URL", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Clients_sign_with_the_keys_given_and_no_others()
+    {
+        // Whatever the process environment or ~/.aws hold, a client built from an explicit
+        // set of variables signs with those variables' keys.
+        int port = Tools.FreePort();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var captured = Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            var authorization = context.Request.Headers["Authorization"] ?? "";
+            var body = Encoding.UTF8.GetBytes("<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>");
+            context.Response.ContentType = "application/xml";
+            await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
+            return authorization;
+        });
+        var aws = AwsEnvironment.FromEnvironment(Variables(
+            ("AWS_ENDPOINT_URL", $"http://127.0.0.1:{port}"),
+            ("AWS_ACCESS_KEY_ID", "AKIAPIPELINEGIVENKEY"),
+            ("AWS_SECRET_ACCESS_KEY", "given-secret")));
+
+        using var s3 = aws.CreateS3Client(maxAttempts: 1);
+        await s3.ListBucketsAsync();
+
+        Assert.Contains("Credential=AKIAPIPELINEGIVENKEY/", await captured, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_client_configuration_carries_the_given_keys_and_session_token()
+    {
+        var aws = AwsEnvironment.FromEnvironment(Variables(
+            ("AWS_ACCESS_KEY_ID", "AKIAPIPELINEGIVENKEY"),
+            ("AWS_SECRET_ACCESS_KEY", "given-secret"),
+            ("AWS_SESSION_TOKEN", "given-token")));
+
+        var config = aws.Configure(new AmazonS3Config());
+
+        var keys = config.DefaultAWSCredentials!.GetCredentials();
+        Assert.Equal("AKIAPIPELINEGIVENKEY", keys.AccessKey);
+        Assert.Equal("given-token", keys.Token);
+    }
+
+    [Fact]
+    public void Without_keys_the_sdks_default_chain_decides()
+    {
+        // On Lambda: the function's role.
+        var aws = AwsEnvironment.FromEnvironment(Variables(("AWS_REGION", "us-east-1")));
+
+        Assert.Null(aws.Credentials);
+        Assert.Null(aws.Configure(new AmazonS3Config()).DefaultAWSCredentials);
+    }
+
+    [Theory]
+    [InlineData("AWS_ACCESS_KEY_ID")]
+    [InlineData("AWS_SECRET_ACCESS_KEY")]
+    public void Half_a_key_pair_is_refused(string name)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => AwsEnvironment.FromEnvironment(Variables((name, "x"))));
+        Assert.Contains("must be set together", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Keys_never_appear_in_the_environments_text()
+    {
+        var aws = AwsEnvironment.FromEnvironment(Variables(("AWS_ACCESS_KEY_ID", "AKIAPIPELINEGIVENKEY"), ("AWS_SECRET_ACCESS_KEY", "given-secret")));
+
+        Assert.DoesNotContain("given-secret", aws.ToString(), StringComparison.Ordinal);
     }
 }
