@@ -58,7 +58,7 @@ Pipeline is running.
 
 Try:
   curl -X POST --data-binary @kitty.jpg http://127.0.0.1:$api_port/ -o kitty_bw.jpg
-  aws --endpoint-url $AWS_ENDPOINT_URL s3 cp ./photos s3://$PIPELINE_INPUT_BUCKET/ --recursive
+  aws --endpoint-url $AWS_ENDPOINT_URL s3 cp samples/photos s3://$PIPELINE_INPUT_BUCKET/ --recursive
   aws --endpoint-url $AWS_ENDPOINT_URL s3 cp s3://$PIPELINE_OUTPUT_BUCKET/ ./photos_bw --recursive
 (Ctrl-C stops everything.)
 MSG

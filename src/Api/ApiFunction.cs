@@ -27,6 +27,9 @@ public sealed class ApiFunction : IInvocationHandler
     // How long before Lambda's deadline the API stops waiting on storage and answers 503.
     private static readonly TimeSpan DeadlineMargin = TimeSpan.FromSeconds(1);
 
+    // Qualities tried, in order, when a result is too large to return inline.
+    private static readonly int[] LowerQualities = [75, 50];
+
     /// <summary>
     /// Creates the function. <paramref name="jobs"/> may be null where no storage is
     /// configured; the upload and job routes then answer 503.
@@ -181,13 +184,41 @@ public sealed class ApiFunction : IInvocationHandler
         if (result.Bytes.Length > _options.MaxInlineResultBytes)
         {
             throw new PipelineException(ErrorCode.PayloadTooLarge,
-                $"The {output} result is {result.Bytes.Length} bytes, more than a synchronous response carries ({_options.MaxInlineResultBytes}). Ask for ?format=jpeg or use POST /uploads.");
+                $"The {output.DisplayName()} result is {result.Bytes.Length} bytes, more than a synchronous response carries ({_options.MaxInlineResultBytes}). "
+                + SmallerResult(body.Span, info, output, quality)
+                + "POST /uploads converts it with no such limit.");
         }
 
         var response = Responses.Image(result.Bytes, output.MediaType());
         response.Headers["X-Image-Width"] = result.Width.ToString(CultureInfo.InvariantCulture);
         response.Headers["X-Image-Height"] = result.Height.ToString(CultureInfo.InvariantCulture);
         return response;
+    }
+
+    /// <summary>
+    /// Advice for a result too large to return inline that is known to work for this very
+    /// image: the first of a smaller quality or JPEG output whose result fits, tried for real.
+    /// Empty when none does (POST /uploads always does).
+    /// </summary>
+    private string SmallerResult(ReadOnlySpan<byte> body, ImageInfo info, ImageFormat output, int quality)
+    {
+        var candidates = new List<(ImageFormat Format, int Quality, string Parameters)>();
+        if (output is ImageFormat.Jpeg or ImageFormat.WebP)
+        {
+            foreach (var lower in LowerQualities.Where(q => q < quality))
+                candidates.Add((output, lower, $"?quality={lower}"));
+        }
+        else
+        {
+            candidates.Add((ImageFormat.Jpeg, GrayscaleConverter.DefaultQuality, "?format=jpeg"));
+        }
+        foreach (var (format, lower, parameters) in candidates)
+        {
+            int size = _converter.Convert(body, info, format, lower).Bytes.Length;
+            if (size <= _options.MaxInlineResultBytes)
+                return $"With {parameters} it is {size} bytes and fits; or ";
+        }
+        return "";
     }
 
     private static int Quality(string? text)

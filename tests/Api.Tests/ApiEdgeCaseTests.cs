@@ -130,4 +130,40 @@ public class ApiEdgeCaseTests
         Assert.Throws<InvalidOperationException>(() => ApiOptions.FromEnvironment(name => name == "PIPELINE_MAX_INLINE_BYTES" ? "4294967297" : null));
         Assert.Equal(4 * 1024 * 1024, ApiOptions.FromEnvironment(_ => null).MaxInlineBytes);
     }
+
+    [Theory]
+    [InlineData("jpeg", null, "?quality=75")]
+    [InlineData("png", "png", "?format=jpeg")]
+    public async Task A_result_too_large_to_return_inline_gets_advice_that_works_for_that_image(string input, string? format, string advice)
+    {
+        var photo = input == "png" ? TestImages.Encode(TestImages.ColourMat(400, 300, seed: 3), ".png") : TestImages.NoisyJpeg(400, 300);
+        var converter = new GrayscaleConverter(Limits);
+        var info = converter.Inspect(photo);
+        int asAsked = converter.Convert(photo, info, info.Format, GrayscaleConverter.DefaultQuality).Bytes.Length;
+        int advised = converter.Convert(photo, info, ImageFormat.Jpeg, input == "png" ? GrayscaleConverter.DefaultQuality : 75).Bytes.Length;
+        Assert.True(advised < asAsked, $"{advised} vs {asAsked}");
+        var function = Function(new ApiOptions { MaxInlineResultBytes = (asAsked + advised) / 2 });
+        var request = ApiEvents.RestV1("POST", "/").WithBody(photo);
+        if (format is not null)
+            request = request.WithQuery("format", format);
+
+        var message = (await Handle(request, function)).Error(413, "payload_too_large");
+
+        Assert.Contains(advice, message, StringComparison.Ordinal);
+        Assert.Contains("POST /uploads", message, StringComparison.Ordinal);
+        var (name, value) = advice.TrimStart('?').Split('=') is [var n, var v] ? (n, v) : throw new InvalidOperationException(advice);
+        var followed = await Handle(ApiEvents.RestV1("POST", "/").WithBody(photo).WithQuery(name, value), function);
+        Assert.Equal(200, followed.StatusCode);
+    }
+
+    [Fact]
+    public async Task When_no_smaller_result_fits_only_the_upload_flow_is_advised()
+    {
+        var function = Function(new ApiOptions { MaxInlineResultBytes = 64 });
+
+        var message = (await Handle(ApiEvents.RestV1("POST", "/").WithBody(TestImages.NoisyJpeg(200, 150)), function)).Error(413, "payload_too_large");
+
+        Assert.DoesNotContain("?", message, StringComparison.Ordinal);
+        Assert.Contains("POST /uploads", message, StringComparison.Ordinal);
+    }
 }
