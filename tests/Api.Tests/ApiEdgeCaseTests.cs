@@ -3,11 +3,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using Amazon.S3;
+using Pipeline.Api.Gateway;
 using Pipeline.Api;
 using Pipeline.Diagnostics;
 using Pipeline.Imaging;
 using Pipeline.Lambda;
-using Pipeline.Storage;
+using Pipeline.Jobs;
 
 namespace Pipeline.Tests;
 
@@ -19,15 +20,14 @@ public class ApiEdgeCaseTests
 
     public ApiEdgeCaseTests() => OpenCvRuntime.Initialize(Limits);
 
-    /// <summary>Jobs over an S3 client whose endpoint refuses connections: presigning works, every call to S3 fails.</summary>
-    private static Jobs UnreachableStorage()
+    /// <summary>A job store over an S3 client whose endpoint refuses connections: presigning works, every call to S3 fails.</summary>
+    private static JobStore UnreachableStorage()
     {
         var config = new AmazonS3Config { ServiceURL = $"http://127.0.0.1:{Tools.FreePort()}", ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
-        var aws = new AwsEnvironment(new Uri(config.ServiceURL), "us-east-1");
-        return new Jobs(new AmazonS3Client(new BasicAWSCredentials("test", "test"), config), Storage, aws, TimeProvider.System);
+        return new JobStore(new AmazonS3Client(new BasicAWSCredentials("test", "test"), config), Storage, httpUrls: true, TimeProvider.System);
     }
 
-    private static ApiFunction Function(ApiOptions? options = null, Jobs? jobs = null, JsonLog? log = null) =>
+    private static ApiFunction Function(ApiOptions? options = null, JobStore? jobs = null, JsonLog? log = null) =>
         new(options ?? new ApiOptions(), new GrayscaleConverter(Limits), jobs, log ?? JsonLog.Null);
 
     private static async Task<ApiReply> Handle(JsonObject e, ApiFunction function)

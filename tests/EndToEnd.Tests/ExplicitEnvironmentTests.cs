@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pipeline.Worker.Events;
 using Pipeline.Api;
 using Pipeline.Lambda;
 using Pipeline.Worker;
@@ -53,9 +54,9 @@ public sealed class ExplicitEnvironmentTests : IAsyncLifetime
         var batch = JsonSerializer.SerializeToUtf8Bytes(new SQSEvent
         {
             Records = [new SQSEvent.SQSMessage { MessageId = "m1", EventSource = "aws:sqs", Body = S3Notifications.ObjectCreated(_moto.InputBucket, "uploads/" + id, etag) }],
-        }, LambdaJsonContext.Default.SQSEvent);
+        }, WorkerJsonContext.Default.SQSEvent);
         var answer = await worker.HandleAsync(new Invocation("w1", DateTimeOffset.UtcNow.AddMinutes(1), null, null, batch), CancellationToken.None);
-        Assert.Empty(JsonSerializer.Deserialize(answer.Span, LambdaJsonContext.Default.SQSBatchResponse)!.BatchItemFailures);
+        Assert.Empty(JsonSerializer.Deserialize(answer.Span, WorkerJsonContext.Default.SQSBatchResponse)!.BatchItemFailures);
 
         using var done = await InvokeAsync(api, ApiEvents.RestV1("GET", "/jobs/" + id));
         Assert.Equal(200, done.Status);
