@@ -6,4 +6,4 @@ export AWS_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 # LocalStack's own virtualenv has boto3 and PyYAML.
 python=/opt/code/localstack/.venv/bin/python
 [ -x "$python" ] || python=python3
-"$python" /pipeline/localstack/bootstrap.py --template /pipeline/template.yaml
+"$python" /pipeline/emulator/bootstrap.py --template /pipeline/template.yaml

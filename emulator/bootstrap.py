@@ -6,7 +6,7 @@ the queue's visibility timeout and redrive policy, and the buckets' CORS rules a
 template.yaml itself, so the local stack cannot drift from what `sam deploy` creates.
 Idempotent. Uses boto3 against AWS_ENDPOINT_URL (default http://127.0.0.1:4566).
 
-    python3 localstack/bootstrap.py [--template template.yaml] [--print | --env]
+    python3 emulator/bootstrap.py [--template template.yaml] [--print | --env]
 """
 import argparse
 import json
