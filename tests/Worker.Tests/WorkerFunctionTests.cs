@@ -4,10 +4,12 @@ using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using OpenCvSharp;
+using Pipeline.Worker.Events;
 using Pipeline.Diagnostics;
+using Pipeline.Aws;
 using Pipeline.Imaging;
 using Pipeline.Lambda;
-using Pipeline.Storage;
+using Pipeline.Jobs;
 using Pipeline.Worker;
 
 namespace Pipeline.Tests.Worker;
@@ -48,7 +50,8 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
             MaxConcurrency = 4,
         };
         var aws = AwsEnvironment.FromEnvironment(name => _moto.Environment.GetValueOrDefault(name));
-        var processor = new ObjectProcessor(aws.CreateS3Client(), options, new GrayscaleConverter(options.Imaging), JsonLog.Null, TimeProvider.System);
+        var store = new JobStore(aws.CreateS3Client(), options.Storage, aws.UsesHttp, TimeProvider.System);
+        var processor = new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options);
         return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System);
     }
 
@@ -67,13 +70,13 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
             EventSource = "aws:sqs",
             Attributes = new() { ["ApproximateReceiveCount"] = receiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         }).ToList(),
-    }, LambdaJsonContext.Default.SQSEvent);
+    }, WorkerJsonContext.Default.SQSEvent);
 
     private static async Task<List<string>> FailuresAsync(WorkerFunction function, byte[] payload, TimeSpan? timeLeft = null)
     {
         var invocation = new Invocation("req-1", DateTimeOffset.UtcNow + (timeLeft ?? TimeSpan.FromMinutes(1)), null, null, payload);
         var response = await function.HandleAsync(invocation, CancellationToken.None);
-        var batch = JsonSerializer.Deserialize(response.Span, LambdaJsonContext.Default.SQSBatchResponse)!;
+        var batch = JsonSerializer.Deserialize(response.Span, WorkerJsonContext.Default.SQSBatchResponse)!;
         return batch.BatchItemFailures.Select(f => f.ItemIdentifier!).ToList();
     }
 
@@ -212,19 +215,17 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     }
 
     [Fact]
-    public async Task A_direct_s3_event_is_processed_and_a_failure_fails_the_invocation()
+    public async Task An_event_that_is_not_an_sqs_batch_fails_the_invocation()
     {
+        // The worker is fed by the queue's event source mapping only; an S3 notification sent
+        // straight to it is a wiring mistake, reported as the invocation's error.
         var key = $"{_prefix}direct shot.webp";
-        var etag = await PutAsync(key, TestImages.WebP(80, 60));
+        var direct = Encoding.UTF8.GetBytes(Notification(Input, key, await PutAsync(key, TestImages.WebP(80, 60))));
 
-        var ok = await Function().HandleAsync(new Invocation("d1", DateTimeOffset.UtcNow.AddMinutes(1), null, null, Encoding.UTF8.GetBytes(Notification(Input, key, etag))), CancellationToken.None);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Function().HandleAsync(new Invocation("d1", DateTimeOffset.UtcNow.AddMinutes(1), null, null, direct), CancellationToken.None));
 
-        Assert.Equal("{}", Encoding.UTF8.GetString(ok.Span));
-        var (bytes, _) = await GetAsync(key);
-        using (var gray = PixelAssert.IsGray(bytes, tolerance: 1))
-            Assert.Equal(new Size(80, 60), gray.Size());
-        var foreign = Encoding.UTF8.GetBytes(Notification("some-other-bucket", key, etag));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Function().HandleAsync(new Invocation("d2", DateTimeOffset.UtcNow.AddMinutes(1), null, null, foreign), CancellationToken.None));
+        Assert.Contains("SQS", error.Message, StringComparison.Ordinal);
+        Assert.False(await ExistsAsync(key));
     }
 
     [Fact]

@@ -29,10 +29,9 @@ public sealed class GrayscaleConverter
 
     private readonly ImagingLimits _limits;
 
-    /// <summary>Creates a converter enforcing <paramref name="limits"/>.</summary>
+    /// <summary>Creates a converter enforcing <paramref name="limits"/> (validated when they were read).</summary>
     public GrayscaleConverter(ImagingLimits limits)
     {
-        limits.Validate();
         _limits = limits;
     }
 
@@ -52,11 +51,12 @@ public sealed class GrayscaleConverter
     }
 
     /// <summary>
-    /// Converts an image already inspected by <see cref="Inspect"/> to grayscale, encoded as
+    /// Converts an image already inspected (and checked against the limits) by <see cref="Inspect"/> to grayscale, encoded as
     /// <paramref name="output"/>. <paramref name="quality"/> (1–100) applies to JPEG and WebP
     /// encoding; null means the caller named none: a JPEG whose output is a JPEG then keeps its
     /// luma losslessly where it can, and anything encoded gets <see cref="DefaultQuality"/>.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Part of the converter's instance API, with Inspect, which enforces its limits.")]
     public ConvertedImage Convert(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output, int? quality = null)
     {
         if (quality is { } named)
@@ -64,7 +64,6 @@ public sealed class GrayscaleConverter
             ArgumentOutOfRangeException.ThrowIfLessThan(named, 1, nameof(quality));
             ArgumentOutOfRangeException.ThrowIfGreaterThan(named, 100, nameof(quality));
         }
-        _limits.Check(info);
         int longestSide = Math.Max(info.Width, info.Height); // either may end up as the width after EXIF rotation
         if (longestSide > output.MaxSide())
         {

@@ -2,16 +2,6 @@ using Pipeline.Diagnostics;
 
 namespace Pipeline.Lambda;
 
-/// <summary>Handles one invocation: the event JSON in, the response JSON out.</summary>
-public interface IInvocationHandler
-{
-    /// <summary>
-    /// Handles <paramref name="invocation"/>. An exception is reported to the Runtime API as
-    /// the invocation's error; the loop then continues with the next event.
-    /// </summary>
-    Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// The custom runtime's main loop, kept apart from any handler: initialise once (reporting a
 /// failure to /init/error), then fetch, handle and answer invocations one at a time, as
