@@ -20,6 +20,8 @@ public sealed class MemoryResult
     public Samples Peak { get; } = new();
     /// <summary>Milliseconds from queueing the event to the response.</summary>
     public Samples InvokeMs { get; } = new();
+    /// <summary>Whether the result decoded to exactly the input's luma (the lossless path).</summary>
+    public bool Lossless { get; set; }
 }
 
 /// <summary>
@@ -58,6 +60,8 @@ public static class MemoryBenchmark
                 {
                     using var gray = PixelAssert.IsGray((await aws.GetAsync(aws.OutputBucket, ObjectKeys.Result(key))).Bytes);
                     Assert.Equal(new Size(image.Width, image.Height), gray.Size());
+                    using var luma = Cv2.ImDecode(image.Jpeg, ImreadModes.Grayscale);
+                    result.Lossless = Cv2.Norm(luma, gray, NormTypes.INF) == 0; // PIPELINE_QUALITY unset: the lossless path
                 }
                 progress($"memory {image.Label} run {run + 1}/{runs}: init {MedianMiB(result.InitPeak)}, peak {MedianMiB(result.Peak)}, {result.InvokeMs.Median.Text("0")} ms");
             }
