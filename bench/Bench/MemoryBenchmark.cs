@@ -27,7 +27,7 @@ public sealed class MemoryResult
 /// <summary>
 /// The AOT worker bootstrap (artifacts/aot/worker/bootstrap, the layer's OpenCV on
 /// LD_LIBRARY_PATH) against the fake Runtime API and moto: a fresh process per run gets one
-/// direct S3 ObjectCreated event, and VmHWM is read once the response arrived.
+/// SQS event carrying an S3 ObjectCreated notification, and VmHWM is read once the response arrived.
 /// </summary>
 public static class MemoryBenchmark
 {
@@ -51,7 +51,7 @@ public static class MemoryBenchmark
                 result.InitPeak.Add(PeakMemory.Bytes(worker.Id));
 
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var reply = await runtime.InvokeAsync(System.Text.Encoding.UTF8.GetBytes(S3Notifications.ObjectCreated(aws.InputBucket, key, etag, image.Jpeg.Length)), timeout: TimeSpan.FromMinutes(2))
+                var reply = await runtime.InvokeAsync(SqsEvent(S3Notifications.ObjectCreated(aws.InputBucket, key, etag, image.Jpeg.Length)), timeout: TimeSpan.FromMinutes(2))
                     .WaitAsync(TimeSpan.FromMinutes(3));
                 result.InvokeMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 result.Peak.Add(PeakMemory.Bytes(worker.Id));
@@ -69,6 +69,18 @@ public static class MemoryBenchmark
         }
         return results;
     }
+
+    /// <summary>An SQS event (the worker's only input) carrying one S3 notification as its message body.</summary>
+    private static byte[] SqsEvent(string notification) => System.Text.Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["Records"] = new JsonArray(new JsonObject
+        {
+            ["messageId"] = Guid.NewGuid().ToString(),
+            ["eventSource"] = "aws:sqs",
+            ["body"] = notification,
+            ["attributes"] = new JsonObject { ["ApproximateReceiveCount"] = "1" },
+        }),
+    }.ToJsonString());
 
     /// <summary>Starts an AOT bootstrap against <paramref name="runtime"/>, loading OpenCV from the layer.</summary>
     public static ChildProcess StartBootstrap(string executable, FakeRuntimeApi runtime, IReadOnlyDictionary<string, string> environment)
