@@ -90,6 +90,7 @@ public sealed class CodecResult
 ///   (d) NetVips: sequential load, colourspace b-w, JPEG q90
 ///   (e) the API function asked for ?quality=90: decode + encode, as (b) inside the handler
 ///   (f) the lossless path alone: LosslessJpeg.TryConvert (TurboJPEG's tjTransform)
+///   (g) (b)'s work with (f)'s library: Debian's libjpeg-turbo 2.1.5 decompress gray + compress q90
 /// </summary>
 public sealed class CodecBenchmark
 {
@@ -150,7 +151,7 @@ public sealed class CodecBenchmark
         var peers = new (string Key, Func<int, Timing[]> Run)[]
         {
             ("a", bench.Handler), ("b", bench.Codec), ("c", bench.Tutorial), ("d", bench.Vips),
-            ("e", bench.ReencodingHandler), ("f", bench.Lossless), ("stages", bench.HandlerStages),
+            ("e", bench.ReencodingHandler), ("f", bench.Lossless), ("g", bench.DebianCodec), ("stages", bench.HandlerStages),
         };
         // Enough calls for tiered compilation to finish (its instrumented tier runs hot loops
         // such as base64 decoding up to 3x slower for a while), then a pause for the background JIT.
@@ -211,6 +212,8 @@ public sealed class CodecBenchmark
         var invocation = NewInvocation(_reencodeEvent);
         return Timing.Of(() => _function.HandleAsync(invocation, CancellationToken.None).GetAwaiter().GetResult());
     });
+
+    private Timing[] DebianCodec(int calls) => Repeat(calls, () => Timing.Of(() => DebianTurboJpeg.Gray(_jpeg, _plan.Width, _plan.Height, Quality)));
 
     private Timing[] Lossless(int calls) => Repeat(calls, () => Timing.Of(() => LosslessJpeg.TryConvert(_jpeg, _info)));
 
@@ -303,7 +306,7 @@ public sealed class CodecBenchmark
 
         var tutorialPath = Path.Combine(workDirectory, $"tutorial-{_plan.Label}.jpg");
         _tutorial.Run(_eventPath, 1, tutorialPath);
-        foreach (var (name, output) in new[] { ("(a)", handlerOutput), ("(b)", codecOutput), ("(c)", File.ReadAllBytes(tutorialPath)), ("(d)", VipsGray(_jpeg)) })
+        foreach (var (name, output) in new[] { ("(a)", handlerOutput), ("(b)", codecOutput), ("(c)", File.ReadAllBytes(tutorialPath)), ("(d)", VipsGray(_jpeg)), ("(g)", DebianTurboJpeg.Gray(_jpeg, _plan.Width, _plan.Height, Quality)) })
         {
             using var gray = PixelAssert.IsGray(output);
             Assert.Equal(new Size(_plan.Width, _plan.Height), gray.Size());
