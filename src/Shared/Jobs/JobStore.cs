@@ -178,20 +178,34 @@ public sealed class JobStore
         await StoreAsync(source, source.ETag, seen, Report(source.Key, source.ETag, error), cancellationToken);
     }
 
-    /// <summary>A presigned PUT for the upload of job <paramref name="id"/>, signing the content type and size.</summary>
-    public Task<string> PresignUploadAsync(JobId id, string contentType, long contentLength, DateTimeOffset expiresAt)
+    /// <summary>
+    /// A presigned PUT for the upload of job <paramref name="id"/>. The signature pins the
+    /// content type, the size and <c>If-None-Match: *</c>: S3 accepts one upload to the job's
+    /// fresh key and refuses a replay of the URL (412), so a leaked URL cannot trigger the
+    /// worker again and again for its lifetime.
+    /// </summary>
+    public async Task<PresignedUpload> PresignUploadAsync(JobId id, string contentType, long contentLength, DateTimeOffset expiresAt)
     {
         var presign = new GetPreSignedUrlRequest
         {
             BucketName = Storage.InputBucket,
             Key = ObjectKeys.Upload(id),
             Verb = HttpVerb.PUT,
-            Expires = expiresAt.UtcDateTime,
+            // The SDK signs the whole seconds left at signing time (truncated): half a second
+            // of slack keeps X-Amz-Expires at the lifetime the ticket states.
+            Expires = expiresAt.UtcDateTime.AddMilliseconds(500),
             ContentType = contentType,
             Protocol = _urlProtocol,
         };
         presign.Headers.ContentLength = contentLength; // signed: S3 rejects a body of any other size
-        return _s3.GetPreSignedURLAsync(presign);
+        presign.Headers["If-None-Match"] = "*"; // signed: the URL creates its object or nothing
+        var url = await _s3.GetPreSignedURLAsync(presign);
+        return new PresignedUpload(url, new Dictionary<string, string>
+        {
+            ["Content-Type"] = contentType,
+            ["Content-Length"] = contentLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["If-None-Match"] = "*",
+        });
     }
 
     /// <summary>A presigned GET of the result of <paramref name="job"/>, valid for the configured URL lifetime.</summary>
