@@ -41,13 +41,14 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     private string Input => _moto.InputBucket;
     private string Output => _moto.OutputBucket;
 
-    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000, EmbeddedMetrics? metrics = null)
+    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000, EmbeddedMetrics? metrics = null, long decodeBudgetBytes = 1L << 30)
     {
         var options = new WorkerOptions
         {
             Storage = new StorageOptions { InputBucket = Input, OutputBucket = Output, MaxObjectBytes = maxObjectBytes },
             Imaging = new ImagingLimits { MaxPixels = maxPixels },
             MaxConcurrency = 4,
+            DecodeBudgetBytes = decodeBudgetBytes,
         };
         var aws = AwsEnvironment.FromEnvironment(name => _moto.Environment.GetValueOrDefault(name));
         var store = new JobStore(aws.CreateS3Client(), options.Storage, aws.UsesHttp, TimeProvider.System);
@@ -199,6 +200,40 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         var bomb = $"{_prefix}bomb.jpg";
         Assert.Empty(await FailuresAsync(pixels, SqsEvent(("bomb", Notification(Input, bomb, await PutAsync(bomb, TestImages.Jpeg(400, 300)))))));
         Assert.Equal("too_many_pixels", (await ReportAsync(bomb)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task An_image_that_would_need_more_memory_than_the_worker_has_is_reported_not_attempted()
+    {
+        var key = $"{_prefix}too big to hold.png";
+        var etag = await PutAsync(key, TestImages.Png(1000, 1000)); // ~3 MB to decode
+
+        var failures = await FailuresAsync(Function(decodeBudgetBytes: 2_000_000), SqsEvent(("big", Notification(Input, key, etag))));
+
+        Assert.Empty(failures);
+        var report = await ReportAsync(key);
+        Assert.Equal("too_many_pixels", report.GetProperty("code").GetString());
+        Assert.Contains("needs about 3 MB", report.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.False(await ExistsAsync(key));
+    }
+
+    [Fact]
+    public void The_decode_budget_leaves_room_for_the_inputs_in_flight_and_refuses_to_start_without_any()
+    {
+        static string? Lambda(string name, int memoryMegabytes, int concurrency) => name switch
+        {
+            "PIPELINE_INPUT_BUCKET" => "in",
+            "PIPELINE_OUTPUT_BUCKET" => "out",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" => memoryMegabytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "PIPELINE_WORKER_CONCURRENCY" => concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => null,
+        };
+
+        var deployed = WorkerOptions.FromEnvironment(name => Lambda(name, 1024, 4));
+        Assert.Equal(1024L * 1024 * 1024 * 6 / 10 - 4 * 50L * 1024 * 1024, deployed.DecodeBudgetBytes);
+
+        var error = Assert.Throws<InvalidOperationException>(() => WorkerOptions.FromEnvironment(name => Lambda(name, 512, 8)));
+        Assert.Contains("PIPELINE_WORKER_CONCURRENCY", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
