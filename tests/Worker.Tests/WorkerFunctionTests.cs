@@ -344,6 +344,35 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     }
 
     [Fact]
+    public async Task A_give_up_report_never_costs_the_answer_its_deadline()
+    {
+        // Storage that accepts connections and never answers: every call hangs until cancelled.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<System.Net.Sockets.TcpClient>();
+        var accepting = Task.Run(async () =>
+        {
+            while (true)
+                held.Add(await silent.AcceptTcpClientAsync());
+        });
+        var options = new WorkerOptions { Storage = new StorageOptions { InputBucket = Input, OutputBucket = Output }, MaxConcurrency = 4 };
+        var aws = AwsEnvironment.FromEnvironment(name => name == "AWS_ENDPOINT_URL" ? $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}" : _moto.Environment.GetValueOrDefault(name));
+        var store = new JobStore(aws.CreateS3Client(maxAttempts: 1), options.Storage, aws.UsesHttp, TimeProvider.System);
+        var function = new WorkerFunction(new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options), options, JsonLog.Null, TimeProvider.System);
+        var timeLeft = TimeSpan.FromSeconds(3);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var failures = await FailuresAsync(function, SqsEvent(3, ("stuck", Notification(Input, $"{_prefix}stuck.jpg", "abc"))), timeLeft);
+
+        // The work gave up 2 s before the deadline; the report had what was left, less the answer's reserve.
+        Assert.Equal(["stuck"], failures);
+        Assert.True(clock.Elapsed < timeLeft, $"answered after {clock.Elapsed.TotalSeconds:0.00} s of {timeLeft.TotalSeconds} s");
+        silent.Stop();
+        foreach (var client in held)
+            client.Dispose();
+    }
+
+    [Fact]
     public async Task A_failure_before_the_last_receive_leaves_no_report()
     {
         var key = $"{_prefix}retry-later.jpg";
