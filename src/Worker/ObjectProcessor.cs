@@ -28,6 +28,10 @@ public sealed class ObjectProcessor
     public Task<JobOutcome> ProcessAsync(SourceObject source, CancellationToken cancellationToken) =>
         _store.ConvertAsync(source, ConvertAsync, cancellationToken);
 
+    /// <summary>Where the job of <paramref name="inputKey"/> stands (see <see cref="JobStore.ReadAsync"/>).</summary>
+    public Task<JobState> ReadAsync(string inputKey, CancellationToken cancellationToken) =>
+        _store.ReadAsync(inputKey, cancellationToken);
+
     /// <summary>Leaves a report for an input whose deliveries all failed (see <see cref="JobStore.ReportGivingUpAsync"/>).</summary>
     public Task ReportGivingUpAsync(SourceObject source, string reason, CancellationToken cancellationToken) =>
         _store.ReportGivingUpAsync(source, reason, cancellationToken);
