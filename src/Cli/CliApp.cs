@@ -43,7 +43,10 @@ public static class CliApp
         }
         catch (PipelineException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            var endpoint = e.Code == ErrorCode.Unavailable && environment("AWS_ENDPOINT_URL") is { Length: > 0 } url
+                ? $" (endpoint {url}: for the local stack, is ./run.sh running?)"
+                : "";
+            Console.Error.WriteLine($"error: {e.Message}{endpoint}");
             return e.Code == ErrorCode.Unavailable ? ExitCodes.Unavailable : ExitCodes.Usage;
         }
         catch (Exception) when (stop.IsCancellationRequested)
