@@ -69,7 +69,7 @@ public sealed class BatchTaskRunner
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var outcome = await _processor.ProcessAsync(new SourceObject(bucket, key, "", 0), cancellationToken);
+            var outcome = (await _processor.ProcessAsync(new SourceObject(bucket, key, "", 0), cancellationToken)).Delivery.Outcome;
             _log.Write("info", "batch task", ("requestId", invocation.RequestId), ("key", key), ("outcome", outcome.ToString()),
                 ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             return outcome switch

@@ -60,9 +60,12 @@ public sealed class CliPartsTests : IDisposable
     {
         var input = new SourceObject("pipeline-input", "old/a b+c%d ü/写真.JPG", "0123456789abcdef0123456789abcdef-2", 12_345_678);
 
-        var parsed = Assert.Single(S3EventRecords.CreatedObjects(S3Notification.ObjectCreated(input, DateTimeOffset.UnixEpoch)));
+        var sent = new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
 
-        Assert.Equal(input, parsed);
+        var parsed = Assert.Single(S3EventRecords.CreatedObjects(S3Notification.ObjectCreated(input, sent)));
+
+        Assert.Equal(input, parsed with { EventTime = null });
+        Assert.Equal(sent, parsed.EventTime);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     private string Input => _moto.InputBucket;
     private string Output => _moto.OutputBucket;
 
-    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000, string? endpoint = null)
+    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000, EmbeddedMetrics? metrics = null, string? endpoint = null)
     {
         var options = new WorkerOptions
         {
@@ -52,7 +52,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         var aws = AwsEnvironment.FromEnvironment(name => name == "AWS_ENDPOINT_URL" && endpoint is not null ? endpoint : _moto.Environment.GetValueOrDefault(name));
         var store = new JobStore(aws.CreateS3Client(), options.Storage, aws.UsesHttp, TimeProvider.System);
         var processor = new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options);
-        return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System);
+        return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System, metrics);
     }
 
     private Task<string> PutAsync(string key, byte[] body) => _moto.PutAsync(Input, key, body);
@@ -115,6 +115,32 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         Assert.Equal(notesETag, report.GetProperty("sourceETag").GetString());
         Assert.Equal(notes, report.GetProperty("sourceKey").GetString());
         Assert.False(await ExistsAsync(notes));
+    }
+
+    [Fact]
+    public async Task Each_object_is_counted_in_embedded_metrics()
+    {
+        var photo = $"{_prefix}counted.jpg";
+        var notes = $"{_prefix}counted.txt";
+        var photoETag = await PutAsync(photo, TestImages.Jpeg(200, 100));
+        var notesETag = await PutAsync(notes, "hello"u8.ToArray());
+        var log = new MemoryStream();
+        var function = Function(metrics: new EmbeddedMetrics(new JsonLog(log), "worker"));
+
+        await FailuresAsync(function, SqsEvent(("m1", Notification(Input, photo, photoETag)), ("m2", Notification(Input, notes, notesETag)), ("m3", Notification(Input, photo, photoETag))));
+
+        var records = MetricRecords.Parse(log.ToArray());
+        Assert.All(records, r => Assert.Equal("worker", r.DimensionValues["Function"]));
+        var converted = Assert.Single(records, r => r.Values.ContainsKey("ImagesConverted"));
+        Assert.Equal(1, converted.Values["ImagesConverted"]);
+        Assert.Equal(0.02, converted.Values["MegapixelsIn"]);
+        Assert.True(converted.Values["BytesIn"] > 0 && converted.Values["BytesOut"] > 0);
+        Assert.Equal("Bytes", converted.Units["BytesIn"]);
+        Assert.Equal("Milliseconds", converted.Units["EndToEndMs"]);
+        var failed = Assert.Single(records, r => r.Values.ContainsKey("ImagesFailed"));
+        Assert.Equal("unsupported_media_type", failed.DimensionValues["Code"]);
+        Assert.Equal(1, Assert.Single(records, r => r.Values.ContainsKey("DuplicatesSkipped")).Values["DuplicatesSkipped"]);
+        Assert.Equal(3, Assert.Single(records, r => r.Values.ContainsKey("BatchSize")).Values["BatchSize"]);
     }
 
     [Fact]

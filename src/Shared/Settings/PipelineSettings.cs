@@ -69,8 +69,8 @@ public static class PipelineSettings
     {
         Name = "PIPELINE_URL_EXPIRY_SECONDS",
         Default = 300,
-        Max = 604_800,
-        Help = "lifetime of presigned upload and result URLs",
+        Max = 3600, // URLs signed with the function role's session credentials die with the session anyway
+        Help = "lifetime of presigned upload and result URLs (at most an hour)",
     };
 
     /// <summary>PIPELINE_WORKER_CONCURRENCY.</summary>
