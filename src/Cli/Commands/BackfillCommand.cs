@@ -26,10 +26,11 @@ public static class BackfillCommand
                 "No worker queue: pass --queue (the stack's NotificationSenderUrl output) or set PIPELINE_QUEUE_NAME.");
             using var sqs = stack.CreateSqsClient();
             var queue = await NotificationSender.OpenAsync(sqs, queueName, cancellationToken);
-            var run = new BackfillRun(stack.CreateStore(), queue, prefix, line => Console.Out.WriteLine(line));
+            var display = new ProgressDisplay();
+            var run = new BackfillRun(stack.CreateStore(), queue, prefix, display.Say);
             bool wait = !parsed.GetValue(noWait);
             var work = run.RunAsync(wait, cancellationToken);
-            await ProgressDisplay.ShowAsync(run.Snapshot, work, TimeSpan.FromSeconds(5));
+            await display.ShowAsync(run.Snapshot, work, TimeSpan.FromSeconds(5));
             bool interrupted = false;
             try
             {

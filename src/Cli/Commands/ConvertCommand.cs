@@ -25,10 +25,11 @@ public static class ConvertCommand
             var mapping = FolderMapping.Create(parsed.GetValue(folder)!, parsed.GetValue(outFolder)!, parsed.GetValue(prefix));
             var store = stack.CreateStore();
             using var uploader = new Uploader(stack.Aws.CreateS3Client(), stack.InputBucket);
-            var run = new ConvertRun(store, uploader, mapping, Math.Max(1, parsed.GetValue(concurrency)), line => Console.Out.WriteLine(line));
+            var display = new ProgressDisplay();
+            var run = new ConvertRun(store, uploader, mapping, Math.Max(1, parsed.GetValue(concurrency)), display.Say);
             var files = mapping.Files();
             var work = run.RunAsync(files, cancellationToken);
-            await ProgressDisplay.ShowAsync(run.Snapshot, work, TimeSpan.FromSeconds(5));
+            await display.ShowAsync(run.Snapshot, work, TimeSpan.FromSeconds(5));
             var result = await work;
 
             var shown = parsed.GetValue(folder)!;

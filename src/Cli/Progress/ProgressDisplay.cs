@@ -1,23 +1,39 @@
 using System.Globalization;
+using System.Collections.Concurrent;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Pipeline.Cli.Progress;
 
 /// <summary>
 /// Shows a run's progress while it works: a live bar with the counts, rate and ETA on a
-/// terminal (Spectre.Console), or a plain line every few seconds when output goes to a file
-/// or a pipe. Either way nothing is left on the screen but finished lines.
+/// terminal (Spectre.Console), with the run's messages above it, or a plain line every few
+/// seconds when output goes to a file or a pipe. Either way nothing is left on the screen but
+/// finished lines.
 /// </summary>
-public static class ProgressDisplay
+public sealed class ProgressDisplay
 {
     private const int BarWidth = 30;
     private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(200);
 
+    private readonly ConcurrentQueue<string> _messages = new();
+    // On a terminal, lines wait for the live display (which starts after the run) to show them.
+    private volatile bool _live = IsTerminal;
+
     /// <summary>True when standard output is an interactive terminal.</summary>
     public static bool IsTerminal => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
+    /// <summary>Prints a line: above the live bar while it shows, else as it comes.</summary>
+    public void Say(string line)
+    {
+        if (_live)
+            _messages.Enqueue(line);
+        else
+            Console.Out.WriteLine(line);
+    }
+
     /// <summary>Shows <paramref name="read"/>'s snapshots until <paramref name="work"/> completes (its outcome is left to the caller).</summary>
-    public static async Task ShowAsync(Func<ProgressSnapshot> read, Task work, TimeSpan plainInterval)
+    public async Task ShowAsync(Func<ProgressSnapshot> read, Task work, TimeSpan plainInterval)
     {
         if (IsTerminal)
         {
@@ -30,6 +46,7 @@ public static class ProgressDisplay
                 }
                 live.UpdateTarget(Render(read()));
             });
+            _live = false;
             return;
         }
         while (!work.IsCompleted)
@@ -40,7 +57,10 @@ public static class ProgressDisplay
         }
     }
 
-    private static Markup Render(ProgressSnapshot s)
+    private Rows Render(ProgressSnapshot s) =>
+        new([.. _messages.Select(m => (IRenderable)new Text(m)), Bar(s)]);
+
+    private static Markup Bar(ProgressSnapshot s)
     {
         int done = s.Converted + s.Failed;
         int filled = s.Total == 0 ? BarWidth : done * BarWidth / s.Total;
