@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pipeline.Errors;
 using Pipeline.Imaging;
 using Pipeline.Jobs;
 
@@ -35,6 +36,14 @@ public sealed class ObjectProcessor
             bytesIn = bytes.Length;
             var info = _converter.Inspect(bytes);
             pixels = info.Pixels;
+            if (info.EstimatedPeakBytes > _budget.Capacity)
+            {
+                // Alone, it would still take more than the worker may hold: refuse it rather
+                // than risk the process (and every other object of the batch).
+                throw new PipelineException(ErrorCode.TooManyPixels,
+                    $"The {info.Width}x{info.Height} {info.Format.DisplayName()} image needs about {info.EstimatedPeakBytes / 1_000_000} MB to convert; "
+                    + $"this worker converts images needing up to {_budget.Capacity / 1_000_000} MB. A smaller (or 8-bit) version would fit.");
+            }
             using (await _budget.AcquireAsync(info.EstimatedPeakBytes, token))
             {
                 var started = Stopwatch.GetTimestamp();
