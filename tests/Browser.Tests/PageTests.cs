@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Microsoft.Playwright;
 using OpenCvSharp;
+using Xunit.Abstractions;
 
 namespace Pipeline.Tests.Browser;
 
@@ -12,8 +13,13 @@ namespace Pipeline.Tests.Browser;
 public sealed class PageTests
 {
     private readonly BrowserStack _browser;
+    private readonly ITestOutputHelper _output;
 
-    public PageTests(BrowserStack browser) => _browser = browser;
+    public PageTests(BrowserStack browser, ITestOutputHelper output)
+    {
+        _browser = browser;
+        _output = output;
+    }
 
     private PipelineStack Stack => _browser.Stack;
 
@@ -220,6 +226,24 @@ public sealed class PageTests
     }
 
     [Fact]
+    public async Task A_first_visit_transfers_under_48_KB_and_a_second_visit_only_revalidates_the_page()
+    {
+        const string transferred = "() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map(e => [e.name, e.transferSize])";
+        await using var session = await _browser.OpenAsync();
+        var first = await session.Page.EvaluateAsync<object[][]>(transferred);
+        await session.Page.GotoAsync(Stack.ApiUrl.ToString());
+        var second = await session.Page.EvaluateAsync<object[][]>(transferred);
+
+        var firstBytes = first.Sum(e => Convert.ToInt64(e[1], System.Globalization.CultureInfo.InvariantCulture));
+        var secondBytes = second.Sum(e => Convert.ToInt64(e[1], System.Globalization.CultureInfo.InvariantCulture));
+        _output.WriteLine($"first visit: {firstBytes} bytes in {first.Length} responses ({string.Join(", ", first.Select(e => $"{new Uri((string)e[0]).AbsolutePath} {e[1]}"))}); second visit: {secondBytes} bytes");
+        Assert.Equal(["/", "/assets/app.css", "/assets/app.js", "/assets/icon.svg"], first.Select(e => new Uri((string)e[0]).AbsolutePath).Order());
+        Assert.True(firstBytes is > 0 and < 48 * 1024, $"first visit transferred {firstBytes} bytes");
+        Assert.True(secondBytes < 1024, $"second visit transferred {secondBytes} bytes: the assets should come from the cache and the page be a 304");
+        Assert.Empty(session.Problems);
+    }
+
+    [Fact]
     public async Task Screenshot_of_a_before_and_after_comparison()
     {
         await using var session = await _browser.OpenAsync(viewport: new ViewportSize { Width = 1100, Height = 760 });
@@ -230,6 +254,7 @@ public sealed class PageTests
         await session.ChooseAsync(session.Write(("notes.txt", "not a photo"u8.ToArray())));
         Assert.Equal(["result", "result", "error"], await session.SettleAsync(3));
         await session.Page.Locator(".compare input[type=range]").First.FillAsync("45");
+        await session.Page.EvaluateAsync("() => document.activeElement.blur()");
 
         var path = Path.Combine(Artifacts.RepoRoot, "artifacts", "browser", "page.png");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
