@@ -29,6 +29,9 @@ const PLAIN = {
   network: "The service could not be reached. Check the connection and try again.",
   storage: "The upload to storage failed.",
   timeout: "The conversion is taking too long. Try again later.",
+  // Answers of API Gateway itself on AWS.
+  THROTTLED: "The service is busy. Try again in a moment.",
+  QUOTA_EXCEEDED: "This API key has used up its quota for now.",
 };
 
 /** An error to show on an item: a code (for the plain words) and the service's own message. */
@@ -255,8 +258,7 @@ async function convertByUpload(item) {
     }
     if (status.status !== 202) throw await errorOf(status);
     if (Date.now() - started > POLL_LIMIT_MS) throw new ServiceError("timeout", "No result after 10 minutes.");
-    const wait = Math.min(5, Math.max(1, Number(status.header("Retry-After")) || 1));
-    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    await sleep(1000 * Math.min(5, Math.max(1, Number(status.header("Retry-After")) || 1)));
   }
 }
 
@@ -374,12 +376,17 @@ function send(method, url, body, headers, onProgress) {
 
 /** A call to the API, with the API key when the deployment asks for one (x-api-key, never in a URL). */
 async function callApi(method, url, body = null, { contentType, onProgress } = {}) {
-  for (;;) {
+  for (let throttled = 0; ; ) {
     const key = sessionStorage.getItem(KEY_STORAGE);
     const headers = {};
     if (contentType) headers["Content-Type"] = contentType;
     if (key) headers["x-api-key"] = key;
     const response = await send(method, url, body, headers, onProgress);
+    if (response.status === 429 && throttled < 5) {
+      // The deployment's throttle: wait a little longer each time, then ask again.
+      await sleep(1000 * 2 ** throttled++);
+      continue;
+    }
     if (response.status !== 401 && response.status !== 403) return response;
     const error = await errorOf(response);
     if (error.code !== "unauthorized" && error.code !== "forbidden") return response;
@@ -388,6 +395,10 @@ async function callApi(method, url, body = null, { contentType, onProgress } = {
     const given = await askForKey(key ? "That key was not accepted. Enter the API key again." : null);
     if (!given) throw new ServiceError(error.code, "No API key was given.");
   }
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The service's JSON error {"error":{"code","message"}}, or a generic one. */
