@@ -57,10 +57,16 @@ public sealed class PageTests
             PixelAssert.LumaMatches(photo, gray, maxMeanError: 5);
         var requests = session.Requests;
         Assert.DoesNotContain(requests, r => r.Method == "POST" && new Uri(r.Url).AbsolutePath == "/");
-        Assert.Single(requests, r => r.Method == "POST" && new Uri(r.Url).AbsolutePath == "/uploads");
+        var created = Assert.Single(requests, r => r.Method == "POST" && new Uri(r.Url).AbsolutePath == "/uploads");
         var put = Assert.Single(requests, r => r.Method == "PUT");
         Assert.StartsWith(Stack.Endpoint + "/", put.Url, StringComparison.Ordinal);
-        Assert.Equal("image/jpeg", (await put.AllHeadersAsync())["content-type"]);
+        // Exactly the headers the ticket lists, Content-Length among them (the browser sets that one itself).
+        var ticket = (await (await created.ResponseAsync())!.JsonAsync())!.Value.GetProperty("upload");
+        Assert.Equal(ticket.GetProperty("url").GetString(), put.Url);
+        var sent = await put.AllHeadersAsync();
+        foreach (var header in ticket.GetProperty("headers").EnumerateObject())
+            Assert.Equal(header.Value.GetString(), sent.GetValueOrDefault(header.Name.ToLowerInvariant()));
+        Assert.Equal("image/jpeg", sent["content-type"]);
         Assert.Contains(requests, r => r.Method == "GET" && new Uri(r.Url).AbsolutePath.StartsWith("/jobs/", StringComparison.Ordinal));
         Assert.Contains(requests, r => r.Method == "GET" && r.Url.StartsWith(Stack.Endpoint + "/", StringComparison.Ordinal));
         Assert.Empty(session.Problems);

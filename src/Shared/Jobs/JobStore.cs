@@ -220,7 +220,7 @@ public sealed class JobStore
         var probe = JobId.New(now);
         string[] urls =
         [
-            await PresignUploadAsync(probe, "image/jpeg", 1, now + Storage.UrlExpiry),
+            (await PresignUploadAsync(probe, "image/jpeg", 1, now + Storage.UrlExpiry)).Url,
             await PresignResultAsync(new JobState { Key = ObjectKeys.Upload(probe), Status = JobStatus.Pending }),
         ];
         return [.. urls.Select(u => new Uri(u).GetLeftPart(UriPartial.Authority)).Distinct(StringComparer.Ordinal)];
