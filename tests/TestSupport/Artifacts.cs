@@ -23,6 +23,14 @@ public static class Artifacts
         return path;
     }
 
+    /// <summary>The newest build (Debug or Release) of <paramref name="dll"/> in src/<paramref name="project"/>; fails when there is none.</summary>
+    public static string NewestBuild(string project, string dll) =>
+        new[] { "Debug", "Release" }
+            .Select(c => Path.Combine(RepoRoot, "src", project, "bin", c, "net10.0", dll))
+            .Where(File.Exists)
+            .OrderByDescending(File.GetLastWriteTimeUtc)
+            .FirstOrDefault() ?? throw new InvalidOperationException($"{dll} is not built; run dotnet build Pipeline.sln");
+
     // C# and project files, and the web page's files the API embeds.
     private static readonly HashSet<string> SourceExtensions = new(StringComparer.Ordinal) { ".cs", ".csproj", ".html", ".css", ".js", ".svg" };
 
