@@ -206,15 +206,32 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     public async Task An_image_that_would_need_more_memory_than_the_worker_has_is_reported_not_attempted()
     {
         var key = $"{_prefix}too big to hold.png";
-        var etag = await PutAsync(key, TestImages.Png(1000, 1000)); // ~3 MB to decode
+        var etag = await PutAsync(key, TestImages.Png(1000, 1000)); // ~5 MB to decode in colour and convert
 
         var failures = await FailuresAsync(Function(decodeBudgetBytes: 2_000_000), SqsEvent(("big", Notification(Input, key, etag))));
 
         Assert.Empty(failures);
         var report = await ReportAsync(key);
         Assert.Equal("too_many_pixels", report.GetProperty("code").GetString());
-        Assert.Contains("needs about 3 MB", report.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("needs about 5 MB", report.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.False(await ExistsAsync(key));
+    }
+
+    [Fact]
+    public async Task A_jpeg_whose_lossless_turn_would_not_fit_is_decoded_and_encoded_again_instead()
+    {
+        // Turned 90° by its EXIF tag: copying the coefficients needs ~6 B/px, re-encoding ~3.
+        var key = $"{_prefix}turned.jpg";
+        var jpeg = TestImages.ExifOrientedJpeg(1024, 768, orientation: 6);
+        var info = new GrayscaleConverter(new ImagingLimits()).Inspect(jpeg);
+        Assert.True(info.EstimatedReencodePeakBytes < 3_500_000 && info.EstimatedPeakBytes > 3_500_000, $"{info.EstimatedReencodePeakBytes} / {info.EstimatedPeakBytes}");
+        var etag = await PutAsync(key, jpeg);
+
+        Assert.Empty(await FailuresAsync(Function(decodeBudgetBytes: 3_500_000), SqsEvent(("turned", Notification(Input, key, etag)))));
+
+        var (bytes, _) = await GetAsync(key);
+        using var gray = PixelAssert.IsGray(bytes);
+        Assert.Equal(new Size(768, 1024), gray.Size()); // turned upright
     }
 
     [Fact]
