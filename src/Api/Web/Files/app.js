@@ -53,6 +53,7 @@ const elements = {
   clear: $("#clear"),
   format: $("#format"),
   quality: $("#quality"),
+  qualityOn: $("#quality-on"),
   qualityValue: $("#quality-value"),
   keyDialog: $("#key-dialog"),
   keyForm: $("#key-form"),
@@ -116,7 +117,8 @@ function hasFiles(event) {
 function addFiles(files) {
   if (files.length === 0) return;
   keyDeclined = false;
-  const options = { format: elements.format.value, quality: elements.quality.value };
+  // Without a quality the service keeps a JPEG's own luma losslessly.
+  const options = { format: elements.format.value, quality: elements.qualityOn.checked ? elements.quality.value : null };
   for (const file of files) {
     const item = createItem(file, options);
     items.push(item);
@@ -205,9 +207,10 @@ async function convert(item) {
 async function convertInline(item) {
   const query = new URLSearchParams();
   if (item.options.format) query.set("format", item.options.format);
-  query.set("quality", item.options.quality);
+  if (item.options.quality) query.set("quality", item.options.quality);
   setState(item, "uploading", 0);
-  const response = await callApi("POST", `${apiBase}/?${query}`, item.file, {
+  const parameters = query.toString();
+  const response = await callApi("POST", parameters ? `${apiBase}/?${parameters}` : `${apiBase}/`, item.file, {
     onProgress: (fraction) => (fraction < 1 ? setState(item, "uploading", fraction) : setState(item, "converting")),
   });
   if (response.status === 200) {
@@ -283,7 +286,7 @@ async function showResult(item, result) {
   const width = result.width ?? item.after.naturalWidth;
   const height = result.height ?? item.after.naturalHeight;
   let details = `${width} × ${height} · ${size(item.file.size)} → ${size(blob.size)} ${kind.label}`;
-  if (result.viaUpload && (item.options.format || item.options.quality !== elements.quality.defaultValue)) {
+  if (result.viaUpload && (item.options.format || item.options.quality)) {
     details += ". Large photos are converted by the service's batch worker, which keeps the photo's format at its own quality.";
   }
   item.details.textContent = details;
@@ -464,6 +467,9 @@ function askForKey(reason) {
 
 elements.quality.addEventListener("input", () => {
   elements.qualityValue.textContent = elements.quality.value;
+});
+elements.qualityOn.addEventListener("change", () => {
+  elements.quality.disabled = !elements.qualityOn.checked;
 });
 
 function updateSummary() {
