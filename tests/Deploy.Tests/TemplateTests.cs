@@ -69,6 +69,30 @@ public sealed class TemplateTests
     }
 
     [Fact]
+    public void The_web_page_needs_no_key_and_every_keyless_route_but_health_is_throttled_at_the_stage()
+    {
+        var events = SamTemplate.Map(_template.Properties("ApiFunction"), "Events").Children
+            .Select(e => SamTemplate.Map((YamlMappingNode)e.Value, "Properties"))
+            .Where(p => p.Children.ContainsKey("Auth") && SamTemplate.Scalar(SamTemplate.Map(p, "Auth"), "ApiKeyRequired") == "false")
+            .Select(p => (Path: SamTemplate.Scalar(p, "Path"), Method: SamTemplate.Scalar(p, "Method")))
+            .Where(e => e.Method != "OPTIONS" && e.Path != "/health")
+            .ToList();
+        var settings = ((YamlSequenceNode)_template.Properties("PipelineApi").Children["MethodSettings"]).Cast<YamlMappingNode>().ToList();
+
+        Assert.Equal([("/", "GET"), ("/assets/{name}", "GET")], events);
+        foreach (var (path, method) in events)
+        {
+            // MethodSettings write a resource path's slashes as ~1 after a leading /; the root is plain /.
+            var resourcePath = path == "/" ? "/" : "/" + path.Replace("/", "~1", StringComparison.Ordinal);
+            var setting = Assert.Single(settings, s => SamTemplate.Scalar(s, "ResourcePath") == resourcePath && SamTemplate.Scalar(s, "HttpMethod") == method);
+            Assert.Equal("PageRateLimit", SamTemplate.Scalar(setting, "ThrottlingRateLimit"));
+            Assert.Equal("PageBurstLimit", SamTemplate.Scalar(setting, "ThrottlingBurstLimit"));
+        }
+        Assert.True(int.Parse(_template.ParameterDefault("PageRateLimit"), System.Globalization.CultureInfo.InvariantCulture) <= 10);
+        Assert.Contains("${PipelineApi}.execute-api", SamTemplate.Scalar(SamTemplate.Map(_template.Root, "Outputs", "PageUrl"), "Value"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_worker_reads_its_queue_with_partial_batch_failures_and_a_dead_letter_queue()
     {
         var queueEvent = SamTemplate.Map(_template.Properties("WorkerFunction"), "Events", "Queue", "Properties");
