@@ -11,7 +11,8 @@ using Pipeline.Storage;
 using Pipeline.Worker;
 
 // The local stand-ins for what AWS runs around the functions:
-//   pipeline-local api    [--host 127.0.0.1] [--port 3000] [--concurrency N]   API Gateway in front of the API function
+//   pipeline-local api    [--host 127.0.0.1] [--port 3000] [--concurrency N] [--max-connections N] [--read-timeout S]
+//                                                                       API Gateway in front of the API function
 //   pipeline-local worker [--queue NAME] [--pollers N] [--wait-seconds S] [--visibility-timeout S]
 //                                                                       SQS event source mapping in front of the worker
 // Both read the same environment as the deployed functions (PIPELINE_*, AWS_ENDPOINT_URL, AWS_REGION, credentials).
@@ -28,16 +29,23 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
     string host = Option(args, "--host") ?? "127.0.0.1";
     int port = IntOption(args, "--port") ?? 3000;
     int concurrency = IntOption(args, "--concurrency") ?? Environment.ProcessorCount * 2;
+    var limits = new ApiHostLimits();
+    limits = limits with
+    {
+        MaxConnections = IntOption(args, "--max-connections") ?? limits.MaxConnections,
+        ReadTimeout = IntOption(args, "--read-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : limits.ReadTimeout,
+    };
+    limits.Validate();
     if (!TryCompose(ApiFunction.FromEnvironment, log, out var function))
         return 1;
 
-    using var gateway = new ApiGatewayEmulator(function, concurrency, log);
+    using var gateway = new ApiGatewayEmulator(function, concurrency, limits.ReadTimeout, log);
     var builder = WebApplication.CreateSlimBuilder();
     builder.Logging.ClearProviders();
     builder.WebHost.UseKestrel(kestrel =>
     {
         kestrel.AddServerHeader = false;
-        kestrel.Limits.MaxRequestBodySize = null; // the emulator enforces API Gateway's limit with a JSON 413
+        limits.ApplyTo(kestrel); // the emulator enforces API Gateway's body limit itself, with a JSON 413
     });
     builder.WebHost.UseUrls($"http://{host}:{port}");
     var app = builder.Build();
@@ -51,7 +59,8 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
         log.Write("error", "cannot listen", ("url", $"http://{host}:{port}/"), ("errorMessage", e.Message));
         return 1;
     }
-    log.Write("info", "local API listening", ("url", $"http://{host}:{port}/"), ("concurrency", concurrency));
+    log.Write("info", "local API listening", ("url", $"http://{host}:{port}/"), ("concurrency", concurrency),
+        ("maxConnections", limits.MaxConnections), ("readTimeoutSeconds", limits.ReadTimeout.TotalSeconds));
     await app.WaitForShutdownAsync();
     return 0;
 }
@@ -111,7 +120,7 @@ static bool TryCompose<T>(Func<T> compose, JsonLog log, out T function)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: pipeline-local api [--host H] [--port N] [--concurrency N]");
+    Console.Error.WriteLine("usage: pipeline-local api [--host H] [--port N] [--concurrency N] [--max-connections N] [--read-timeout S]");
     Console.Error.WriteLine("       pipeline-local worker [--queue NAME] [--pollers N] [--wait-seconds S] [--visibility-timeout S]");
     return 2;
 }
