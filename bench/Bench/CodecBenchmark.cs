@@ -33,7 +33,7 @@ public sealed class CodecResult
     public required CodecPlan Plan { get; init; }
     /// <summary>The input JPEG's size in bytes.</summary>
     public required int InputBytes { get; init; }
-    /// <summary>Wall-clock milliseconds per call, by peer key (a, b, c, d).</summary>
+    /// <summary>Wall-clock milliseconds per call, by peer key (a, b, c, d, e).</summary>
     public Dictionary<string, Samples> Wall { get; } = [];
     /// <summary>CPU milliseconds per call, by peer key: what a loaded machine distorts least.</summary>
     public Dictionary<string, Samples> Cpu { get; } = [];
@@ -41,6 +41,8 @@ public sealed class CodecResult
     public List<Dictionary<string, double>> RoundMedians { get; } = [];
     /// <summary>Wall milliseconds per stage of the API handler's work, measured apart.</summary>
     public Dictionary<string, Samples> Stages { get; } = [];
+    /// <summary>The local API's stages from its access log, by field (readMs, eventMs, …), during the rounds.</summary>
+    public Dictionary<string, Samples> GatewayStages { get; } = [];
     /// <summary>The tutorial's handler alone, without the runtime's JSON (wall).</summary>
     public Samples TutorialHandlerOnly { get; } = new();
     /// <summary>What the output checks found.</summary>
@@ -80,12 +82,13 @@ public sealed class CodecResult
 }
 
 /// <summary>
-/// The four peers on one generated JPEG, single-threaded, interleaved: every round runs each
+/// The five peers on one generated JPEG, single-threaded, interleaved: every round runs each
 /// peer in turn (the order rotating), so whatever else the machine does hits all of them.
 ///   (a) the API function: REST v1 event bytes → ApiFunction.HandleAsync → response bytes
 ///   (b) the bare codec: OpenCvSharp luma-only decode + JPEG encode at q90
 ///   (c) the tutorial's Python handler on python3-opencv (see <see cref="TutorialPeer"/>)
 ///   (d) NetVips: sequential load, colourspace b-w, JPEG q90
+///   (e) the local API over keep-alive HTTP: POST /grayscale → pipeline-local api → the same handler (see <see cref="LocalApiPeer"/>)
 /// </summary>
 public sealed class CodecBenchmark
 {
@@ -95,15 +98,17 @@ public sealed class CodecBenchmark
     private readonly byte[] _event;
     private readonly string _eventPath;
     private readonly TutorialPeer _tutorial;
+    private readonly LocalApiPeer _localApi;
     private readonly ApiFunction _function;
     private readonly GrayscaleConverter _converter;
     private readonly CodecResult _result;
 
-    private CodecBenchmark(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial)
+    private CodecBenchmark(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial, LocalApiPeer localApi)
     {
         _plan = plan;
         _jpeg = jpeg;
         _tutorial = tutorial;
+        _localApi = localApi;
         var limits = new ImagingLimits();
         _converter = new GrayscaleConverter(limits);
         // No storage: the inline route needs none. The log formats every record as in production, into Stream.Null.
@@ -130,13 +135,13 @@ public sealed class CodecBenchmark
     }
 
     /// <summary>Checks every peer's output, warms them up, then runs the rounds.</summary>
-    public static CodecResult Run(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial, Action<string> progress)
+    public static CodecResult Run(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial, LocalApiPeer localApi, Action<string> progress)
     {
-        var bench = new CodecBenchmark(plan, jpeg, workDirectory, tutorial);
+        var bench = new CodecBenchmark(plan, jpeg, workDirectory, tutorial, localApi);
         bench.Check(workDirectory);
         var peers = new (string Key, Func<int, Timing[]> Run)[]
         {
-            ("a", bench.Handler), ("b", bench.Codec), ("c", bench.Tutorial), ("d", bench.Vips), ("stages", bench.HandlerStages),
+            ("a", bench.Handler), ("b", bench.Codec), ("c", bench.Tutorial), ("d", bench.Vips), ("e", bench.LocalHttp), ("stages", bench.HandlerStages),
         };
         // Enough calls for tiered compilation to finish (its instrumented tier runs hot loops
         // such as base64 decoding up to 3x slower for a while), then a pause for the background JIT.
@@ -147,6 +152,7 @@ public sealed class CodecBenchmark
             run(1);
         bench._result.Stages.Clear();
         bench._result.TutorialHandlerOnly.Clear();
+        localApi.NewGatewayRecords();
 
         for (int round = 0; round < plan.Rounds; round++)
         {
@@ -202,6 +208,17 @@ public sealed class CodecBenchmark
     }
 
     private Timing[] Vips(int calls) => Repeat(calls, () => Timing.Of(() => VipsGray(_jpeg)));
+
+    private Timing[] LocalHttp(int calls)
+    {
+        var timings = _localApi.Run(_jpeg, calls);
+        foreach (var record in _localApi.NewGatewayRecords())
+        {
+            foreach (var (stage, ms) in record)
+                CodecResult.Of(_result.GatewayStages, stage).Add(ms);
+        }
+        return timings;
+    }
 
     /// <summary>The handler's work split into its stages, through the same public calls it makes.</summary>
     private Timing[] HandlerStages(int calls) => Repeat(calls, () =>
@@ -264,7 +281,8 @@ public sealed class CodecBenchmark
         var handlerOutput = document.RootElement.GetProperty("body").GetBytesFromBase64();
         var codecOutput = EncodeLuma(_jpeg);
         Assert.Equal(codecOutput, handlerOutput);
-        _result.Checks.Add($"(a) and (b) outputs are byte-identical ({handlerOutput.Length} bytes)");
+        Assert.Equal(handlerOutput, _localApi.Convert(_jpeg));
+        _result.Checks.Add($"(a), (b) and (e) outputs are byte-identical ({handlerOutput.Length} bytes)");
 
         var tutorialPath = Path.Combine(workDirectory, $"tutorial-{_plan.Label}.jpg");
         _tutorial.Run(_eventPath, 1, tutorialPath);

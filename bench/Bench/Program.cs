@@ -47,12 +47,14 @@ string tutorialPeak = "";
 if (Runs("codec"))
 {
     using var tutorial = TutorialPeer.Start();
-    var window = new CpuWindow(Environment.ProcessId, tutorial.Id);
+    Progress("starting the local API (pipeline-local api, Release)");
+    using var localApi = await LocalApiPeer.StartAsync();
+    var window = new CpuWindow(Environment.ProcessId, tutorial.Id, localApi.Id);
     CodecPlan[] plans = quick
         ? [new("1MP", 1024, 768, 150, 4, 4), new("12MP", 4000, 3000, 2, 3, 2)]
         : [new("1MP", 1024, 768, 200, 30, 4), new("12MP", 4000, 3000, 3, 16, 2)];
     foreach (var plan in plans)
-        codec.Add(CodecBenchmark.Run(plan, plan.Label == "1MP" ? oneMp.Jpeg : twelveMp.Jpeg, work, tutorial, Progress));
+        codec.Add(CodecBenchmark.Run(plan, plan.Label == "1MP" ? oneMp.Jpeg : twelveMp.Jpeg, work, tutorial, localApi, Progress));
     var (wall, cpu, machineBusy) = window.Read();
     othersBusyCores = Math.Max(0, machineBusy - cpu.Sum(c => c / wall));
     tutorialPeak = PeakMemory.Bytes(tutorial.Id).MiB();
@@ -128,6 +130,7 @@ void WriteCodec()
         ("b", "(b) OpenCvSharp 4.13: ImDecode Grayscale + ImEncode q90"),
         ("c", "(c) tutorial handler, Debian python3-opencv 4.6, /tmp files, base64"),
         ("d", $"(d) NetVips 3.2 / libvips {NetVips.NetVips.Version(0)}.{NetVips.NetVips.Version(1)}.{NetVips.NetVips.Version(2)}: sequential, colourspace b-w, q90"),
+        ("e", "(e) local API over keep-alive HTTP: POST /grayscale -> pipeline-local api -> (a)'s handler"),
     };
     var times = new Table("peer", "1 MP wall", "1 MP CPU", "12 MP wall", "12 MP CPU");
     foreach (var (key, name) in peers)
@@ -135,6 +138,7 @@ void WriteCodec()
     times.Row("    (c)'s handler alone, without the runtime's json.loads/dumps", small.TutorialHandlerOnly.Describe(), "", large.TutorialHandlerOnly.Describe(), "");
     Line(times.ToString().TrimEnd());
     Line("   CPU above wall means helper threads: libvips keeps a write-behind thread even at concurrency 1.");
+    Line("   (e)'s wall time is the client's (HttpClient, one connection, the answer streamed into a reused buffer); its CPU is client plus host.");
 
     Line();
     Line("   Ratios of the medians (wall; [lowest-highest over rounds]; CPU-time ratio after the slash)");
@@ -152,6 +156,11 @@ void WriteCodec()
     ratios.Row("(d)/(a) NetVips vs handler", Cell(small, "d", "a"), Cell(large, "d", "a"), ">= 2.0 at 1 MP",
         Both(cpu => Verdict.AtLeast(small.Ratio("d", "a", cpu), 2.0)));
     ratios.Row("", "", "", ">= 2.0 at 12 MP", Both(cpu => Verdict.AtLeast(large.Ratio("d", "a", cpu), 2.0)));
+    ratios.Row("(e)/(a) local HTTP over the in-process handler", Cell(small, "e", "a"), Cell(large, "e", "a"), "<= 1.10 at 12 MP",
+        Both(cpu => Verdict.AtMost(large.Ratio("e", "a", cpu), 1.10)));
+    ratios.Row("(c)/(e) tutorial vs local HTTP", Cell(small, "c", "e"), Cell(large, "c", "e"), ">= 3.0 at 1 MP",
+        Both(cpu => Verdict.AtLeast(small.Ratio("c", "e", cpu), 3.0)));
+    ratios.Row("", "", "", ">= 3.0 at 12 MP", Both(cpu => Verdict.AtLeast(large.Ratio("c", "e", cpu), 3.0)));
     Line(ratios.ToString().TrimEnd());
 
     Line();
@@ -163,6 +172,27 @@ void WriteCodec()
     stages.Row("(a) whole handler (adds routing, logging, GC)", small.Wall["a"].Median.Text("0.00"), large.Wall["a"].Median.Text("0.00"));
     stages.Row("(b) bare codec", small.Wall["b"].Median.Text("0.00"), large.Wall["b"].Median.Text("0.00"));
     Line(stages.ToString().TrimEnd());
+
+    Line();
+    Line("   Where (e)'s time goes: the gateway's access log (stages in the host, wall ms, median over the rounds' requests)");
+    var gateway = new Table("stage", "1 MP", "12 MP");
+    (string Field, string Name)[] gatewayStages =
+    [
+        ("readMs", "read the body (from the request's start: upload included)"),
+        ("waitMs", "wait for a concurrency slot"),
+        ("eventMs", "write the event (JSON + base64 straight from the body's chunks)"),
+        ("integrationMs", "the handler, as (a)"),
+        ("responseMs", "read the proxy response, base64-decode, hand the body to Kestrel"),
+    ];
+    foreach (var (field, name) in gatewayStages)
+        gateway.Row(name, small.GatewayStages[field].Median.Text("0.00"), large.GatewayStages[field].Median.Text("0.00"));
+    double GatewaySum(CodecResult r) => gatewayStages.Sum(g => r.GatewayStages[g.Field].Median);
+    gateway.Row("sum of the host's stages", GatewaySum(small).Text("0.00"), GatewaySum(large).Text("0.00"));
+    gateway.Row("(e) client wall time", small.Wall["e"].Median.Text("0.00"), large.Wall["e"].Median.Text("0.00"));
+    gateway.Row("  client, wire and Kestrel outside the stages", (small.Wall["e"].Median - GatewaySum(small)).Text("0.00"), (large.Wall["e"].Median - GatewaySum(large)).Text("0.00"));
+    gateway.Row("(a) in-process handler", small.Wall["a"].Median.Text("0.00"), large.Wall["a"].Median.Text("0.00"));
+    Line(gateway.ToString().TrimEnd());
+
     if (base64 is { } probe)
     {
         Line($"   12 MP body ({twelveMp.Jpeg.Length * 4 / 3:N0} B of base64), CPU ms: Base64.DecodeFromUtf8 into a separate buffer (ProxyBody.Decode) "

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -55,6 +56,7 @@ public sealed class ApiGatewayEmulator : IDisposable
     public async Task HandleAsync(HttpContext http)
     {
         var cancellationToken = http.RequestAborted;
+        long started = Stopwatch.GetTimestamp();
         if (http.Request.ContentLength > MaxRequestBytes)
         {
             await RejectAsync(http, $"The request exceeds API Gateway's {MaxRequestBytes} byte limit. {UploadHint}");
@@ -63,6 +65,7 @@ public sealed class ApiGatewayEmulator : IDisposable
         using var body = await ReadBodyAsync(http);
         if (body is null)
             return; // answered: too large or too slow
+        long read = Stopwatch.GetTimestamp();
         var requestId = Guid.NewGuid().ToString();
         var eventStart = WriteEventStart(http, requestId);
         long eventLength = eventStart.Length + (body.Length == 0 ? NullBodyEnd.Length : 1 + body.Base64Length + Base64BodyEnd.Length);
@@ -73,13 +76,17 @@ public sealed class ApiGatewayEmulator : IDisposable
         }
 
         ReadOnlyMemory<byte> result;
+        long slot, invoked, integrated;
         await _concurrency.WaitAsync(cancellationToken);
         try
         {
+            slot = Stopwatch.GetTimestamp();
             // Built once a slot is free, so waiting requests hold only their bodies.
             var payload = WriteEvent(eventStart, body, (int)eventLength);
             var invocation = new Invocation(requestId, DateTimeOffset.UtcNow.AddSeconds(29), null, null, payload);
+            invoked = Stopwatch.GetTimestamp();
             result = await _handler.HandleAsync(invocation, cancellationToken);
+            integrated = Stopwatch.GetTimestamp();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -107,6 +114,17 @@ public sealed class ApiGatewayEmulator : IDisposable
         }
         using (response)
             await WriteResponseAsync(http, response);
+        // API Gateway's access log, with the gateway's own stages timed apart from the integration's.
+        _log.Write("info", "gateway",
+            ("requestId", requestId),
+            ("status", http.Response.StatusCode),
+            ("bytesIn", body.Length),
+            ("bytesOut", http.Response.ContentLength),
+            ("readMs", Stopwatch.GetElapsedTime(started, read).TotalMilliseconds),
+            ("waitMs", Stopwatch.GetElapsedTime(read, slot).TotalMilliseconds),
+            ("eventMs", Stopwatch.GetElapsedTime(slot, invoked).TotalMilliseconds),
+            ("integrationMs", Stopwatch.GetElapsedTime(invoked, integrated).TotalMilliseconds),
+            ("responseMs", Stopwatch.GetElapsedTime(integrated).TotalMilliseconds));
     }
 
     /// <summary>
