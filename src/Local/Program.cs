@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Api;
@@ -47,6 +49,7 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
         kestrel.AddServerHeader = false;
         limits.ApplyTo(kestrel); // the emulator enforces API Gateway's body limit itself, with a JSON 413
     });
+    builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockPoolFactory>(); // Kestrel's socket buffers
     builder.WebHost.UseUrls($"http://{host}:{port}");
     var app = builder.Build();
     app.Run(gateway.HandleAsync);
