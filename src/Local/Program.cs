@@ -49,7 +49,10 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
         kestrel.AddServerHeader = false;
         limits.ApplyTo(kestrel); // the emulator enforces API Gateway's body limit itself, with a JSON 413
     });
-    builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockPoolFactory>(); // Kestrel's socket buffers
+    // Kestrel's socket transport: 64 KiB buffers, and room for a whole answer (at most Lambda's
+    // 6 MB), so a request completes once its answer is handed over rather than once it is sent.
+    builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockPoolFactory>();
+    builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = ApiGatewayEmulator.MaxInvocationPayloadBytes);
     builder.WebHost.UseUrls($"http://{host}:{port}");
     var app = builder.Build();
     app.Run(gateway.HandleAsync);
