@@ -17,7 +17,7 @@ if [ ! -e "$HOME/.aws/credentials" ] && [ ! -e "$HOME/.aws/config" ] \
 fi
 echo "building..."
 dotnet build src/Local/Local.csproj -c Release -nologo -v quiet -clp:"ErrorsOnly;NoSummary"
-source localstack/env.sh
+source emulator/env.sh
 api_port="${PIPELINE_API_PORT:-3000}"
 logs="artifacts/logs"
 mkdir -p "$logs"
@@ -31,9 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-emulator_pid="$(localstack/start.sh "$logs/emulator.log")"
+emulator_pid="$(emulator/start.sh "$logs/emulator.log")"
 [ -n "$emulator_pid" ] && pids+=("$emulator_pid")
-python3 localstack/bootstrap.py
+python3 emulator/bootstrap.py
 
 local_host=(dotnet src/Local/bin/Release/net10.0/pipeline-local.dll)
 "${local_host[@]}" api --port "$api_port" > >(tee "$logs/api.log") 2>&1 &
@@ -58,7 +58,7 @@ Pipeline is running.
 
 Try:
   curl -X POST --data-binary @kitty.jpg http://127.0.0.1:$api_port/ -o kitty_bw.jpg
-  aws --endpoint-url $AWS_ENDPOINT_URL s3 cp ./photos s3://$PIPELINE_INPUT_BUCKET/ --recursive
+  aws --endpoint-url $AWS_ENDPOINT_URL s3 cp samples/photos s3://$PIPELINE_INPUT_BUCKET/ --recursive
   aws --endpoint-url $AWS_ENDPOINT_URL s3 cp s3://$PIPELINE_OUTPUT_BUCKET/ ./photos_bw --recursive
 (Ctrl-C stops everything.)
 MSG

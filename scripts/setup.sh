@@ -5,8 +5,8 @@ set -euo pipefail
 
 # libgtk-3-0: the official OpenCvSharp runtime links GTK (for highgui) even though we never call it.
 # patchelf, binutils (readelf, objdump): build and check the Lambda layer's OpenCV library.
-# gcc: the linker Native AOT publishing calls. curl: health checks and the end-to-end tests.
-packages=(libgtk-3-0 patchelf binutils gcc curl "$@")
+# gcc: the linker Native AOT publishing calls. curl: health checks and the end-to-end tests. jq: the README's upload example.
+packages=(libgtk-3-0 patchelf binutils gcc curl jq "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using OpenCvSharp;
-using Pipeline.Storage;
+using Pipeline.Jobs;
 using Pipeline.Tests;
 using Xunit;
 

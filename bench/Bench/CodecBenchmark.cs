@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using OpenCvSharp;
 using Pipeline.Api;
+using Pipeline.Api.Gateway;
 using Pipeline.Diagnostics;
 using Pipeline.Imaging;
 using Pipeline.Lambda;

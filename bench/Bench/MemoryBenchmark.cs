@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using OpenCvSharp;
-using Pipeline.Storage;
+using Pipeline.Jobs;
 using Pipeline.Tests;
 using Xunit;
 

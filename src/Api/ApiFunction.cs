@@ -1,56 +1,87 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using Pipeline.Api.Gateway;
+using Pipeline.Api.Routing;
+using Pipeline.Aws;
 using Pipeline.Diagnostics;
 using Pipeline.Errors;
 using Pipeline.Imaging;
+using Pipeline.Jobs;
 using Pipeline.Lambda;
-using Pipeline.Storage;
 
 namespace Pipeline.Api;
 
 /// <summary>
-/// The API function: parses the API Gateway event, routes it, and maps every outcome to a
-/// response. Work is delegated to <see cref="GrayscaleConverter"/> and <see cref="Jobs"/>.
+/// The API function: parses the API Gateway event, matches it against the route table, and
+/// maps every outcome to a response. Work is delegated to <see cref="InlineConversion"/> and
+/// <see cref="JobRoutes"/>.
 /// </summary>
 public sealed class ApiFunction : IInvocationHandler
 {
-    private readonly ApiOptions _options;
-    private readonly GrayscaleConverter _converter;
-    private readonly Jobs? _jobs;
-    private readonly JsonLog _log;
-    private readonly byte[]? _apiKey;
-    private readonly TimeProvider _clock;
-
     // How long before Lambda's deadline the API stops waiting on storage and answers 503.
     private static readonly TimeSpan DeadlineMargin = TimeSpan.FromSeconds(1);
+
+    private readonly ApiOptions _options;
+    private readonly RouteTable _routes;
+    private readonly JsonLog _log;
+    private readonly EmbeddedMetrics _metrics;
+    private readonly TimeProvider _clock;
 
     /// <summary>
     /// Creates the function. <paramref name="jobs"/> may be null where no storage is
     /// configured; the upload and job routes then answer 503.
     /// </summary>
-    public ApiFunction(ApiOptions options, GrayscaleConverter converter, Jobs? jobs, JsonLog log, TimeProvider? clock = null)
+    public ApiFunction(ApiOptions options, GrayscaleConverter converter, JobStore? jobs, JsonLog log, TimeProvider? clock = null, EmbeddedMetrics? metrics = null)
     {
         _clock = clock ?? TimeProvider.System;
-        options.Validate();
         _options = options;
-        _converter = converter;
-        _jobs = jobs;
         _log = log;
-        _apiKey = options.ApiKey is null ? null : Encoding.UTF8.GetBytes(options.ApiKey);
+        _metrics = metrics ?? EmbeddedMetrics.Null;
+        _routes = Routes(options, new InlineConversion(converter, options, _metrics), jobs is null ? null : new JobRoutes(jobs, _clock));
     }
 
-    /// <summary>The production composition: options from the environment, a real S3 client, logs on stdout.</summary>
-    public static ApiFunction FromEnvironment()
+    /// <summary>The production composition: options from the process environment, a real S3 client, logs on stdout.</summary>
+    public static ApiFunction FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
+
+    /// <summary>The production composition over the variables <paramref name="read"/> returns, and nothing else.</summary>
+    public static ApiFunction FromEnvironment(Func<string, string?> read)
     {
-        var options = ApiOptions.FromEnvironment();
+        var options = ApiOptions.FromEnvironment(read);
         OpenCvRuntime.Initialize(options.Imaging);
-        var aws = AwsEnvironment.FromEnvironment();
-        var jobs = new Jobs(aws.CreateS3Client(), StorageOptions.FromEnvironment(), aws, TimeProvider.System);
-        return new ApiFunction(options, new GrayscaleConverter(options.Imaging), jobs, new JsonLog(Console.OpenStandardOutput()));
+        var aws = AwsEnvironment.FromEnvironment(read);
+        var store = new JobStore(aws.CreateS3Client(), StorageOptions.FromEnvironment(read), aws.UsesHttp, TimeProvider.System);
+        var log = new JsonLog(Console.OpenStandardOutput());
+        return new ApiFunction(options, new GrayscaleConverter(options.Imaging), store, log, TimeProvider.System, new EmbeddedMetrics(log, "api"));
     }
+
+    /// <summary>Every route of the API, declared once.</summary>
+    private static RouteTable Routes(ApiOptions options, InlineConversion inline, JobRoutes? jobs)
+    {
+        RouteHandler upload = jobs is null ? Unconfigured : jobs.CreateUploadAsync;
+        RouteHandler status = jobs is null ? Unconfigured : jobs.GetStatusAsync;
+        RouteHandler result = jobs is null ? Unconfigured : jobs.GetResultAsync;
+        Route[] routes =
+        [
+            new("POST", "/", inline.HandleAsync),
+            new("POST", "/grayscale", inline.HandleAsync),
+            new("POST", "/uploads", upload),
+            new("GET", "/jobs/{id}", status),
+            new("GET", "/jobs/{id}/result", result),
+            new("GET", "/health", Health, NeedsKey: false),
+        ];
+        if (options.ApiKey is { } key)
+        {
+            var check = new ApiKeyCheck(key);
+            routes = [.. routes.Select(r => r.NeedsKey ? r with { Handler = check.Wrap(r.Handler) } : r)];
+        }
+        return new RouteTable(routes);
+    }
+
+    private static Task<ApiResponse> Health(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken) =>
+        Task.FromResult(Responses.Json(200, new HealthBody("ok"), ApiJsonContext.Web.HealthBody));
+
+    private static Task<ApiResponse> Unconfigured(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken) =>
+        throw new PipelineException(ErrorCode.Unavailable, "Uploads are not configured on this deployment.");
 
     /// <inheritdoc/>
     public async Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
@@ -60,13 +91,13 @@ public sealed class ApiFunction : IInvocationHandler
         using var deadline = invocation.CancelBeforeDeadline(_clock, DeadlineMargin, cancellationToken);
 
         ApiRequest? request = null;
-        Route? route = null;
+        RouteMatch? match = null;
         ApiResponse response;
         try
         {
             request = ReadRequest(invocation.Payload);
-            route = Route.Match(request.Path);
-            response = await DispatchAsync(request, route, deadline.Token);
+            match = _routes.Match(request.Method, request.Path);
+            response = await DispatchAsync(request, match, deadline.Token);
         }
         catch (PipelineException e)
         {
@@ -83,14 +114,16 @@ public sealed class ApiFunction : IInvocationHandler
             Cors.AddTo(response, origin);
 
         var written = ApiGatewayHttp.WriteResponse(response);
+        double ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        _metrics.Emit([("StatusClass", $"{response.StatusCode / 100}xx")], new Metric("Requests", 1), new Metric("LatencyMs", ms, "Milliseconds"));
         _log.Write("info", "request",
             ("requestId", request?.RequestId ?? invocation.RequestId),
             ("method", request?.Method),
-            ("route", route?.Name ?? "?"),
+            ("route", match?.Route?.Template ?? "?"),
             ("status", response.StatusCode),
             ("bytesIn", request?.Body.Length ?? 0),
             ("bytesOut", response.Body.Length),
-            ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            ("ms", ms));
         return written;
     }
 
@@ -106,93 +139,19 @@ public sealed class ApiFunction : IInvocationHandler
         }
     }
 
-    private async Task<ApiResponse> DispatchAsync(ApiRequest request, Route route, CancellationToken cancellationToken)
+    private Task<ApiResponse> DispatchAsync(ApiRequest request, RouteMatch match, CancellationToken cancellationToken)
     {
-        if (route.Method.Length == 0)
-            throw new PipelineException(ErrorCode.NotFound, $"No route {request.Path}. Routes: POST /, POST /grayscale, POST /uploads, GET /jobs/{{id}}, GET /jobs/{{id}}/result, GET /health.");
+        if (!match.PathExists)
+            throw new PipelineException(ErrorCode.NotFound, $"No route {request.Path}. Routes: {_routes.Describe()}.");
         if (request.Method == "OPTIONS" && _options.AllowedOrigin is not null)
-            return Cors.Preflight(route.Method); // a browser's preflight carries no API key
-        if (request.Method != route.Method)
+            return Task.FromResult(Cors.Preflight(match.AllowedMethods)); // a browser's preflight carries no API key
+        if (match.Route is not { } route)
         {
-            var notAllowed = Responses.Error(ErrorCode.MethodNotAllowed, $"{route.Name} accepts {route.Method} only.");
-            notAllowed.Headers["Allow"] = route.Method;
-            return notAllowed;
+            var allowed = string.Join(", ", match.AllowedMethods);
+            var notAllowed = Responses.Error(ErrorCode.MethodNotAllowed, $"{request.Path} accepts {allowed} only.");
+            notAllowed.Headers["Allow"] = allowed;
+            return Task.FromResult(notAllowed);
         }
-        if (route.Name != "/health")
-            Authorize(request);
-
-        return route.Name switch
-        {
-            "/health" => Responses.Json(200, new HealthBody("ok"), ApiJsonContext.Web.HealthBody),
-            "/" or "/grayscale" => ConvertInline(request),
-            "/uploads" => await RequireJobs().CreateUploadAsync(request),
-            "/jobs/{id}" => await RequireJobs().GetStatusAsync(route.Id!, cancellationToken),
-            _ => await RequireJobs().GetResultAsync(route.Id!, cancellationToken),
-        };
-    }
-
-    /// <summary>A route template, the one method it accepts (empty: no such route) and its {id}.</summary>
-    private sealed record Route(string Name, string Method, string? Id)
-    {
-        public static Route Match(string path) => path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries) switch
-        {
-            [] => new("/", "POST", null),
-            ["grayscale"] => new("/grayscale", "POST", null),
-            ["health"] => new("/health", "GET", null),
-            ["uploads"] => new("/uploads", "POST", null),
-            ["jobs", var id] => new("/jobs/{id}", "GET", id),
-            ["jobs", var id, "result"] => new("/jobs/{id}/result", "GET", id),
-            _ => new("?", "", null),
-        };
-    }
-
-    private void Authorize(ApiRequest request)
-    {
-        if (_apiKey is null)
-            return;
-        var presented = request.Header("x-api-key");
-        if (string.IsNullOrEmpty(presented))
-            throw new PipelineException(ErrorCode.Unauthorized, "An API key is required: send it in the x-api-key header.");
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _apiKey))
-            throw new PipelineException(ErrorCode.Forbidden, "The API key is not valid.");
-    }
-
-    private Jobs RequireJobs() =>
-        _jobs ?? throw new PipelineException(ErrorCode.Unavailable, "Uploads are not configured on this deployment.");
-
-    private ApiResponse ConvertInline(ApiRequest request)
-    {
-        var body = request.Body;
-        if (body.IsEmpty)
-            throw new PipelineException(ErrorCode.EmptyBody, "The request has no body; POST the image's bytes, e.g. curl --data-binary @photo.jpg.");
-        if (body.Length > _options.MaxInlineBytes)
-        {
-            throw new PipelineException(ErrorCode.PayloadTooLarge,
-                $"The body is {body.Length} bytes; POST / converts up to {_options.MaxInlineBytes} bytes inline. For larger images use POST /uploads to get an upload URL.");
-        }
-
-        var info = _converter.Inspect(body.Span);
-        var output = OutputNegotiation.Choose(info.Format, request.Query.GetValueOrDefault("format"), request.Header("accept"));
-        var quality = Quality(request.Query.GetValueOrDefault("quality"));
-        var result = _converter.Convert(body.Span, info, output, quality);
-        if (result.Bytes.Length > _options.MaxInlineResultBytes)
-        {
-            throw new PipelineException(ErrorCode.PayloadTooLarge,
-                $"The {output} result is {result.Bytes.Length} bytes, more than a synchronous response carries ({_options.MaxInlineResultBytes}). Ask for ?format=jpeg or use POST /uploads.");
-        }
-
-        var response = Responses.Image(result.Bytes, output.MediaType());
-        response.Headers["X-Image-Width"] = result.Width.ToString(CultureInfo.InvariantCulture);
-        response.Headers["X-Image-Height"] = result.Height.ToString(CultureInfo.InvariantCulture);
-        return response;
-    }
-
-    private static int Quality(string? text)
-    {
-        if (text is null)
-            return GrayscaleConverter.DefaultQuality;
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var quality) || quality is < 1 or > 100)
-            throw new PipelineException(ErrorCode.InvalidRequest, "quality must be a whole number from 1 to 100.");
-        return quality;
+        return route.Handler(request, match.Values, cancellationToken);
     }
 }

@@ -1,4 +1,4 @@
-using Pipeline.Lambda;
+using Pipeline.Api.Gateway;
 
 namespace Pipeline.Api;
 
@@ -17,11 +17,11 @@ public static class Cors
             response.Headers["Vary"] = "Origin";
     }
 
-    /// <summary>The answer to a preflight OPTIONS request for a route accepting <paramref name="method"/>.</summary>
-    public static ApiResponse Preflight(string method)
+    /// <summary>The answer to a preflight OPTIONS request for a path accepting <paramref name="methods"/>.</summary>
+    public static ApiResponse Preflight(IEnumerable<string> methods)
     {
         var response = new ApiResponse { StatusCode = 204 };
-        response.Headers["Access-Control-Allow-Methods"] = method + ", OPTIONS";
+        response.Headers["Access-Control-Allow-Methods"] = string.Join(", ", methods.Append("OPTIONS"));
         response.Headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, X-Api-Key";
         response.Headers["Access-Control-Max-Age"] = "600";
         response.Headers["Cache-Control"] = "no-store";

@@ -1,38 +1,9 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using Pipeline.Api.Gateway;
 using Pipeline.Errors;
-using Pipeline.Lambda;
 
 namespace Pipeline.Api;
-
-/// <summary>The JSON error body: <c>{"error":{"code":"...","message":"..."}}</c>.</summary>
-public sealed record ErrorBody([property: JsonPropertyName("error")] ErrorDetail Error);
-
-/// <summary>The code and the client-safe message of an error.</summary>
-public sealed record ErrorDetail(
-    [property: JsonPropertyName("code")] string Code,
-    [property: JsonPropertyName("message")] string Message);
-
-/// <summary>The body of GET /health.</summary>
-public sealed record HealthBody([property: JsonPropertyName("status")] string Status);
-
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ErrorBody))]
-[JsonSerializable(typeof(HealthBody))]
-[JsonSerializable(typeof(UploadRequest))]
-[JsonSerializable(typeof(UploadCreated))]
-[JsonSerializable(typeof(JobStatusBody))]
-internal sealed partial class ApiJsonContext : JsonSerializerContext
-{
-    /// <summary>The context the API writes with: no needless \uXXXX escapes (these bodies are never embedded in HTML).</summary>
-    public static ApiJsonContext Web { get; } = new(new JsonSerializerOptions
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    });
-}
 
 /// <summary>Builds every response the API sends, so headers and the error shape are set in one place.</summary>
 public static class Responses

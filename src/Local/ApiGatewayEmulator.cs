@@ -7,6 +7,7 @@ using Microsoft.Extensions.Primitives;
 using Pipeline.Api;
 using Pipeline.Diagnostics;
 using Pipeline.Errors;
+using Pipeline.Api.Gateway;
 using Pipeline.Lambda;
 
 namespace Pipeline.Local;

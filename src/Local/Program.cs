@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Api;
 using Pipeline.Diagnostics;
 using Pipeline.Local;
-using Pipeline.Storage;
+using Pipeline.Settings;
+using Pipeline.Aws;
 using Pipeline.Worker;
 
 // The local stand-ins for what AWS runs around the functions:
@@ -17,12 +18,14 @@ using Pipeline.Worker;
 //                                                                       API Gateway in front of the API function
 //   pipeline-local worker [--queue NAME] [--pollers N] [--wait-seconds S] [--visibility-timeout S]
 //                                                                       SQS event source mapping in front of the worker
+//   pipeline-local settings                                             every setting, as the README's Markdown table
 // Both read the same environment as the deployed functions (PIPELINE_*, AWS_ENDPOINT_URL, AWS_REGION, credentials).
 var log = new JsonLog(Console.OpenStandardOutput());
 return args switch
 {
     ["api", ..] => await RunApiAsync(args, log),
     ["worker", ..] => await RunWorkerAsync(args, log),
+    ["settings"] => PrintSettings(),
     _ => Usage(),
 };
 
@@ -73,7 +76,7 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
 
 static async Task<int> RunWorkerAsync(string[] args, JsonLog log)
 {
-    var queue = Option(args, "--queue") ?? Environment.GetEnvironmentVariable("PIPELINE_QUEUE_NAME");
+    var queue = Option(args, "--queue") ?? PipelineSettings.QueueName.Read(Environment.GetEnvironmentVariable);
     if (string.IsNullOrEmpty(queue))
     {
         Console.Error.WriteLine("the worker needs --queue NAME or PIPELINE_QUEUE_NAME");
@@ -124,10 +127,17 @@ static bool TryCompose<T>(Func<T> compose, JsonLog log, out T function)
     }
 }
 
+static int PrintSettings()
+{
+    Console.Out.Write(PipelineSettings.MarkdownTable());
+    return 0;
+}
+
 static int Usage()
 {
     Console.Error.WriteLine("usage: pipeline-local api [--host H] [--port N] [--concurrency N] [--max-connections N] [--read-timeout S]");
     Console.Error.WriteLine("       pipeline-local worker [--queue NAME] [--pollers N] [--wait-seconds S] [--visibility-timeout S]");
+    Console.Error.WriteLine("       pipeline-local settings");
     return 2;
 }
 

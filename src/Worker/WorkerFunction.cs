@@ -1,21 +1,20 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Text;
 using System.Text.Json;
-using Amazon.S3.Util;
+using Pipeline.Aws;
 using Pipeline.Diagnostics;
 using Pipeline.Imaging;
+using Pipeline.Jobs;
 using Pipeline.Lambda;
-using Pipeline.Storage;
+using Pipeline.Worker.Events;
 
 namespace Pipeline.Worker;
 
 /// <summary>
-/// The worker function. Accepts the deployed shape, SQS events whose message bodies are S3
-/// notifications (answering with a partial batch response, so only failed messages are
-/// retried), and S3 event notifications delivered directly. S3's test event is ignored.
-/// Objects of one invocation are processed concurrently, up to a bound.
+/// The worker function, behind the SQS event source mapping of the queue the input bucket
+/// notifies: each message body is an S3 notification; the answer is a partial batch response,
+/// so only failed messages are retried. S3's test event is ignored. Objects of one invocation
+/// are processed concurrently, up to a bound.
 /// </summary>
 public sealed class WorkerFunction : IInvocationHandler
 {
@@ -23,55 +22,55 @@ public sealed class WorkerFunction : IInvocationHandler
     // their messages come back instead of the whole batch timing out.
     private static readonly TimeSpan DeadlineMargin = TimeSpan.FromSeconds(2);
 
+    // What a give-up report may take at most, and what must be left of the invocation after it.
+    private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AnswerReserve = TimeSpan.FromMilliseconds(250);
+
     private readonly ObjectProcessor _processor;
     private readonly int _maxConcurrency;
     private readonly int _maxReceiveCount;
     private readonly JsonLog _log;
+    private readonly EmbeddedMetrics _metrics;
     private readonly TimeProvider _clock;
 
-    /// <summary>Creates the function around <paramref name="processor"/>.</summary>
-    public WorkerFunction(ObjectProcessor processor, WorkerOptions options, JsonLog log, TimeProvider clock)
+    /// <summary>Creates the function around <paramref name="processor"/>; <paramref name="metrics"/> defaults to none.</summary>
+    public WorkerFunction(ObjectProcessor processor, WorkerOptions options, JsonLog log, TimeProvider clock, EmbeddedMetrics? metrics = null)
     {
         _processor = processor;
         _maxConcurrency = options.MaxConcurrency;
         _maxReceiveCount = options.MaxReceiveCount;
         _log = log;
+        _metrics = metrics ?? EmbeddedMetrics.Null;
         _clock = clock;
     }
 
-    /// <summary>The production composition: options from the environment, a real S3 client, logs on stdout.</summary>
-    public static WorkerFunction FromEnvironment()
+    /// <summary>The production composition: options from the process environment, a real S3 client, logs on stdout.</summary>
+    public static WorkerFunction FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
+
+    /// <summary>The production composition over the variables <paramref name="read"/> returns, and nothing else.</summary>
+    public static WorkerFunction FromEnvironment(Func<string, string?> read)
     {
-        var options = WorkerOptions.FromEnvironment();
+        var options = WorkerOptions.FromEnvironment(read);
         OpenCvRuntime.Initialize(options.Imaging);
         var log = new JsonLog(Console.OpenStandardOutput());
-        var s3 = AwsEnvironment.FromEnvironment().CreateS3Client();
-        var processor = new ObjectProcessor(s3, options, new GrayscaleConverter(options.Imaging), log, TimeProvider.System);
-        return new WorkerFunction(processor, options, log, TimeProvider.System);
+        var aws = AwsEnvironment.FromEnvironment(read);
+        var store = new JobStore(aws.CreateS3Client(), options.Storage, aws.UsesHttp, TimeProvider.System);
+        var processor = new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options);
+        return new WorkerFunction(processor, options, log, TimeProvider.System, new EmbeddedMetrics(log, "worker"));
     }
 
     /// <inheritdoc/>
     public async Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
     {
         using var deadline = invocation.CancelBeforeDeadline(_clock, DeadlineMargin, cancellationToken);
-
-        // Both shapes are {"Records":[...]}; SQS records say "eventSource":"aws:sqs", S3's "aws:s3".
-        var sqs = JsonSerializer.Deserialize(invocation.Payload, LambdaJsonContext.Default.SQSEvent);
-        if (sqs?.Records is [{ EventSource: "aws:sqs" }, ..])
-        {
-            var response = await HandleSqsAsync(sqs.Records, invocation.RequestId, deadline.Token);
-            return JsonSerializer.SerializeToUtf8Bytes(response, LambdaJsonContext.Default.SQSBatchResponse);
-        }
-
-        // Direct S3 notification: failing the invocation makes Lambda retry it.
-        var objects = CreatedObjects(Encoding.UTF8.GetString(invocation.Payload));
-        var failed = await ProcessAllAsync(objects.Select(o => new Work("", o, LastAttempt: false)).ToList(), invocation.RequestId, deadline.Token);
-        if (failed.Count > 0)
-            throw new InvalidOperationException($"{failed.Count} of {objects.Count} objects failed; see the log.");
-        return "{}"u8.ToArray();
+        var sqs = JsonSerializer.Deserialize(invocation.Payload, WorkerJsonContext.Default.SQSEvent);
+        if (sqs?.Records is not { } records || records.Any(r => r.EventSource != "aws:sqs"))
+            throw new InvalidOperationException("The worker takes SQS events from its queue's event source mapping; this invocation is not one.");
+        var response = await HandleSqsAsync(records, invocation, deadline.Token);
+        return JsonSerializer.SerializeToUtf8Bytes(response, WorkerJsonContext.Default.SQSBatchResponse);
     }
 
-    private async Task<SQSBatchResponse> HandleSqsAsync(List<SQSEvent.SQSMessage> messages, string requestId, CancellationToken cancellationToken)
+    private async Task<SQSBatchResponse> HandleSqsAsync(List<SQSEvent.SQSMessage> messages, Invocation invocation, CancellationToken cancellationToken)
     {
         var failures = new HashSet<string>();
         var work = new List<Work>();
@@ -81,17 +80,17 @@ public sealed class WorkerFunction : IInvocationHandler
             bool lastAttempt = int.TryParse(message.Attributes?.GetValueOrDefault("ApproximateReceiveCount"), out var receives) && receives >= _maxReceiveCount;
             try
             {
-                work.AddRange(CreatedObjects(message.Body ?? "").Select(o => new Work(id, o, lastAttempt)));
+                work.AddRange(S3EventRecords.CreatedObjects(message.Body ?? "").Select(o => new Work(id, o, lastAttempt)));
             }
             catch (Exception e)
             {
-                // Not an S3 notification (S3EventNotification.ParseJson throws assorted exception
-                // types on foreign JSON): it can never succeed, so let it reach the dead-letter queue.
-                _log.Write("error", "message is not an S3 notification", ("requestId", requestId), ("messageId", id), ("errorType", e.GetType().Name));
+                // Not an S3 notification: it can never succeed, so let it reach the dead-letter queue.
+                _log.Write("error", "message is not an S3 notification", ("requestId", invocation.RequestId), ("messageId", id), ("errorType", e.GetType().Name));
                 failures.Add(id);
             }
         }
-        failures.UnionWith(await ProcessAllAsync(work, requestId, cancellationToken));
+        failures.UnionWith(await ProcessAllAsync(work, invocation, cancellationToken));
+        _metrics.Emit(new Metric("BatchSize", messages.Count));
         return new SQSBatchResponse
         {
             BatchItemFailures = failures.Order(StringComparer.Ordinal).Select(id => new SQSBatchResponse.BatchItemFailure { ItemIdentifier = id }).ToList(),
@@ -99,10 +98,10 @@ public sealed class WorkerFunction : IInvocationHandler
     }
 
     /// <summary>An object to process, the message that named it, and whether that message is on its last receive.</summary>
-    private readonly record struct Work(string MessageId, ObjectRef Object, bool LastAttempt);
+    private readonly record struct Work(string MessageId, SourceObject Object, bool LastAttempt);
 
     /// <summary>Processes every object once; returns the message ids of those that failed.</summary>
-    private async Task<HashSet<string>> ProcessAllAsync(List<Work> work, string requestId, CancellationToken cancellationToken)
+    private async Task<HashSet<string>> ProcessAllAsync(List<Work> work, Invocation invocation, CancellationToken cancellationToken)
     {
         var failed = new ConcurrentDictionary<string, bool>();
         // One version of one object is processed once per batch, however many messages name it:
@@ -116,51 +115,75 @@ public sealed class WorkerFunction : IInvocationHandler
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var outcome = await _processor.ProcessAsync(source, cancellationToken);
-                _log.Write("info", "object", ("requestId", requestId), ("key", source.Key), ("outcome", outcome.ToString()),
+                var processed = await _processor.ProcessAsync(source, cancellationToken);
+                _log.Write("info", "object", ("requestId", invocation.RequestId), ("key", source.Key), ("outcome", processed.Delivery.Outcome.ToString()),
                     ("bytes", source.Size), ("messages", version.Count()), ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                Count(source, processed, duplicates: version.Count() - 1);
             }
             catch (Exception e)
             {
                 foreach (var item in version)
                     failed[item.MessageId] = true;
-                _log.Write("error", "object failed", ("requestId", requestId), ("key", source.Key), ("errorType", e.GetType().Name),
+                _log.Write("error", "object failed", ("requestId", invocation.RequestId), ("key", source.Key), ("errorType", e.GetType().Name),
                     ("errorMessage", e.Message), ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
                 if (version.Any(w => w.LastAttempt))
-                    await ReportGivingUpAsync(source, e, requestId);
+                    await ReportGivingUpAsync(source, e, invocation);
             }
         });
         return [.. failed.Keys];
     }
 
-    private async Task ReportGivingUpAsync(ObjectRef source, Exception failure, string requestId)
+    /// <summary>The metrics of one object: converted (with sizes and times), failed by code, or skipped as a duplicate.</summary>
+    private void Count(SourceObject source, ProcessedObject processed, int duplicates)
     {
+        switch (processed.Delivery.Outcome)
+        {
+            case JobOutcome.Converted:
+                Metric[] converted =
+                [
+                    new("ImagesConverted", 1),
+                    new("BytesIn", processed.BytesIn, "Bytes"),
+                    new("BytesOut", processed.BytesOut, "Bytes"),
+                    new("MegapixelsIn", processed.Pixels / 1e6, "None"),
+                    new("ConversionMs", processed.ConversionMs, "Milliseconds"),
+                ];
+                // Upload to result, when the event says when S3 took the upload.
+                if (source.EventTime is { } uploaded)
+                    converted = [.. converted, new("EndToEndMs", Math.Max(0, (_clock.GetUtcNow() - uploaded).TotalMilliseconds), "Milliseconds")];
+                _metrics.Emit(converted);
+                break;
+            case JobOutcome.Rejected:
+                _metrics.Emit([("Code", processed.Delivery.ErrorCode ?? "unknown")], new Metric("ImagesFailed", 1));
+                break;
+            case JobOutcome.AlreadyDone:
+                duplicates++;
+                break;
+        }
+        if (duplicates > 0)
+            _metrics.Emit(new Metric("DuplicatesSkipped", duplicates));
+    }
+
+    private async Task ReportGivingUpAsync(SourceObject source, Exception failure, Invocation invocation)
+    {
+        // Whatever is left of the invocation, less what answering takes: a report must never
+        // cost the partial batch response.
+        var budget = invocation.RemainingTime(_clock) - AnswerReserve;
+        if (budget <= TimeSpan.Zero)
+        {
+            _log.Write("error", "no time left to report the failure", ("requestId", invocation.RequestId), ("key", source.Key));
+            return;
+        }
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _processor.ReportGivingUpAsync(source, failure, timeout.Token);
+            using var timeout = new CancellationTokenSource(budget < ReportTimeout ? budget : ReportTimeout);
+            await _processor.ReportGivingUpAsync(source,
+                $"Processing failed {_maxReceiveCount} times ({failure.GetType().Name}); the event is in the dead-letter queue and can be redriven.",
+                timeout.Token);
         }
         catch (Exception e)
         {
             // Storage is what keeps failing, most likely: the dead-letter queue still has the event.
-            _log.Write("error", "could not report the failure", ("requestId", requestId), ("key", source.Key), ("errorType", e.GetType().Name));
+            _log.Write("error", "could not report the failure", ("requestId", invocation.RequestId), ("key", source.Key), ("errorType", e.GetType().Name));
         }
-    }
-
-    /// <summary>
-    /// The ObjectCreated records of an S3 notification, keys URL-decoded (S3 sends '+' for a
-    /// space and %XX for the rest, '/' included). A test event yields none.
-    /// </summary>
-    public static List<ObjectRef> CreatedObjects(string notificationJson)
-    {
-        var notification = S3EventNotification.ParseJson(notificationJson);
-        return (notification.Records ?? [])
-            .Where(r => r.EventName?.Value?.Contains("ObjectCreated:", StringComparison.Ordinal) == true)
-            .Select(r => new ObjectRef(
-                r.S3.Bucket.Name,
-                WebUtility.UrlDecode(r.S3.Object.Key),
-                ObjectKeys.NormalizeETag(r.S3.Object.ETag),
-                r.S3.Object.Size))
-            .ToList();
     }
 }

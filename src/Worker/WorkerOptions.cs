@@ -1,9 +1,10 @@
 using Pipeline.Imaging;
-using Pipeline.Storage;
+using Pipeline.Jobs;
+using Pipeline.Settings;
 
 namespace Pipeline.Worker;
 
-/// <summary>The worker's configuration, read once at start and validated then.</summary>
+/// <summary>The worker's configuration, read once at start and validated then (see <see cref="PipelineSettings"/>).</summary>
 public sealed record WorkerOptions
 {
     /// <summary>Buckets and object limits.</summary>
@@ -17,52 +18,60 @@ public sealed record WorkerOptions
     /// object also waits on two or three S3 round trips, so a little over the core count keeps
     /// the cores busy without holding many decoded images in memory.
     /// </summary>
-    public int MaxConcurrency { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
+    public int MaxConcurrency { get; init; } = (int)PipelineSettings.WorkerConcurrency.Default;
 
     /// <summary>JPEG and WebP quality of the results.</summary>
-    public int Quality { get; init; } = GrayscaleConverter.DefaultQuality;
+    public int Quality { get; init; } = (int)PipelineSettings.Quality.Default;
 
     /// <summary>
-    /// Bytes of decode memory concurrent conversions may hold together (see <see cref="DecodeBudget"/>):
-    /// 60% of the function's memory in Lambda (AWS_LAMBDA_FUNCTION_MEMORY_SIZE), leaving room
-    /// for the runtime, the S3 buffers and OpenCV's own; 1 GiB elsewhere unless set.
+    /// Bytes of decode memory concurrent conversions may hold together (see <see cref="DecodeBudget"/>);
+    /// an image whose estimated peak exceeds it is refused with a report instead of risking the
+    /// process. See <see cref="FromEnvironment"/> for the default.
     /// </summary>
-    public long DecodeBudgetBytes { get; init; } = 1L << 30;
+    public long DecodeBudgetBytes { get; init; } = PipelineSettings.DecodeBudgetBytes.Default;
 
     /// <summary>
     /// The queue's maxReceiveCount. On a message's last receive, a failure that would send it
     /// to the dead-letter queue also leaves an .error.json, so a job does not stay pending.
     /// </summary>
-    public int MaxReceiveCount { get; init; } = 3;
+    public int MaxReceiveCount { get; init; } = (int)PipelineSettings.MaxReceiveCount.Default;
 
-    /// <summary>Reads PIPELINE_* variables (see StorageOptions for the bucket ones); throws on an invalid value.</summary>
-    public static WorkerOptions FromEnvironment(Func<string, string?>? read = null)
+    /// <summary>The least decode memory the worker starts with.</summary>
+    public const long MinDecodeBudgetBytes = 64L * 1024 * 1024;
+
+    /// <summary>Reads the worker's settings; throws <see cref="InvalidOperationException"/> naming a bad one.</summary>
+    public static WorkerOptions FromEnvironment(Func<string, string?> read)
     {
-        read ??= Environment.GetEnvironmentVariable;
-        var options = new WorkerOptions { Storage = StorageOptions.FromEnvironment(read), Imaging = ImagingLimits.FromEnvironment(read) };
-        long lambdaMemory = Settings.Number(read, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0); // MB, set by Lambda
-        options = options with
+        var storage = StorageOptions.FromEnvironment(read);
+        int concurrency = (int)PipelineSettings.WorkerConcurrency.Read(read);
+        return new WorkerOptions
         {
-            MaxConcurrency = Settings.Bounded(read, "PIPELINE_WORKER_CONCURRENCY", options.MaxConcurrency, 1, 64),
-            Quality = Settings.Bounded(read, "PIPELINE_QUALITY", options.Quality, 1, 100),
-            DecodeBudgetBytes = Settings.Number(read, "PIPELINE_DECODE_BUDGET_BYTES",
-                lambdaMemory > 0 ? lambdaMemory * 1024 * 1024 * 6 / 10 : options.DecodeBudgetBytes),
-            MaxReceiveCount = Settings.Bounded(read, "PIPELINE_MAX_RECEIVE_COUNT", options.MaxReceiveCount, 1, 1000),
+            Storage = storage,
+            Imaging = ImagingLimits.FromEnvironment(read),
+            MaxConcurrency = concurrency,
+            Quality = (int)PipelineSettings.Quality.Read(read),
+            DecodeBudgetBytes = PipelineSettings.DecodeBudgetBytes.Read(read, DefaultDecodeBudget(read, concurrency, storage.MaxObjectBytes)),
+            MaxReceiveCount = (int)PipelineSettings.MaxReceiveCount.Read(read),
         };
-        options.Validate();
-        return options;
     }
 
-    /// <summary>Throws <see cref="InvalidOperationException"/> naming the bad setting.</summary>
-    public void Validate()
+    /// <summary>
+    /// 60% of the function's memory (of the machine's, outside Lambda), less what the inputs
+    /// being read may hold: every object of a batch in flight is a buffer of up to
+    /// PIPELINE_MAX_OBJECT_BYTES. What is left is what conversions may hold together, so
+    /// everything the worker holds stays inside its memory.
+    /// </summary>
+    private static long DefaultDecodeBudget(Func<string, string?> read, int concurrency, long maxObjectBytes)
     {
-        Storage.Validate();
-        Imaging.Validate();
-        if (MaxConcurrency is < 1 or > 64)
-            throw new InvalidOperationException($"PIPELINE_WORKER_CONCURRENCY must be between 1 and 64, not {MaxConcurrency}.");
-        if (DecodeBudgetBytes < 1)
-            throw new InvalidOperationException($"PIPELINE_DECODE_BUDGET_BYTES must be positive, not {DecodeBudgetBytes}.");
-        if (Quality is < 1 or > 100)
-            throw new InvalidOperationException($"PIPELINE_QUALITY must be between 1 and 100, not {Quality}.");
+        long lambdaMegabytes = PipelineSettings.LambdaMemoryMegabytes.Read(read);
+        long memory = lambdaMegabytes > 0 ? lambdaMegabytes * 1024 * 1024 : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long budget = memory * 6 / 10 - concurrency * maxObjectBytes;
+        if (budget < MinDecodeBudgetBytes)
+        {
+            throw new InvalidOperationException(
+                $"{concurrency} objects of up to {maxObjectBytes} bytes in flight leave no room to decode in {memory / (1024 * 1024)} MB: "
+                + $"lower {PipelineSettings.WorkerConcurrency.Name} or {PipelineSettings.MaxObjectBytes.Name}, or give the function more memory.");
+        }
+        return budget;
     }
 }

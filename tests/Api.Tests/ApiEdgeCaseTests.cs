@@ -3,11 +3,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using Amazon.S3;
+using Pipeline.Api.Gateway;
 using Pipeline.Api;
 using Pipeline.Diagnostics;
 using Pipeline.Imaging;
 using Pipeline.Lambda;
-using Pipeline.Storage;
+using Pipeline.Jobs;
 
 namespace Pipeline.Tests;
 
@@ -19,15 +20,14 @@ public class ApiEdgeCaseTests
 
     public ApiEdgeCaseTests() => OpenCvRuntime.Initialize(Limits);
 
-    /// <summary>Jobs over an S3 client whose endpoint refuses connections: presigning works, every call to S3 fails.</summary>
-    private static Jobs UnreachableStorage()
+    /// <summary>A job store over an S3 client whose endpoint refuses connections: presigning works, every call to S3 fails.</summary>
+    private static JobStore UnreachableStorage()
     {
         var config = new AmazonS3Config { ServiceURL = $"http://127.0.0.1:{Tools.FreePort()}", ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
-        var aws = new AwsEnvironment(new Uri(config.ServiceURL), "us-east-1");
-        return new Jobs(new AmazonS3Client(new BasicAWSCredentials("test", "test"), config), Storage, aws, TimeProvider.System);
+        return new JobStore(new AmazonS3Client(new BasicAWSCredentials("test", "test"), config), Storage, httpUrls: true, TimeProvider.System);
     }
 
-    private static ApiFunction Function(ApiOptions? options = null, Jobs? jobs = null, JsonLog? log = null) =>
+    private static ApiFunction Function(ApiOptions? options = null, JobStore? jobs = null, JsonLog? log = null) =>
         new(options ?? new ApiOptions(), new GrayscaleConverter(Limits), jobs, log ?? JsonLog.Null);
 
     private static async Task<ApiReply> Handle(JsonObject e, ApiFunction function)
@@ -129,5 +129,59 @@ public class ApiEdgeCaseTests
         Assert.Contains("PIPELINE_MAX_INLINE_BYTES", e.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => ApiOptions.FromEnvironment(name => name == "PIPELINE_MAX_INLINE_BYTES" ? "4294967297" : null));
         Assert.Equal(4 * 1024 * 1024, ApiOptions.FromEnvironment(_ => null).MaxInlineBytes);
+    }
+
+    [Theory]
+    [InlineData("jpeg", null, "?quality=75")]
+    [InlineData("png", "png", "?format=jpeg")]
+    public async Task A_result_too_large_to_return_inline_gets_advice_that_works_for_that_image(string input, string? format, string advice)
+    {
+        var photo = input == "png" ? TestImages.Encode(TestImages.ColourMat(400, 300, seed: 3), ".png") : TestImages.NoisyJpeg(400, 300);
+        var converter = new GrayscaleConverter(Limits);
+        var info = converter.Inspect(photo);
+        int asAsked = converter.Convert(photo, info, info.Format, GrayscaleConverter.DefaultQuality).Bytes.Length;
+        int advised = converter.Convert(photo, info, ImageFormat.Jpeg, input == "png" ? GrayscaleConverter.DefaultQuality : 75).Bytes.Length;
+        Assert.True(advised < asAsked, $"{advised} vs {asAsked}");
+        var function = Function(new ApiOptions { MaxInlineResultBytes = (asAsked + advised) / 2 });
+        var request = ApiEvents.RestV1("POST", "/").WithBody(photo);
+        if (format is not null)
+            request = request.WithQuery("format", format);
+
+        var message = (await Handle(request, function)).Error(413, "payload_too_large");
+
+        Assert.Contains(advice, message, StringComparison.Ordinal);
+        Assert.Contains("POST /uploads", message, StringComparison.Ordinal);
+        var (name, value) = advice.TrimStart('?').Split('=') is [var n, var v] ? (n, v) : throw new InvalidOperationException(advice);
+        var followed = await Handle(ApiEvents.RestV1("POST", "/").WithBody(photo).WithQuery(name, value), function);
+        Assert.Equal(200, followed.StatusCode);
+    }
+
+    [Fact]
+    public async Task When_no_smaller_result_fits_only_the_upload_flow_is_advised()
+    {
+        var function = Function(new ApiOptions { MaxInlineResultBytes = 64 });
+
+        var message = (await Handle(ApiEvents.RestV1("POST", "/").WithBody(TestImages.NoisyJpeg(200, 150)), function)).Error(413, "payload_too_large");
+
+        Assert.DoesNotContain("?", message, StringComparison.Ordinal);
+        Assert.Contains("POST /uploads", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Requests_and_inline_images_are_counted_in_embedded_metrics()
+    {
+        var log = new MemoryStream();
+        var function = new ApiFunction(new ApiOptions(), new GrayscaleConverter(Limits), null, JsonLog.Null, TimeProvider.System, new EmbeddedMetrics(new JsonLog(log), "api"));
+
+        (await Handle(ApiEvents.RestV1("POST", "/").WithBody(TestImages.Jpeg(100, 50)), function)).Image("image/jpeg");
+        (await Handle(ApiEvents.RestV1("POST", "/").WithTextBody("not an image"), function)).Error(415, "unsupported_media_type");
+
+        var records = MetricRecords.Parse(log.ToArray());
+        Assert.All(records, r => Assert.Equal("api", r.DimensionValues["Function"]));
+        var converted = Assert.Single(records, r => r.Values.ContainsKey("ImagesConverted"));
+        Assert.Equal(0.005, converted.Values["MegapixelsIn"]);
+        Assert.Equal("unsupported_media_type", Assert.Single(records, r => r.Values.ContainsKey("ImagesFailed")).DimensionValues["Code"]);
+        var requests = records.Where(r => r.Values.ContainsKey("Requests")).Select(r => r.DimensionValues["StatusClass"]).Order().ToList();
+        Assert.Equal(["2xx", "4xx"], requests);
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpenCvSharp;
+using Pipeline.Api.Gateway;
 using Pipeline.Api;
 using Pipeline.Diagnostics;
 using Pipeline.Imaging;
@@ -342,10 +343,17 @@ public class ApiFunctionTests
     }
 
     [Theory]
-    [InlineData("")]
     [InlineData("short")]
+    [InlineData("fifteen-chars!!")]
     public void A_weak_api_key_is_refused_at_start(string key)
     {
-        Assert.Throws<InvalidOperationException>(() => new ApiOptions { ApiKey = key }.Validate());
+        var error = Assert.Throws<InvalidOperationException>(() => ApiOptions.FromEnvironment(name => name == "PIPELINE_API_KEY" ? key : null));
+        Assert.Contains("PIPELINE_API_KEY must be at least 16 characters", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_empty_api_key_means_none()
+    {
+        Assert.Null(ApiOptions.FromEnvironment(name => name == "PIPELINE_API_KEY" ? "" : null).ApiKey);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Pipeline.Api.Gateway;
 using Pipeline.Lambda;
 
 namespace Pipeline.Tests;
@@ -11,10 +12,10 @@ internal sealed record ApiReply(int StatusCode, IReadOnlyDictionary<string, stri
     public static ApiReply Parse(ReadOnlyMemory<byte> document, PayloadFormat format = PayloadFormat.RestV1)
     {
         var (status, headers, body, isBase64) = format == PayloadFormat.HttpV2
-            ? JsonSerializer.Deserialize(document.Span, LambdaJsonContext.Default.APIGatewayHttpApiV2ProxyResponse) is { } v2
+            ? JsonSerializer.Deserialize(document.Span, GatewayJsonContext.Default.APIGatewayHttpApiV2ProxyResponse) is { } v2
                 ? (v2.StatusCode, v2.Headers, v2.Body, v2.IsBase64Encoded)
                 : throw new JsonException("null response")
-            : JsonSerializer.Deserialize(document.Span, LambdaJsonContext.Default.APIGatewayProxyResponse) is { } v1
+            : JsonSerializer.Deserialize(document.Span, GatewayJsonContext.Default.APIGatewayProxyResponse) is { } v1
                 ? (v1.StatusCode, v1.Headers, v1.Body, v1.IsBase64Encoded)
                 : throw new JsonException("null response");
         return new ApiReply(

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pipeline.Api.Gateway;
 using Pipeline.Api;
 using Pipeline.Diagnostics;
 using Pipeline.Imaging;

@@ -3,7 +3,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Pipeline.Tests.EndToEnd;
 
-/// <summary>The local stack is what template.yaml declares, read here independently of localstack/bootstrap.py.</summary>
+/// <summary>The local stack is what template.yaml declares, read here independently of emulator/bootstrap.py.</summary>
 [Collection("stack")]
 public sealed class BootstrapTests
 {

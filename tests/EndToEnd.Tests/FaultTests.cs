@@ -3,7 +3,7 @@ using System.Text.Json;
 using Amazon.S3.Model;
 using Amazon.SQS.Model;
 using OpenCvSharp;
-using Pipeline.Storage;
+using Pipeline.Jobs;
 using Xunit.Abstractions;
 
 namespace Pipeline.Tests.EndToEnd;

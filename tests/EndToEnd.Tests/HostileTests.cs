@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Amazon.S3.Model;
 using Pipeline.Imaging;
-using Pipeline.Storage;
+using Pipeline.Jobs;
 using Xunit.Abstractions;
 
 namespace Pipeline.Tests.EndToEnd;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Pipeline.Api.Gateway;
 using Pipeline.Diagnostics;
 using Pipeline.Lambda;
 using Pipeline.Local;

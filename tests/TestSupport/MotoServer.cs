@@ -7,7 +7,7 @@ namespace Pipeline.Tests;
 
 /// <summary>
 /// A moto server on a free loopback port with the pipeline's resources created by
-/// localstack/bootstrap.py from template.yaml, for tests that need real S3 and SQS APIs.
+/// emulator/bootstrap.py from template.yaml, for tests that need real S3 and SQS APIs.
 /// </summary>
 public sealed class MotoServer : IAsyncDisposable
 {
@@ -85,7 +85,7 @@ public sealed class MotoServer : IAsyncDisposable
             ["AWS_ACCESS_KEY_ID"] = "test",
             ["AWS_SECRET_ACCESS_KEY"] = "test",
         };
-        var exports = await Tools.RunAsync("python3", ["localstack/bootstrap.py", "--env"]);
+        var exports = await Tools.RunAsync("python3", ["emulator/bootstrap.py", "--env"]);
         foreach (var line in exports.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var pair = line["export ".Length..].Split('=', 2);
@@ -94,7 +94,7 @@ public sealed class MotoServer : IAsyncDisposable
 
         var process = ChildProcess.Start("moto", "moto_server", ["-H", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)]);
         await Tools.WaitForHttpAsync(new Uri(endpoint), process);
-        var bootstrap = await Tools.RunAsync("python3", ["localstack/bootstrap.py"], environment);
+        var bootstrap = await Tools.RunAsync("python3", ["emulator/bootstrap.py"], environment);
         if (bootstrap.ExitCode != 0)
         {
             process.Dispose();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Worker.Events;
 using Pipeline.Lambda;
 using Pipeline.Worker;
 
@@ -8,7 +9,7 @@ namespace Pipeline.Tests.Worker;
 public class EventParsingTests
 {
     private static SQSEvent Sqs(string fixture) =>
-        JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine("Events", fixture)), LambdaJsonContext.Default.SQSEvent)!;
+        JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine("Events", fixture)), WorkerJsonContext.Default.SQSEvent)!;
 
     [Fact]
     public void An_sqs_message_carries_the_s3_notification_with_its_key_url_decoded()
@@ -16,7 +17,7 @@ public class EventParsingTests
         var message = Assert.Single(Sqs("sqs-s3-put.json").Records!);
         Assert.Equal("aws:sqs", message.EventSource);
 
-        var created = Assert.Single(WorkerFunction.CreatedObjects(message.Body!));
+        var created = Assert.Single(S3EventRecords.CreatedObjects(message.Body!));
 
         Assert.Equal("pipeline-input", created.Bucket);
         Assert.Equal("holiday 2024/my cat+1 café.JPG", created.Key); // '+' is a space, %2B a plus, %2F a slash
@@ -29,13 +30,13 @@ public class EventParsingTests
     {
         var message = Assert.Single(Sqs("sqs-s3-test-event.json").Records!);
 
-        Assert.Empty(WorkerFunction.CreatedObjects(message.Body!));
+        Assert.Empty(S3EventRecords.CreatedObjects(message.Body!));
     }
 
     [Fact]
     public void Only_object_created_records_count_and_a_multipart_upload_names_one_version_twice()
     {
-        var created = WorkerFunction.CreatedObjects(File.ReadAllText(Path.Combine("Events", "s3-multipart.json")));
+        var created = S3EventRecords.CreatedObjects(File.ReadAllText(Path.Combine("Events", "s3-multipart.json")));
 
         Assert.Equal(2, created.Count);
         Assert.All(created, o => Assert.Equal("big/scan.tiff", o.Key));

@@ -4,10 +4,12 @@ using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using OpenCvSharp;
+using Pipeline.Worker.Events;
 using Pipeline.Diagnostics;
+using Pipeline.Aws;
 using Pipeline.Imaging;
 using Pipeline.Lambda;
-using Pipeline.Storage;
+using Pipeline.Jobs;
 using Pipeline.Worker;
 
 namespace Pipeline.Tests.Worker;
@@ -39,17 +41,19 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     private string Input => _moto.InputBucket;
     private string Output => _moto.OutputBucket;
 
-    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000)
+    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000, EmbeddedMetrics? metrics = null, long decodeBudgetBytes = 1L << 30)
     {
         var options = new WorkerOptions
         {
             Storage = new StorageOptions { InputBucket = Input, OutputBucket = Output, MaxObjectBytes = maxObjectBytes },
             Imaging = new ImagingLimits { MaxPixels = maxPixels },
             MaxConcurrency = 4,
+            DecodeBudgetBytes = decodeBudgetBytes,
         };
         var aws = AwsEnvironment.FromEnvironment(name => _moto.Environment.GetValueOrDefault(name));
-        var processor = new ObjectProcessor(aws.CreateS3Client(), options, new GrayscaleConverter(options.Imaging), JsonLog.Null, TimeProvider.System);
-        return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System);
+        var store = new JobStore(aws.CreateS3Client(), options.Storage, aws.UsesHttp, TimeProvider.System);
+        var processor = new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options);
+        return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System, metrics);
     }
 
     private Task<string> PutAsync(string key, byte[] body) => _moto.PutAsync(Input, key, body);
@@ -67,13 +71,13 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
             EventSource = "aws:sqs",
             Attributes = new() { ["ApproximateReceiveCount"] = receiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         }).ToList(),
-    }, LambdaJsonContext.Default.SQSEvent);
+    }, WorkerJsonContext.Default.SQSEvent);
 
     private static async Task<List<string>> FailuresAsync(WorkerFunction function, byte[] payload, TimeSpan? timeLeft = null)
     {
         var invocation = new Invocation("req-1", DateTimeOffset.UtcNow + (timeLeft ?? TimeSpan.FromMinutes(1)), null, null, payload);
         var response = await function.HandleAsync(invocation, CancellationToken.None);
-        var batch = JsonSerializer.Deserialize(response.Span, LambdaJsonContext.Default.SQSBatchResponse)!;
+        var batch = JsonSerializer.Deserialize(response.Span, WorkerJsonContext.Default.SQSBatchResponse)!;
         return batch.BatchItemFailures.Select(f => f.ItemIdentifier!).ToList();
     }
 
@@ -112,6 +116,32 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         Assert.Equal(notesETag, report.GetProperty("sourceETag").GetString());
         Assert.Equal(notes, report.GetProperty("sourceKey").GetString());
         Assert.False(await ExistsAsync(notes));
+    }
+
+    [Fact]
+    public async Task Each_object_is_counted_in_embedded_metrics()
+    {
+        var photo = $"{_prefix}counted.jpg";
+        var notes = $"{_prefix}counted.txt";
+        var photoETag = await PutAsync(photo, TestImages.Jpeg(200, 100));
+        var notesETag = await PutAsync(notes, "hello"u8.ToArray());
+        var log = new MemoryStream();
+        var function = Function(metrics: new EmbeddedMetrics(new JsonLog(log), "worker"));
+
+        await FailuresAsync(function, SqsEvent(("m1", Notification(Input, photo, photoETag)), ("m2", Notification(Input, notes, notesETag)), ("m3", Notification(Input, photo, photoETag))));
+
+        var records = MetricRecords.Parse(log.ToArray());
+        Assert.All(records, r => Assert.Equal("worker", r.DimensionValues["Function"]));
+        var converted = Assert.Single(records, r => r.Values.ContainsKey("ImagesConverted"));
+        Assert.Equal(1, converted.Values["ImagesConverted"]);
+        Assert.Equal(0.02, converted.Values["MegapixelsIn"]);
+        Assert.True(converted.Values["BytesIn"] > 0 && converted.Values["BytesOut"] > 0);
+        Assert.Equal("Bytes", converted.Units["BytesIn"]);
+        Assert.Equal("Milliseconds", converted.Units["EndToEndMs"]);
+        var failed = Assert.Single(records, r => r.Values.ContainsKey("ImagesFailed"));
+        Assert.Equal("unsupported_media_type", failed.DimensionValues["Code"]);
+        Assert.Equal(1, Assert.Single(records, r => r.Values.ContainsKey("DuplicatesSkipped")).Values["DuplicatesSkipped"]);
+        Assert.Equal(3, Assert.Single(records, r => r.Values.ContainsKey("BatchSize")).Values["BatchSize"]);
     }
 
     [Fact]
@@ -173,6 +203,40 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     }
 
     [Fact]
+    public async Task An_image_that_would_need_more_memory_than_the_worker_has_is_reported_not_attempted()
+    {
+        var key = $"{_prefix}too big to hold.png";
+        var etag = await PutAsync(key, TestImages.Png(1000, 1000)); // ~3 MB to decode
+
+        var failures = await FailuresAsync(Function(decodeBudgetBytes: 2_000_000), SqsEvent(("big", Notification(Input, key, etag))));
+
+        Assert.Empty(failures);
+        var report = await ReportAsync(key);
+        Assert.Equal("too_many_pixels", report.GetProperty("code").GetString());
+        Assert.Contains("needs about 3 MB", report.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.False(await ExistsAsync(key));
+    }
+
+    [Fact]
+    public void The_decode_budget_leaves_room_for_the_inputs_in_flight_and_refuses_to_start_without_any()
+    {
+        static string? Lambda(string name, int memoryMegabytes, int concurrency) => name switch
+        {
+            "PIPELINE_INPUT_BUCKET" => "in",
+            "PIPELINE_OUTPUT_BUCKET" => "out",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" => memoryMegabytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "PIPELINE_WORKER_CONCURRENCY" => concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => null,
+        };
+
+        var deployed = WorkerOptions.FromEnvironment(name => Lambda(name, 1024, 4));
+        Assert.Equal(1024L * 1024 * 1024 * 6 / 10 - 4 * 50L * 1024 * 1024, deployed.DecodeBudgetBytes);
+
+        var error = Assert.Throws<InvalidOperationException>(() => WorkerOptions.FromEnvironment(name => Lambda(name, 512, 8)));
+        Assert.Contains("PIPELINE_WORKER_CONCURRENCY", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Messages_that_cannot_succeed_are_reported_for_retry_and_the_dead_letter_queue()
     {
         var good = $"{_prefix}good.jpg";
@@ -212,19 +276,17 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     }
 
     [Fact]
-    public async Task A_direct_s3_event_is_processed_and_a_failure_fails_the_invocation()
+    public async Task An_event_that_is_not_an_sqs_batch_fails_the_invocation()
     {
+        // The worker is fed by the queue's event source mapping only; an S3 notification sent
+        // straight to it is a wiring mistake, reported as the invocation's error.
         var key = $"{_prefix}direct shot.webp";
-        var etag = await PutAsync(key, TestImages.WebP(80, 60));
+        var direct = Encoding.UTF8.GetBytes(Notification(Input, key, await PutAsync(key, TestImages.WebP(80, 60))));
 
-        var ok = await Function().HandleAsync(new Invocation("d1", DateTimeOffset.UtcNow.AddMinutes(1), null, null, Encoding.UTF8.GetBytes(Notification(Input, key, etag))), CancellationToken.None);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Function().HandleAsync(new Invocation("d1", DateTimeOffset.UtcNow.AddMinutes(1), null, null, direct), CancellationToken.None));
 
-        Assert.Equal("{}", Encoding.UTF8.GetString(ok.Span));
-        var (bytes, _) = await GetAsync(key);
-        using (var gray = PixelAssert.IsGray(bytes, tolerance: 1))
-            Assert.Equal(new Size(80, 60), gray.Size());
-        var foreign = Encoding.UTF8.GetBytes(Notification("some-other-bucket", key, etag));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Function().HandleAsync(new Invocation("d2", DateTimeOffset.UtcNow.AddMinutes(1), null, null, foreign), CancellationToken.None));
+        Assert.Contains("SQS", error.Message, StringComparison.Ordinal);
+        Assert.False(await ExistsAsync(key));
     }
 
     [Fact]
@@ -279,6 +341,35 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         Assert.Empty(await FailuresAsync(Function(), SqsEvent(4, ("redriven", Notification(Input, key, etag)))));
         Assert.True(await ExistsAsync(key));
         Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
+    }
+
+    [Fact]
+    public async Task A_give_up_report_never_costs_the_answer_its_deadline()
+    {
+        // Storage that accepts connections and never answers: every call hangs until cancelled.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<System.Net.Sockets.TcpClient>();
+        var accepting = Task.Run(async () =>
+        {
+            while (true)
+                held.Add(await silent.AcceptTcpClientAsync());
+        });
+        var options = new WorkerOptions { Storage = new StorageOptions { InputBucket = Input, OutputBucket = Output }, MaxConcurrency = 4 };
+        var aws = AwsEnvironment.FromEnvironment(name => name == "AWS_ENDPOINT_URL" ? $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}" : _moto.Environment.GetValueOrDefault(name));
+        var store = new JobStore(aws.CreateS3Client(maxAttempts: 1), options.Storage, aws.UsesHttp, TimeProvider.System);
+        var function = new WorkerFunction(new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options), options, JsonLog.Null, TimeProvider.System);
+        var timeLeft = TimeSpan.FromSeconds(3);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var failures = await FailuresAsync(function, SqsEvent(3, ("stuck", Notification(Input, $"{_prefix}stuck.jpg", "abc"))), timeLeft);
+
+        // The work gave up 2 s before the deadline; the report had what was left, less the answer's reserve.
+        Assert.Equal(["stuck"], failures);
+        Assert.True(clock.Elapsed < timeLeft, $"answered after {clock.Elapsed.TotalSeconds:0.00} s of {timeLeft.TotalSeconds} s");
+        silent.Stop();
+        foreach (var client in held)
+            client.Dispose();
     }
 
     [Fact]

@@ -24,10 +24,9 @@ public sealed class GrayscaleConverter
 
     private readonly ImagingLimits _limits;
 
-    /// <summary>Creates a converter enforcing <paramref name="limits"/>.</summary>
+    /// <summary>Creates a converter enforcing <paramref name="limits"/> (validated when they were read).</summary>
     public GrayscaleConverter(ImagingLimits limits)
     {
-        limits.Validate();
         _limits = limits;
     }
 
@@ -47,14 +46,14 @@ public sealed class GrayscaleConverter
     }
 
     /// <summary>
-    /// Converts an image already inspected by <see cref="Inspect"/> to grayscale, encoded as
+    /// Converts an image already inspected (and checked against the limits) by <see cref="Inspect"/> to grayscale, encoded as
     /// <paramref name="output"/>. <paramref name="quality"/> (1–100) applies to JPEG and WebP.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Part of the converter's instance API, with Inspect, which enforces its limits.")]
     public ConvertedImage Convert(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output, int quality = DefaultQuality)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
-        _limits.Check(info);
         int longestSide = Math.Max(info.Width, info.Height); // either may end up as the width after EXIF rotation
         if (longestSide > output.MaxSide())
         {

@@ -1,4 +1,5 @@
 using Pipeline.Errors;
+using Pipeline.Settings;
 
 namespace Pipeline.Imaging;
 
@@ -11,23 +12,11 @@ public sealed record ImagingLimits
     /// alpha and TIFFs decode in colour first, and OpenCV's TIFF reader needs several bytes per
     /// pixel on top (a 49 MP 16-bit RGBA TIFF: ~800 MB), which the template's 1024 MB covers.
     /// </summary>
-    public long MaxPixels { get; init; } = 50_000_000;
+    public long MaxPixels { get; init; } = PipelineSettings.MaxPixels.Default;
 
     /// <summary>Reads PIPELINE_MAX_PIXELS (both functions share it); throws on an invalid value.</summary>
-    public static ImagingLimits FromEnvironment(Func<string, string?> read)
-    {
-        var limits = new ImagingLimits();
-        limits = limits with { MaxPixels = Settings.Number(read, "PIPELINE_MAX_PIXELS", limits.MaxPixels) };
-        limits.Validate();
-        return limits;
-    }
-
-    /// <summary>Fails at start-up on a limit that makes no sense.</summary>
-    public void Validate()
-    {
-        if (MaxPixels is < 1 or > 1L << 31)
-            throw new InvalidOperationException($"MaxPixels must be between 1 and {1L << 31}, not {MaxPixels}.");
-    }
+    public static ImagingLimits FromEnvironment(Func<string, string?> read) =>
+        new() { MaxPixels = PipelineSettings.MaxPixels.Read(read) };
 
     /// <summary>Rejects an image whose header declares more pixels than allowed.</summary>
     public void Check(ImageInfo info)

@@ -5,49 +5,6 @@ using System.Text.Json.Serialization;
 
 namespace Pipeline.Lambda;
 
-/// <summary>One invocation received from the Runtime API.</summary>
-/// <param name="RequestId">Lambda-Runtime-Aws-Request-Id.</param>
-/// <param name="Deadline">Lambda-Runtime-Deadline-Ms, as a point in time.</param>
-/// <param name="TraceId">Lambda-Runtime-Trace-Id (X-Ray), when present.</param>
-/// <param name="InvokedFunctionArn">Lambda-Runtime-Invoked-Function-Arn, when present.</param>
-/// <param name="Payload">The event JSON.</param>
-public sealed record Invocation(string RequestId, DateTimeOffset Deadline, string? TraceId, string? InvokedFunctionArn, byte[] Payload)
-{
-    /// <summary>Time left before Lambda stops the invocation.</summary>
-    public TimeSpan RemainingTime(TimeProvider clock) => Deadline - clock.GetUtcNow();
-
-    /// <summary>
-    /// A token that fires <paramref name="margin"/> before the deadline (or with
-    /// <paramref name="cancellationToken"/>), so work can give up and still answer in time.
-    /// </summary>
-    public CancellationTokenSource CancelBeforeDeadline(TimeProvider clock, TimeSpan margin, CancellationToken cancellationToken)
-    {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var remaining = RemainingTime(clock) - margin;
-        source.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
-        return source;
-    }
-}
-
-/// <summary>The error document the Runtime API accepts on /error and /init/error.</summary>
-public sealed class RuntimeError
-{
-    /// <summary>A short description of the failure.</summary>
-    [JsonPropertyName("errorMessage")] public string ErrorMessage { get; set; } = "";
-    /// <summary>The failure's type, e.g. the exception's type name.</summary>
-    [JsonPropertyName("errorType")] public string ErrorType { get; set; } = "";
-    /// <summary>Frames of the stack trace, innermost first.</summary>
-    [JsonPropertyName("stackTrace")] public List<string> StackTrace { get; set; } = [];
-
-    /// <summary>Describes <paramref name="exception"/>.</summary>
-    public static RuntimeError From(Exception exception) => new()
-    {
-        ErrorMessage = exception.Message,
-        ErrorType = exception.GetType().Name,
-        StackTrace = (exception.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
-    };
-}
-
 /// <summary>
 /// A client of the Lambda Runtime API (version 2018-06-01) that a <c>provided.al2023</c>
 /// custom runtime uses: fetch the next event, post its response or its error, or report a

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Pipeline.Api.Gateway;
+using Pipeline.Errors;
+using Pipeline.Jobs;
+
+namespace Pipeline.Api;
+
+/// <summary>
+/// The HTTP face of presigned uploads and their jobs: POST /uploads, GET /jobs/{id} and
+/// GET /jobs/{id}/result. Job state is read through the <see cref="JobStore"/>; this class only
+/// parses requests and maps a job's state to HTTP, in one place (<see cref="Answer"/>).
+/// </summary>
+public sealed class JobRoutes
+{
+    private static readonly IReadOnlyList<string> UploadTypes = ["image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff"];
+
+    private readonly JobStore _store;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates the routes over <paramref name="store"/>.</summary>
+    public JobRoutes(JobStore store, TimeProvider clock)
+    {
+        _store = store;
+        _clock = clock;
+    }
+
+    /// <summary>POST /uploads: a presigned PUT for one server-generated key, content type and size pinned by the signature.</summary>
+    public async Task<ApiResponse> CreateUploadAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
+    {
+        UploadRequest? body;
+        try
+        {
+            body = JsonSerializer.Deserialize(request.Body.Span, ApiJsonContext.Web.UploadRequest);
+        }
+        catch (JsonException)
+        {
+            throw new PipelineException(ErrorCode.InvalidRequest, "The body must be JSON: {\"contentType\":\"image/jpeg\",\"contentLength\":123456}.");
+        }
+        if (body?.ContentType is not { } contentType || body.ContentLength is not { } length)
+            throw new PipelineException(ErrorCode.InvalidRequest, "contentType and contentLength are required.");
+        if (!UploadTypes.Contains(contentType, StringComparer.OrdinalIgnoreCase))
+            throw new PipelineException(ErrorCode.UnsupportedMediaType, $"contentType must be one of {string.Join(", ", UploadTypes)}.");
+        if (length < 1)
+            throw new PipelineException(ErrorCode.InvalidRequest, "contentLength must be positive.");
+        if (length > _store.Storage.MaxObjectBytes)
+            throw new PipelineException(ErrorCode.PayloadTooLarge, $"contentLength is {length} bytes; uploads are limited to {_store.Storage.MaxObjectBytes} bytes.");
+
+        var now = _clock.GetUtcNow();
+        var id = JobId.New(now);
+        var expiresAt = now + _store.Storage.UrlExpiry;
+        var upload = await _store.PresignUploadAsync(id, contentType, length, expiresAt);
+        var ticket = new UploadTicket(upload.Url, "PUT", new Dictionary<string, string>(upload.Headers), expiresAt);
+        var status = request.BasePath + "/jobs/" + id.Value;
+        var response = Responses.Json(201, new UploadCreated(id.Value, ticket, status), ApiJsonContext.Web.UploadCreated);
+        response.Headers["Location"] = status;
+        return response;
+    }
+
+    /// <summary>GET /jobs/{id}: 200 done (with a presigned GET), 422 failed (503 when the service gave up), 202 pending, or 404.</summary>
+    public async Task<ApiResponse> GetStatusAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
+    {
+        var (id, state) = await ReadAsync(values["id"], cancellationToken);
+        return await Answer(id, state, JobView.Status);
+    }
+
+    /// <summary>GET /jobs/{id}/result: 303 to a presigned GET of the result, so <c>curl -L</c> downloads it.</summary>
+    public async Task<ApiResponse> GetResultAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
+    {
+        var (id, state) = await ReadAsync(values["id"], cancellationToken);
+        return await Answer(id, state, JobView.Result);
+    }
+
+    private enum JobView { Status, Result }
+
+    private async Task<(JobId Id, JobState State)> ReadAsync(string text, CancellationToken cancellationToken)
+    {
+        if (!JobId.TryParse(text, out var id) || await _store.ReadUploadAsync(id, cancellationToken) is not { } state)
+            throw new PipelineException(ErrorCode.NotFound, $"No job {text}: it does not exist, or its upload window closed without an upload.");
+        return (id, state);
+    }
+
+    /// <summary>The one mapping from a job's state to HTTP.</summary>
+    private async Task<ApiResponse> Answer(JobId id, JobState state, JobView view) => (state.Status, view) switch
+    {
+        (JobStatus.Done, JobView.Status) => Responses.Json(200, new JobStatusBody(id.Value, "done", ResultUrl: await _store.PresignResultAsync(state)), ApiJsonContext.Web.JobStatusBody),
+        (JobStatus.Done, JobView.Result) => Responses.SeeOther(await _store.PresignResultAsync(state)),
+        // The input's fault is the client's (422); the service's own (it gave up) is a 503.
+        (JobStatus.Failed, _) => Responses.Json(state.FailedTransiently ? 503 : 422, new JobStatusBody(id.Value, "failed", Error: state.Error), ApiJsonContext.Web.JobStatusBody),
+        (_, JobView.Status) => WithRetryAfter(Responses.Json(202, new JobStatusBody(id.Value, "pending"), ApiJsonContext.Web.JobStatusBody)),
+        _ => WithRetryAfter(Responses.Error(ErrorCode.NotReady, $"Job {id.Value} is still pending; poll /jobs/{id.Value}.")),
+    };
+
+    private static ApiResponse WithRetryAfter(ApiResponse response)
+    {
+        response.Headers["Retry-After"] = "1";
+        return response;
+    }
+}

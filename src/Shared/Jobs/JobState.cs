@@ -1,0 +1,52 @@
+using Pipeline.Errors;
+
+namespace Pipeline.Jobs;
+
+/// <summary>
+/// What a job is: one input key and where it stands (see <see cref="JobStore"/>). Only outputs
+/// written for this very input count; of a result and a report both present (a delete that
+/// failed after a write), the newer one decides.
+/// </summary>
+public sealed record JobState
+{
+    /// <summary>The input's key.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>Pending, done or failed.</summary>
+    public required JobStatus Status { get; init; }
+
+    /// <summary>
+    /// The ETag of the input version the result or report was written for. A report of a
+    /// transient failure (processing gave up) records none: retrying may still succeed.
+    /// </summary>
+    public string? SourceETag { get; init; }
+
+    /// <summary>Why it failed, when <see cref="Status"/> is <see cref="JobStatus.Failed"/>.</summary>
+    public ErrorDetail? Error { get; init; }
+
+    /// <summary>
+    /// True when the job failed for a reason of the service's (processing kept failing and gave
+    /// up) rather than the input's: a redrive of its event may still convert it.
+    /// </summary>
+    public bool FailedTransiently => Status == JobStatus.Failed && SourceETag is null;
+
+    /// <summary>The result object, when there is one for this input.</summary>
+    internal StoredOutput? Result { get; init; }
+
+    /// <summary>The report object, when there is one for this input.</summary>
+    internal StoredOutput? Report { get; init; }
+
+    /// <summary>
+    /// True when nothing is left to do for version <paramref name="etag"/>: its result, or a
+    /// report that retrying cannot change, is what the job shows.
+    /// </summary>
+    public bool IsFinishedFor(string etag) => etag.Length > 0 && SourceETag == etag && Status != JobStatus.Pending;
+
+    /// <summary>The output that lost to the one deciding the state (the other of result and report), if any.</summary>
+    internal StoredOutput? Stale => Status switch
+    {
+        JobStatus.Done => Report,
+        JobStatus.Failed => Result,
+        _ => null,
+    };
+}

@@ -1,0 +1,408 @@
+using System.Net;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Pipeline.Errors;
+
+namespace Pipeline.Jobs;
+
+/// <summary>
+/// The one owner of job state. A job is an input object in the input bucket and its outcome in
+/// the output bucket: a grayscale result under the same key, or a <c>.error.json</c> report
+/// (see <see cref="ObjectKeys"/>). Every output records the input key and version it was written
+/// for (metadata <c>source-key</c>, <c>source-etag</c>), and the store writes, replaces, deletes
+/// or trusts an output only for that input. S3 delivers events at least once and in any order,
+/// so the rules for repeated and late deliveries live here too: a version already finished is
+/// not converted again, the input is read at the version the event names, and an output is
+/// replaced only if it is still the one that was read (S3 conditional writes), so a slow
+/// delivery of an older version never replaces a newer result.
+/// </summary>
+public sealed class JobStore
+{
+    // A conditional write that loses to a concurrent one is re-evaluated this many times.
+    private const int WriteAttempts = 4;
+
+    // How far a job id's time may lie in the future (clock skew between functions) and still be believed.
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
+
+    private readonly IAmazonS3 _s3;
+    private readonly Protocol _urlProtocol;
+    private readonly TimeProvider _clock;
+
+    /// <summary>
+    /// Creates the store over <paramref name="s3"/>; presigned URLs use plain http when
+    /// <paramref name="httpUrls"/> (a local emulator).
+    /// </summary>
+    public JobStore(IAmazonS3 s3, StorageOptions storage, bool httpUrls, TimeProvider clock)
+    {
+        _s3 = s3;
+        Storage = storage;
+        _urlProtocol = httpUrls ? Protocol.HTTP : Protocol.HTTPS;
+        _clock = clock;
+    }
+
+    /// <summary>The buckets and limits.</summary>
+    public StorageOptions Storage { get; }
+
+    /// <summary>
+    /// Where the job of <paramref name="inputKey"/> stands. Storage failures are thrown as
+    /// <see cref="ErrorCode.Unavailable"/>.
+    /// </summary>
+    public Task<JobState> ReadAsync(string inputKey, CancellationToken cancellationToken) =>
+        Guarded(() => ReadStateAsync(inputKey, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// The job of presigned upload <paramref name="id"/>, or null when there is no such job: the
+    /// id was never issued (its time lies in the future) or its upload window closed without an
+    /// upload.
+    /// </summary>
+    public Task<JobState?> ReadUploadAsync(JobId id, CancellationToken cancellationToken) => Guarded(async () =>
+    {
+        var key = ObjectKeys.Upload(id);
+        var now = _clock.GetUtcNow();
+        if (id.CreatedAt > now + ClockSkew)
+            return null;
+        var state = await ReadStateAsync(key, cancellationToken);
+        if (state.Status != JobStatus.Pending)
+            return state;
+        bool windowOpen = now <= id.CreatedAt + Storage.UrlExpiry;
+        return windowOpen || await HeadAsync(Storage.InputBucket, key, cancellationToken) is not null ? state : null;
+    }, cancellationToken);
+
+    /// <summary>
+    /// The job of every input under <paramref name="prefix"/>, in key order, each judged against
+    /// the input's current version: an output written for an older version leaves it pending.
+    /// </summary>
+    public Task<List<JobState>> ListAsync(string prefix, CancellationToken cancellationToken) => Guarded(async () =>
+    {
+        var inputs = await ListObjectsAsync(Storage.InputBucket, prefix, cancellationToken);
+        var outputs = (await ListObjectsAsync(Storage.OutputBucket, prefix, cancellationToken)).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        var jobs = inputs.Where(o => !o.Key.EndsWith('/')).Select(o => (o.Key, ETag: ObjectKeys.NormalizeETag(o.ETag))).ToList();
+        var states = new JobState[jobs.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, jobs.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, token) =>
+        {
+            var (key, etag) = jobs[i];
+            bool anyOutput = outputs.Contains(ObjectKeys.Result(key)) || outputs.Contains(ObjectKeys.Error(key));
+            var state = anyOutput ? await ReadStateAsync(key, token) : Pending(key);
+            bool stale = state.Status != JobStatus.Pending && state.SourceETag is not null && state.SourceETag != etag;
+            states[i] = stale ? Pending(key) : state;
+        });
+        return states.ToList();
+    }, cancellationToken);
+
+    /// <summary>
+    /// Runs one delivery of <paramref name="source"/>: skips a version already finished, reads
+    /// the input at that version, hands its bytes to <paramref name="convert"/>, and stores the
+    /// result, or a report when the input is unusable (too large, or <paramref name="convert"/>
+    /// threw a permanent <see cref="PipelineException"/>). Transient failures propagate, so the
+    /// delivery is retried.
+    /// </summary>
+    public async Task<JobDelivery> ConvertAsync(SourceObject source, Func<byte[], CancellationToken, Task<StoredImage>> convert, CancellationToken cancellationToken)
+    {
+        if (source.Bucket != Storage.InputBucket)
+            throw new InvalidOperationException($"Event for bucket {source.Bucket}, but the worker reads {Storage.InputBucket}.");
+        if (source.Key.EndsWith('/'))
+            return new JobDelivery(JobOutcome.Ignored); // a "folder" made in the S3 console: a key, not an image
+
+        var seen = await ReadStateAsync(source.Key, cancellationToken);
+        if (seen.IsFinishedFor(source.ETag))
+        {
+            await DeleteStaleAsync(seen, cancellationToken);
+            return new JobDelivery(JobOutcome.AlreadyDone);
+        }
+        if (ObjectKeys.IsReserved(source.Key))
+        {
+            var reserved = new PipelineException(ErrorCode.InvalidRequest,
+                $"Keys ending in {ObjectKeys.ErrorSuffix} are reserved for failure reports; rename the file and upload it again.");
+            return await StoreAsync(source, source.ETag, seen, Report(source.Key, source.ETag, reserved), cancellationToken);
+        }
+
+        GetObjectResponse input;
+        try
+        {
+            input = await _s3.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = source.Bucket,
+                Key = source.Key,
+                EtagToMatch = source.ETag.Length > 0 ? source.ETag : null,
+            }, cancellationToken);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return new JobDelivery(JobOutcome.Gone);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            return new JobDelivery(JobOutcome.Superseded); // overwritten since the event: the newer version's own event follows
+        }
+
+        using (input)
+        {
+            // The version actually read (the event's, or the current one where the event named none).
+            var etag = ObjectKeys.NormalizeETag(input.ETag);
+            if (input.ContentLength > Storage.MaxObjectBytes)
+            {
+                var tooLarge = new PipelineException(ErrorCode.PayloadTooLarge,
+                    $"The object is {input.ContentLength} bytes; the limit is {Storage.MaxObjectBytes} bytes.");
+                return await StoreAsync(source, etag, seen, Report(source.Key, etag, tooLarge), cancellationToken);
+            }
+            var bytes = new byte[input.ContentLength];
+            await input.ResponseStream.ReadExactlyAsync(bytes, cancellationToken);
+            input.Dispose(); // the connection goes back to the pool before the conversion
+
+            StoredImage image;
+            try
+            {
+                image = await convert(bytes, cancellationToken);
+            }
+            catch (PipelineException e) when (ErrorCodes.IsPermanent(e.Code))
+            {
+                return await StoreAsync(source, etag, seen, Report(source.Key, etag, e), cancellationToken);
+            }
+            return await StoreAsync(source, etag, seen, Result(source.Key, etag, image), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Leaves a report for an input whose processing kept failing (its message is about to be
+    /// dead-lettered), so that its job reads "failed" instead of "pending" forever. It records no
+    /// version, so a later delivery (a redrive) still converts the input and replaces it.
+    /// </summary>
+    public async Task ReportGivingUpAsync(SourceObject source, string message, CancellationToken cancellationToken)
+    {
+        var seen = await ReadStateAsync(source.Key, cancellationToken);
+        if (seen.IsFinishedFor(source.ETag) || (source.ETag.Length > 0 && !await IsCurrentAsync(source, source.ETag, cancellationToken)))
+            return; // finished after all, or overwritten since: the newer version's delivery decides
+        var error = new PipelineException(ErrorCode.Unavailable, message);
+        await StoreAsync(source, source.ETag, seen, Report(source.Key, source.ETag, error), cancellationToken);
+    }
+
+    /// <summary>
+    /// A presigned PUT for the upload of job <paramref name="id"/>. The signature pins the
+    /// content type, the size and <c>If-None-Match: *</c>: S3 accepts one upload to the job's
+    /// fresh key and refuses a replay of the URL (412), so a leaked URL cannot trigger the
+    /// worker again and again for its lifetime.
+    /// </summary>
+    public async Task<PresignedUpload> PresignUploadAsync(JobId id, string contentType, long contentLength, DateTimeOffset expiresAt)
+    {
+        var presign = new GetPreSignedUrlRequest
+        {
+            BucketName = Storage.InputBucket,
+            Key = ObjectKeys.Upload(id),
+            Verb = HttpVerb.PUT,
+            // The SDK signs the whole seconds left at signing time (truncated): half a second
+            // of slack keeps X-Amz-Expires at the lifetime the ticket states.
+            Expires = expiresAt.UtcDateTime.AddMilliseconds(500),
+            ContentType = contentType,
+            Protocol = _urlProtocol,
+        };
+        presign.Headers.ContentLength = contentLength; // signed: S3 rejects a body of any other size
+        presign.Headers["If-None-Match"] = "*"; // signed: the URL creates its object or nothing
+        var url = await _s3.GetPreSignedURLAsync(presign);
+        return new PresignedUpload(url, new Dictionary<string, string>
+        {
+            ["Content-Type"] = contentType,
+            ["Content-Length"] = contentLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["If-None-Match"] = "*",
+        });
+    }
+
+    /// <summary>A presigned GET of the result of <paramref name="job"/>, valid for the configured URL lifetime.</summary>
+    public Task<string> PresignResultAsync(JobState job) => _s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+    {
+        BucketName = Storage.OutputBucket,
+        Key = ObjectKeys.Result(job.Key),
+        Verb = HttpVerb.GET,
+        Expires = (_clock.GetUtcNow() + Storage.UrlExpiry).UtcDateTime,
+        Protocol = _urlProtocol,
+    });
+
+    private async Task<JobState> ReadStateAsync(string inputKey, CancellationToken cancellationToken)
+    {
+        // A key in report form is refused as an input, so what stands at its result key is another input's report.
+        var resultHead = ObjectKeys.IsReserved(inputKey) ? Task.FromResult<StoredOutput?>(null) : HeadAsync(Storage.OutputBucket, ObjectKeys.Result(inputKey), cancellationToken);
+        var reportHead = HeadAsync(Storage.OutputBucket, ObjectKeys.Error(inputKey), cancellationToken);
+        var result = await resultHead is { } r && r.BelongsTo(inputKey) ? r : null;
+        var report = await reportHead is { } p && p.BelongsTo(inputKey) ? p : null;
+
+        if (result is not null && (report is null || result.LastModified >= report.LastModified))
+            return new JobState { Key = inputKey, Status = JobStatus.Done, SourceETag = result.SourceETag, Result = result, Report = report };
+        if (report is not null)
+        {
+            return new JobState
+            {
+                Key = inputKey,
+                Status = JobStatus.Failed,
+                SourceETag = report.SourceETag,
+                Error = await ReadReportAsync(report.Key, cancellationToken),
+                Result = result,
+                Report = report,
+            };
+        }
+        return Pending(inputKey);
+    }
+
+    private static JobState Pending(string inputKey) => new() { Key = inputKey, Status = JobStatus.Pending };
+
+    /// <summary>
+    /// Writes <paramref name="output"/> if the object at its key is still the one
+    /// <paramref name="seen"/> found there, then removes the other output of the job. A write
+    /// that loses to a concurrent one is re-evaluated: if the version read is no longer the
+    /// input's current one, or the job has meanwhile been finished for it, nothing is written.
+    /// </summary>
+    private async Task<JobDelivery> StoreAsync(SourceObject source, string etag, JobState seen, PendingOutput output, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var current = output.IsReport ? seen.Report : seen.Result;
+            try
+            {
+                await _s3.PutObjectAsync(output.Request(Storage.OutputBucket, current?.ETag), cancellationToken);
+                break;
+            }
+            catch (AmazonS3Exception e) when (IsConflict(e) && attempt < WriteAttempts)
+            {
+                if (!await IsCurrentAsync(source, etag, cancellationToken))
+                    return new JobDelivery(JobOutcome.Superseded);
+                seen = await ReadStateAsync(source.Key, cancellationToken);
+                if (seen.IsFinishedFor(etag))
+                {
+                    await DeleteStaleAsync(seen, cancellationToken);
+                    return new JobDelivery(JobOutcome.AlreadyDone);
+                }
+            }
+        }
+        if ((output.IsReport ? seen.Result : seen.Report) is { } other)
+            await DeleteIfUnchangedAsync(other, cancellationToken);
+        return output.IsReport ? new JobDelivery(JobOutcome.Rejected, output.ErrorCode) : new JobDelivery(JobOutcome.Converted);
+    }
+
+    private static PendingOutput Result(string inputKey, string etag, StoredImage image) =>
+        new(ObjectKeys.Result(inputKey), image.Bytes, image.MediaType, inputKey, etag);
+
+    private PendingOutput Report(string inputKey, string etag, PipelineException error)
+    {
+        var report = new ErrorReport(ErrorCodes.Name(error.Code), error.Message, inputKey, etag.Length > 0 ? etag : null, _clock.GetUtcNow());
+        var body = JsonSerializer.SerializeToUtf8Bytes(report, JobsJsonContext.Default.ErrorReport);
+        // Only a verdict on the input itself finishes its version; a transient failure's report
+        // must not stop a redriven event from trying again.
+        return new PendingOutput(ObjectKeys.Error(inputKey), body, "application/json", inputKey, ErrorCodes.IsPermanent(error.Code) ? etag : null, report.Code);
+    }
+
+    /// <summary>True when the input's current version is still <paramref name="etag"/>.</summary>
+    private async Task<bool> IsCurrentAsync(SourceObject source, string etag, CancellationToken cancellationToken) =>
+        (await HeadAsync(source.Bucket, source.Key, cancellationToken))?.ETag == etag;
+
+    private async Task DeleteStaleAsync(JobState state, CancellationToken cancellationToken)
+    {
+        if (state.Stale is { } stale)
+            await DeleteIfUnchangedAsync(stale, cancellationToken);
+    }
+
+    // Deletes an output of the job only if it is still the object that was read.
+    private async Task DeleteIfUnchangedAsync(StoredOutput output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Storage.OutputBucket, Key = output.Key, IfMatch = output.ETag }, cancellationToken);
+        }
+        catch (AmazonS3Exception e) when (IsConflict(e) || e.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Replaced or removed meanwhile: by a later delivery, whose outcome stands.
+        }
+    }
+
+    private async Task<ErrorDetail> ReadReportAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _s3.GetObjectAsync(Storage.OutputBucket, key, cancellationToken);
+            var report = await JsonSerializer.DeserializeAsync(response.ResponseStream, JobsJsonContext.Default.ErrorReport, cancellationToken);
+            if (report is { Code.Length: > 0, Message.Length: > 0 })
+                return new ErrorDetail(report.Code, report.Message);
+        }
+        catch (JsonException)
+        {
+            // Not a report the worker wrote: said below, without its content.
+        }
+        return new ErrorDetail(ErrorCodes.Name(ErrorCode.Internal), "The job failed, and its failure report cannot be read.");
+    }
+
+    /// <summary>The output (or input) object at <paramref name="key"/>, or null when there is none.</summary>
+    private async Task<StoredOutput?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await _s3.GetObjectMetadataAsync(bucket, key, cancellationToken);
+            return new StoredOutput(
+                key,
+                ObjectKeys.NormalizeETag(head.ETag),
+                head.Metadata[ObjectKeys.SourceKeyMetadata],
+                head.Metadata[ObjectKeys.SourceETagMetadata] is { Length: > 0 } sourceETag ? sourceETag : null,
+                head.LastModified ?? DateTime.MinValue);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private async Task<List<S3Object>> ListObjectsAsync(string bucket, string prefix, CancellationToken cancellationToken)
+    {
+        var objects = new List<S3Object>();
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await _s3.ListObjectsV2Async(request, cancellationToken);
+            objects.AddRange(page.S3Objects ?? []);
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+        return objects;
+    }
+
+    // 412: the condition failed; 409: a concurrent write to the same key won.
+    private static bool IsConflict(AmazonS3Exception e) => e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict;
+
+    // S3 answered with an error, could not be reached, or did not answer before the deadline:
+    // readers (the API, the CLI) see one error, Unavailable.
+    private static async Task<T> Guarded<T>(Func<Task<T>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException
+            || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            throw new PipelineException(ErrorCode.Unavailable, "Storage is unavailable; try again shortly.", e);
+        }
+    }
+
+    /// <summary>An output about to be written: its key, body and the source it records.</summary>
+    private sealed record PendingOutput(string Key, byte[] Body, string MediaType, string SourceKey, string? SourceETag, string? ErrorCode = null)
+    {
+        /// <summary>True for a failure report (it carries a code), false for a result.</summary>
+        public bool IsReport => ErrorCode is not null;
+
+        /// <summary>A PUT that succeeds only if the object at the key is still <paramref name="expectedETag"/> (or still absent).</summary>
+        public PutObjectRequest Request(string bucket, string? expectedETag)
+        {
+            var put = new PutObjectRequest
+            {
+                BucketName = bucket,
+                Key = Key,
+                InputStream = new MemoryStream(Body, writable: false),
+                ContentType = MediaType,
+                IfMatch = expectedETag,
+                IfNoneMatch = expectedETag is null ? "*" : null,
+            };
+            put.Metadata[ObjectKeys.SourceKeyMetadata] = ObjectKeys.SourceStamp(SourceKey);
+            if (SourceETag is not null)
+                put.Metadata[ObjectKeys.SourceETagMetadata] = SourceETag;
+            return put;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Pipeline.Jobs;
+
+/// <summary>
+/// The storage layout of jobs, owned by <see cref="JobStore"/>: how keys relate across the
+/// buckets and what each output records about its source. A result keeps its input's key in
+/// the output bucket; a failure is reported beside it as <c>&lt;key&gt;.error.json</c>;
+/// presigned uploads land under <c>uploads/&lt;job id&gt;</c>. Inputs whose own key ends in
+/// <c>.error.json</c> are refused (they get a report of their own), so a result can never
+/// stand where another input's report belongs.
+/// </summary>
+public static class ObjectKeys
+{
+    /// <summary>The suffix of a failure report.</summary>
+    public const string ErrorSuffix = ".error.json";
+
+    /// <summary>The prefix presigned uploads are written under.</summary>
+    public const string UploadPrefix = "uploads/";
+
+    /// <summary>The metadata key (x-amz-meta-source-etag) recording which input version an output came from.</summary>
+    public const string SourceETagMetadata = "source-etag";
+
+    /// <summary>The metadata key (x-amz-meta-source-key) recording which input an output belongs to (see <see cref="SourceStamp"/>).</summary>
+    public const string SourceKeyMetadata = "source-key";
+
+    /// <summary>S3's longest key, in UTF-8 bytes.</summary>
+    public const int MaxKeyBytes = 1024;
+
+    // A report key too long for S3 keeps this much of its input's key, then "~" and a hash.
+    private const int HashChars = 16;
+    private const int TruncatedBytes = MaxKeyBytes - 1 - HashChars - 11; // 11 = ".error.json"
+
+    /// <summary>The output key of the result for <paramref name="inputKey"/>: the same key.</summary>
+    public static string Result(string inputKey) => inputKey;
+
+    /// <summary>
+    /// The output key of the failure report for <paramref name="inputKey"/>:
+    /// <c>&lt;key&gt;.error.json</c>, or, where that would pass S3's 1,024-byte limit, the key
+    /// cut at a character boundary, <c>~</c> and 16 hex digits of its SHA-256 before the suffix.
+    /// </summary>
+    public static string Error(string inputKey)
+    {
+        var natural = inputKey + ErrorSuffix;
+        if (Encoding.UTF8.GetByteCount(natural) <= MaxKeyBytes)
+            return natural;
+        return Truncate(inputKey, TruncatedBytes) + "~" + Hash(inputKey)[..HashChars] + ErrorSuffix;
+    }
+
+    /// <summary>The input key of the upload for job <paramref name="jobId"/>.</summary>
+    public static string Upload(JobId jobId) => UploadPrefix + jobId.Value;
+
+    /// <summary>True for a key in report form, which an input may not have (see the type's remarks).</summary>
+    public static bool IsReserved(string inputKey) => inputKey.EndsWith(ErrorSuffix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// What an output's source-key metadata holds for <paramref name="inputKey"/>: the key
+    /// percent-encoded (S3 metadata is ASCII), or <c>sha256:</c> and its hash where the encoded
+    /// key would crowd S3's 2 KB of user metadata.
+    /// </summary>
+    public static string SourceStamp(string inputKey)
+    {
+        var encoded = Uri.EscapeDataString(inputKey);
+        return encoded.Length <= MaxKeyBytes ? encoded : "sha256:" + Hash(inputKey);
+    }
+
+    /// <summary>ETags arrive with and without quotes (S3 events omit them, HEAD includes them).</summary>
+    public static string NormalizeETag(string? etag) => (etag ?? "").Trim('"');
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private static string Truncate(string text, int maxBytes)
+    {
+        int bytes = 0, end = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > maxBytes)
+                break;
+            bytes += rune.Utf8SequenceLength;
+            end += rune.Utf16SequenceLength;
+        }
+        return text[..end];
+    }
+}

@@ -1,0 +1,163 @@
+using System.Text;
+
+namespace Pipeline.Settings;
+
+/// <summary>
+/// Every setting of the functions and the local hosts, declared once: name, default, bounds and
+/// meaning. The options records read them from here, validation messages come from here, and
+/// <see cref="MarkdownTable"/> is the README's configuration table (a test keeps the two equal).
+/// Deployed, template.yaml sets them from its parameters.
+/// </summary>
+public static class PipelineSettings
+{
+    /// <summary>Lambda's synchronous payload: a body whose base64, with 8 KiB of event around it, still fits 6 MiB.</summary>
+    public const int InlineBytesCeiling = (6 * 1024 * 1024 - 8 * 1024) / 4 * 3;
+
+    /// <summary>PIPELINE_INPUT_BUCKET.</summary>
+    public static readonly TextSetting InputBucket = new()
+    {
+        Name = "PIPELINE_INPUT_BUCKET",
+        Required = true,
+        Help = "bucket uploads land in; its events feed the worker",
+    };
+
+    /// <summary>PIPELINE_OUTPUT_BUCKET.</summary>
+    public static readonly TextSetting OutputBucket = new()
+    {
+        Name = "PIPELINE_OUTPUT_BUCKET",
+        Required = true,
+        Help = "bucket results and `.error.json` reports go to; must differ from the input bucket",
+    };
+
+    /// <summary>PIPELINE_MAX_INLINE_BYTES.</summary>
+    public static readonly NumberSetting MaxInlineBytes = new()
+    {
+        Name = "PIPELINE_MAX_INLINE_BYTES",
+        Default = 4 * 1024 * 1024,
+        Max = InlineBytesCeiling,
+        Help = "largest body `POST /` converts (its base64 must fit Lambda's 6 MB payload)",
+    };
+
+    /// <summary>PIPELINE_MAX_PIXELS.</summary>
+    public static readonly NumberSetting MaxPixels = new()
+    {
+        Name = "PIPELINE_MAX_PIXELS",
+        Default = 50_000_000,
+        Max = 1L << 31,
+        Help = "largest image, from the header, before any decoding",
+    };
+
+    /// <summary>OPENCV_IO_MAX_IMAGE_PIXELS, read by OpenCV itself.</summary>
+    public static readonly TextSetting OpenCvMaxPixels = new()
+    {
+        Name = "OPENCV_IO_MAX_IMAGE_PIXELS",
+        UnsetText = "= max pixels",
+        Help = "OpenCV's own decoder limit (read natively at load; set from the limit above when absent)",
+    };
+
+    /// <summary>PIPELINE_MAX_OBJECT_BYTES.</summary>
+    public static readonly NumberSetting MaxObjectBytes = new()
+    {
+        Name = "PIPELINE_MAX_OBJECT_BYTES",
+        Default = 50L * 1024 * 1024,
+        Max = 5L * 1024 * 1024 * 1024, // S3's largest single PUT, which a presigned URL is
+        Help = "largest upload a presigned URL allows and largest object the worker reads",
+    };
+
+    /// <summary>PIPELINE_URL_EXPIRY_SECONDS.</summary>
+    public static readonly NumberSetting UrlExpirySeconds = new()
+    {
+        Name = "PIPELINE_URL_EXPIRY_SECONDS",
+        Default = 300,
+        Max = 3600, // URLs signed with the function role's session credentials die with the session anyway
+        Help = "lifetime of presigned upload and result URLs (at most an hour)",
+    };
+
+    /// <summary>PIPELINE_WORKER_CONCURRENCY.</summary>
+    public static readonly NumberSetting WorkerConcurrency = new()
+    {
+        Name = "PIPELINE_WORKER_CONCURRENCY",
+        Default = Math.Max(2, Environment.ProcessorCount * 2),
+        Max = 64,
+        DefaultDescription = "2 × cores",
+        Help = "objects of one batch processed at once",
+    };
+
+    /// <summary>PIPELINE_QUALITY.</summary>
+    public static readonly NumberSetting Quality = new()
+    {
+        Name = "PIPELINE_QUALITY",
+        Default = 90,
+        Max = 100,
+        Help = "JPEG/WebP quality of the worker's results",
+    };
+
+    /// <summary>PIPELINE_DECODE_BUDGET_BYTES.</summary>
+    public static readonly NumberSetting DecodeBudgetBytes = new()
+    {
+        Name = "PIPELINE_DECODE_BUDGET_BYTES",
+        Default = 1L << 30,
+        DefaultDescription = "60% of the function's memory (the machine's locally) less concurrency × max object bytes",
+        Help = "decode memory concurrent conversions may hold together; each image's peak is estimated from its header (format, alpha, bit depth, progressive), and an image whose peak exceeds the whole budget gets a `too_many_pixels` report",
+    };
+
+    /// <summary>AWS_LAMBDA_FUNCTION_MEMORY_SIZE, set by Lambda.</summary>
+    public static readonly NumberSetting LambdaMemoryMegabytes = new()
+    {
+        Name = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        Default = 0,
+        Min = 0,
+        DefaultDescription = "Lambda's",
+        Help = "the function's memory in MB, set by Lambda; sizes the decode budget",
+    };
+
+    /// <summary>PIPELINE_MAX_RECEIVE_COUNT.</summary>
+    public static readonly NumberSetting MaxReceiveCount = new()
+    {
+        Name = "PIPELINE_MAX_RECEIVE_COUNT",
+        Default = 3,
+        Max = 1000,
+        Help = "the queue's maxReceiveCount: on a message's last receive a failure also leaves an `.error.json` (`unavailable`), so its job reads \"failed\"",
+    };
+
+    /// <summary>PIPELINE_API_KEY.</summary>
+    public static readonly TextSetting ApiKey = new()
+    {
+        Name = "PIPELINE_API_KEY",
+        MinLength = 16,
+        Help = "locally, require this `x-api-key` (at least 16 characters; deployed, API Gateway's API keys do it)",
+    };
+
+    /// <summary>PIPELINE_ALLOWED_ORIGIN.</summary>
+    public static readonly TextSetting AllowedOrigin = new()
+    {
+        Name = "PIPELINE_ALLOWED_ORIGIN",
+        UnsetText = "`*` (template)",
+        Help = "CORS: the origin browsers may call the API from; preflights are answered without an API key",
+    };
+
+    /// <summary>PIPELINE_QUEUE_NAME, read by the local worker host.</summary>
+    public static readonly TextSetting QueueName = new()
+    {
+        Name = "PIPELINE_QUEUE_NAME",
+        UnsetText = "(template's)",
+        Help = "the queue `pipeline-local worker` polls (locally; on AWS the event source mapping names it)",
+    };
+
+    /// <summary>Every setting, in the README's order.</summary>
+    public static IReadOnlyList<Setting> All { get; } =
+    [
+        InputBucket, OutputBucket, MaxInlineBytes, MaxPixels, OpenCvMaxPixels, MaxObjectBytes, UrlExpirySeconds,
+        WorkerConcurrency, Quality, DecodeBudgetBytes, MaxReceiveCount, ApiKey, AllowedOrigin, QueueName,
+    ];
+
+    /// <summary>The README's configuration table, generated from the declarations above.</summary>
+    public static string MarkdownTable()
+    {
+        var table = new StringBuilder("| variable | default | meaning |\n|---|---|---|\n");
+        foreach (var setting in All)
+            table.Append($"| `{setting.Name}` | {setting.DefaultText} | {setting.Help} |\n");
+        table.Append("| `AWS_ENDPOINT_URL`, `AWS_REGION`, credentials | AWS's | the only AWS settings: point them at LocalStack, moto or real AWS |\n");
+        return table.ToString();
+    }
+}

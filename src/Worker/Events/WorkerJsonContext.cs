@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Pipeline.Worker.Events;
+
+/// <summary>Source-generated JSON metadata for the events the worker receives and the answers it gives (AOT-safe).</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(SQSEvent))]
+[JsonSerializable(typeof(SQSBatchResponse))]
+public sealed partial class WorkerJsonContext : JsonSerializerContext;

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Pipeline.Settings;
+using YamlDotNet.RepresentationModel;
+
+namespace Pipeline.Tests.Deploy;
+
+/// <summary>Each setting is declared once: the README's table and the template's parameters follow the declaration.</summary>
+public sealed class SettingsTests
+{
+    private readonly SamTemplate _template = SamTemplate.Load();
+
+    [Fact]
+    public void The_readme_configuration_table_is_the_one_the_declarations_write()
+    {
+        var readme = File.ReadAllText(Path.Combine(Artifacts.RepoRoot, "README.md"));
+
+        Assert.Contains(PipelineSettings.MarkdownTable(), readme, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_variable_the_template_sets_is_a_declared_setting_with_the_same_bounds()
+    {
+        var declared = PipelineSettings.All.ToDictionary(s => s.Name);
+        var variables = Variables().ToList();
+
+        Assert.NotEmpty(variables);
+        foreach (var (name, value) in variables)
+        {
+            if (name == "OPENCV_LOG_LEVEL")
+                continue; // OpenCV's own logging switch, not a setting of ours
+            Assert.True(declared.ContainsKey(name), $"template.yaml sets {name}, which no setting declares");
+            if (declared[name] is not NumberSetting number || value.Tag.Value != "!Ref")
+                continue;
+            // CloudFormation refuses at deploy time exactly what the function would refuse at start.
+            var parameter = SamTemplate.Map(_template.Root, "Parameters", value.Value!);
+            Assert.Equal(number.Min, Bound(parameter, "MinValue"));
+            Assert.Equal(number.Max, Bound(parameter, "MaxValue"));
+            Assert.InRange(long.Parse(SamTemplate.Scalar(parameter, "Default"), CultureInfo.InvariantCulture), number.Min, number.Max);
+        }
+    }
+
+    [Fact]
+    public void A_bad_value_is_refused_naming_the_variable_and_its_bounds()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => PipelineSettings.Quality.Parse("101"));
+        Assert.Equal("PIPELINE_QUALITY must be between 1 and 100, not 101.", error.Message);
+        error = Assert.Throws<InvalidOperationException>(() => PipelineSettings.MaxReceiveCount.Parse("three"));
+        Assert.Equal("PIPELINE_MAX_RECEIVE_COUNT must be a whole number, not 'three'.", error.Message);
+        Assert.Equal(90, PipelineSettings.Quality.Parse(null));
+    }
+
+    private static long? Bound(YamlMappingNode parameter, string key) =>
+        parameter.Children.TryGetValue(new YamlScalarNode(key), out var node) ? long.Parse(((YamlScalarNode)node).Value!, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>Every environment variable of every function, with its value node.</summary>
+    private IEnumerable<(string Name, YamlScalarNode Value)> Variables()
+    {
+        var globals = SamTemplate.Map(_template.Root, "Globals", "Function", "Environment", "Variables");
+        var functions = new[] { "ApiFunction", "WorkerFunction" }.Select(f => SamTemplate.Map(_template.Properties(f), "Environment", "Variables"));
+        foreach (var variables in functions.Prepend(globals))
+        {
+            foreach (var (key, value) in variables.Children)
+                yield return (((YamlScalarNode)key).Value!, (YamlScalarNode)value);
+        }
+    }
+}
