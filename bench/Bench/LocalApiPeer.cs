@@ -101,7 +101,8 @@ public sealed class LocalApiPeer : IDisposable
             if (!line.StartsWith('{'))
                 continue;
             using var record = JsonDocument.Parse(line);
-            if (record.RootElement.GetProperty("msg").GetString() != "gateway")
+            // Metric records (Embedded Metric Format) have no msg.
+            if (!record.RootElement.TryGetProperty("msg", out var message) || message.GetString() != "gateway")
                 continue;
             records.Add(record.RootElement.EnumerateObject()
                 .Where(p => p.Name.EndsWith("Ms", StringComparison.Ordinal))
