@@ -40,7 +40,15 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
         MaxConnections = IntOption(args, "--max-connections") ?? limits.MaxConnections,
         ReadTimeout = IntOption(args, "--read-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : limits.ReadTimeout,
     };
-    limits.Validate();
+    try
+    {
+        limits.Validate();
+    }
+    catch (ArgumentOutOfRangeException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return Usage();
+    }
     if (!TryCompose(ApiFunction.FromEnvironment, log, out var function))
         return 1;
 
