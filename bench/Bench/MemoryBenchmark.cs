@@ -1,6 +1,8 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpenCvSharp;
 using Pipeline.Jobs;
+using Pipeline.Worker.Events;
 using Pipeline.Tests;
 using Xunit;
 
@@ -25,7 +27,7 @@ public sealed class MemoryResult
 /// <summary>
 /// The AOT worker bootstrap (artifacts/aot/worker/bootstrap, the layer's OpenCV on
 /// LD_LIBRARY_PATH) against the fake Runtime API and moto: a fresh process per run gets one
-/// direct S3 ObjectCreated event, and VmHWM is read once the response arrived.
+/// SQS event holding one S3 ObjectCreated notification, and VmHWM is read once the response arrived.
 /// </summary>
 public static class MemoryBenchmark
 {
@@ -49,11 +51,12 @@ public static class MemoryBenchmark
                 result.InitPeak.Add(PeakMemory.Bytes(worker.Id));
 
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var reply = await runtime.InvokeAsync(System.Text.Encoding.UTF8.GetBytes(S3Notifications.ObjectCreated(aws.InputBucket, key, etag, image.Jpeg.Length)), timeout: TimeSpan.FromMinutes(2))
+                var reply = await runtime.InvokeAsync(SqsEvent(S3Notifications.ObjectCreated(aws.InputBucket, key, etag, image.Jpeg.Length)), timeout: TimeSpan.FromMinutes(2))
                     .WaitAsync(TimeSpan.FromMinutes(3));
                 result.InvokeMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 result.Peak.Add(PeakMemory.Bytes(worker.Id));
                 Assert.True(reply.Kind == "response", $"the worker answered {reply.Kind}: {System.Text.Encoding.UTF8.GetString(reply.Body)}\n{worker.Tail()}");
+                Assert.Empty(JsonSerializer.Deserialize(reply.Body, WorkerJsonContext.Default.SQSBatchResponse)!.BatchItemFailures);
                 if (run == 0)
                 {
                     using var gray = PixelAssert.IsGray((await aws.GetAsync(aws.OutputBucket, ObjectKeys.Result(key))).Bytes);
@@ -65,6 +68,21 @@ public static class MemoryBenchmark
         }
         return results;
     }
+
+    /// <summary>The SQS event the queue's event source mapping delivers for one S3 notification.</summary>
+    private static byte[] SqsEvent(string notification) => JsonSerializer.SerializeToUtf8Bytes(new SQSEvent
+    {
+        Records =
+        [
+            new SQSEvent.SQSMessage
+            {
+                MessageId = "m0",
+                EventSource = "aws:sqs",
+                Body = notification,
+                Attributes = new() { ["ApproximateReceiveCount"] = "1" },
+            },
+        ],
+    }, WorkerJsonContext.Default.SQSEvent);
 
     /// <summary>Starts an AOT bootstrap against <paramref name="runtime"/>, loading OpenCV from the layer.</summary>
     public static ChildProcess StartBootstrap(string executable, FakeRuntimeApi runtime, IReadOnlyDictionary<string, string> environment)

@@ -212,7 +212,7 @@ void WriteMemory()
 {
     Line();
     Line("2. Memory: AOT worker bootstrap (artifacts/aot/worker/bootstrap, LD_LIBRARY_PATH=artifacts/layer/lib), fake Runtime API,");
-    Line("   moto; a fresh process per run gets one direct S3 ObjectCreated event; VmHWM read from /proc after the response");
+    Line("   moto; a fresh process per run gets one SQS event holding one S3 ObjectCreated notification; VmHWM read from /proc after the response");
     var table = new Table("image", "JPEG bytes", "VmHWM after init", "VmHWM after invocation", "max", "invocation ms", "target", "verdict");
     foreach (var m in memory)
     {
