@@ -164,7 +164,7 @@ public static class BulkBenchmark
         foreach (var line in worker.Lines.Where(l => l.StartsWith('{')))
         {
             using var record = JsonDocument.Parse(line);
-            // Metric records (Embedded Metric Format) have no msg.
+            // Metric records (Embedded Metric Format) share the stream and carry no msg.
             if (record.RootElement.TryGetProperty("msg", out var msg) && msg.GetString() == message && skip-- <= 0)
                 samples.Add(record.RootElement.GetProperty(field).GetDouble());
         }

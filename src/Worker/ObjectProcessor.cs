@@ -15,7 +15,7 @@ public sealed class ObjectProcessor
     private readonly JobStore _store;
     private readonly GrayscaleConverter _converter;
     private readonly DecodeBudget _budget;
-    private readonly int _quality;
+    private readonly int? _quality; // null: none named (lossless JPEG where possible)
 
     /// <summary>Creates a processor storing through <paramref name="store"/>.</summary>
     public ObjectProcessor(JobStore store, GrayscaleConverter converter, WorkerOptions options)
@@ -36,18 +36,26 @@ public sealed class ObjectProcessor
             bytesIn = bytes.Length;
             var info = _converter.Inspect(bytes);
             pixels = info.Pixels;
-            if (info.EstimatedPeakBytes > _budget.Capacity)
+            long need = info.EstimatedPeakBytes;
+            int? quality = _quality;
+            if (need > _budget.Capacity && quality is null && info.EstimatedReencodePeakBytes <= _budget.Capacity)
+            {
+                // The lossless path's coefficients would not fit, decoding and encoding again does.
+                need = info.EstimatedReencodePeakBytes;
+                quality = GrayscaleConverter.DefaultQuality;
+            }
+            if (need > _budget.Capacity)
             {
                 // Alone, it would still take more than the worker may hold: refuse it rather
                 // than risk the process (and every other object of the batch).
                 throw new PipelineException(ErrorCode.TooManyPixels,
-                    $"The {info.Width}x{info.Height} {info.Format.DisplayName()} image needs about {info.EstimatedPeakBytes / 1_000_000} MB to convert; "
+                    $"The {info.Width}x{info.Height} {info.Format.DisplayName()} image needs about {need / 1_000_000} MB to convert; "
                     + $"this worker converts images needing up to {_budget.Capacity / 1_000_000} MB. A smaller (or 8-bit) version would fit.");
             }
-            using (await _budget.AcquireAsync(info.EstimatedPeakBytes, token))
+            using (await _budget.AcquireAsync(need, token))
             {
                 var started = Stopwatch.GetTimestamp();
-                var result = _converter.Convert(bytes, info, info.Format, _quality);
+                var result = _converter.Convert(bytes, info, info.Format, quality);
                 conversionMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 bytesOut = result.Bytes.Length;
                 return new StoredImage(result.Bytes, result.Format.MediaType());
@@ -55,6 +63,10 @@ public sealed class ObjectProcessor
         }, cancellationToken);
         return new ProcessedObject(delivery, bytesIn, bytesOut, pixels, conversionMs);
     }
+
+    /// <summary>Where the job of <paramref name="inputKey"/> stands (see <see cref="JobStore.ReadAsync"/>).</summary>
+    public Task<JobState> ReadAsync(string inputKey, CancellationToken cancellationToken) =>
+        _store.ReadAsync(inputKey, cancellationToken);
 
     /// <summary>Leaves a report for an input whose deliveries all failed (see <see cref="JobStore.ReportGivingUpAsync"/>).</summary>
     public Task ReportGivingUpAsync(SourceObject source, string reason, CancellationToken cancellationToken) =>
