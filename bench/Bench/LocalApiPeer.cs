@@ -21,6 +21,8 @@ public sealed class LocalApiPeer : IDisposable
     private readonly Uri _url;
     private readonly byte[] _answer = new byte[16 * 1024 * 1024];
     private int _linesRead;
+    private int _answered;
+    private int _recordsSeen;
 
     private LocalApiPeer(ChildProcess host, Uri url)
     {
@@ -89,24 +91,37 @@ public sealed class LocalApiPeer : IDisposable
     }
 
     /// <summary>
-    /// The gateway's stage times (its access-log records) of the requests answered since the
-    /// last call, field name → milliseconds.
+    /// The gateway's stage times (its access-log records: field name → milliseconds) of the
+    /// requests answered since the last call, one per request in order; waits for the records
+    /// of requests already answered to arrive.
     /// </summary>
     public List<Dictionary<string, double>> NewGatewayRecords()
     {
         var records = new List<Dictionary<string, double>>();
-        foreach (var line in _host.Lines.Skip(_linesRead))
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_recordsSeen < _answered)
         {
-            _linesRead++;
-            if (!line.StartsWith('{'))
-                continue;
-            using var record = JsonDocument.Parse(line);
-            // Metric records (Embedded Metric Format) have no msg.
-            if (!record.RootElement.TryGetProperty("msg", out var message) || message.GetString() != "gateway")
-                continue;
-            records.Add(record.RootElement.EnumerateObject()
-                .Where(p => p.Name.EndsWith("Ms", StringComparison.Ordinal))
-                .ToDictionary(p => p.Name, p => p.Value.GetDouble()));
+            foreach (var line in _host.Lines.Skip(_linesRead).ToList())
+            {
+                _linesRead++;
+                if (!line.StartsWith('{'))
+                    continue;
+                using var record = JsonDocument.Parse(line);
+                // Metric records (Embedded Metric Format) have no msg.
+                if (!record.RootElement.TryGetProperty("msg", out var message) || message.GetString() != "gateway"
+                    || record.RootElement.GetProperty("path").GetString() != "/grayscale")
+                    continue; // also the start-up health check
+                _recordsSeen++;
+                records.Add(record.RootElement.EnumerateObject()
+                    .Where(p => p.Name.EndsWith("Ms", StringComparison.Ordinal))
+                    .ToDictionary(p => p.Name, p => p.Value.GetDouble()));
+            }
+            if (_recordsSeen < _answered)
+            {
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"the local API logged {_recordsSeen} gateway records for {_answered} answers:\n{_host.Tail()}");
+                Thread.Sleep(5);
+            }
         }
         return records;
     }
@@ -121,6 +136,7 @@ public sealed class LocalApiPeer : IDisposable
             throw new InvalidOperationException($"the local API answered {(int)response.StatusCode}: {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}");
         using var body = response.Content.ReadAsStream();
         body.ReadExactly(_answer, 0, (int)length);
+        _answered++;
         return (int)length;
     }
 

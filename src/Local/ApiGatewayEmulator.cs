@@ -77,7 +77,7 @@ public sealed class ApiGatewayEmulator : IDisposable
         }
 
         ReadOnlyMemory<byte> result;
-        long slot, invoked, integrated;
+        long waiting = Stopwatch.GetTimestamp(), slot, invoked, integrated;
         await _concurrency.WaitAsync(cancellationToken);
         try
         {
@@ -118,12 +118,14 @@ public sealed class ApiGatewayEmulator : IDisposable
         // API Gateway's access log, with the gateway's own stages timed apart from the integration's.
         _log.Write("info", "gateway",
             ("requestId", requestId),
+            ("method", http.Request.Method),
+            ("path", http.Request.Path.Value),
             ("status", http.Response.StatusCode),
             ("bytesIn", body.Length),
             ("bytesOut", http.Response.ContentLength),
             ("readMs", Stopwatch.GetElapsedTime(started, read).TotalMilliseconds),
-            ("waitMs", Stopwatch.GetElapsedTime(read, slot).TotalMilliseconds),
-            ("eventMs", Stopwatch.GetElapsedTime(slot, invoked).TotalMilliseconds),
+            ("waitMs", Stopwatch.GetElapsedTime(waiting, slot).TotalMilliseconds),
+            ("eventMs", (Stopwatch.GetElapsedTime(read, invoked) - Stopwatch.GetElapsedTime(waiting, slot)).TotalMilliseconds),
             ("integrationMs", Stopwatch.GetElapsedTime(invoked, integrated).TotalMilliseconds),
             ("responseMs", Stopwatch.GetElapsedTime(integrated).TotalMilliseconds));
     }
