@@ -78,7 +78,7 @@ public static class BulkBenchmark
             ["PIPELINE_WORKER_CONCURRENCY"] = config.Concurrency.ToString(CultureInfo.InvariantCulture),
         };
         using var worker = ChildProcess.Start("worker", "dotnet",
-            [LocalHostDll, "worker", "--pollers", config.Pollers.ToString(CultureInfo.InvariantCulture)], environment);
+            [LocalApiPeer.LocalHostDll, "worker", "--pollers", config.Pollers.ToString(CultureInfo.InvariantCulture)], environment);
         await worker.WaitForLineAsync(l => l.Contains("local worker polling", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         await WarmUpAsync(aws, folder, prefix);
         int objectLogsBefore = LogField(worker, "object", "ms").Count, batchLogsBefore = LogField(worker, "batch", "messages").Count;
@@ -169,14 +169,5 @@ public static class BulkBenchmark
                 samples.Add(record.RootElement.GetProperty(field).GetDouble());
         }
         return samples;
-    }
-
-    private static string LocalHostDll
-    {
-        get
-        {
-            var dll = Path.Combine(Artifacts.RepoRoot, "src", "Local", "bin", "Release", "net10.0", "pipeline-local.dll");
-            return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is missing: dotnet build src/Local -c Release");
-        }
     }
 }

@@ -34,7 +34,7 @@ public sealed class CodecResult
     public required CodecPlan Plan { get; init; }
     /// <summary>The input JPEG's size in bytes.</summary>
     public required int InputBytes { get; init; }
-    /// <summary>Wall-clock milliseconds per call, by peer key (a to f).</summary>
+    /// <summary>Wall-clock milliseconds per call, by peer key (a to h).</summary>
     public Dictionary<string, Samples> Wall { get; } = [];
     /// <summary>CPU milliseconds per call, by peer key: what a loaded machine distorts least.</summary>
     public Dictionary<string, Samples> Cpu { get; } = [];
@@ -42,6 +42,8 @@ public sealed class CodecResult
     public List<Dictionary<string, double>> RoundMedians { get; } = [];
     /// <summary>Wall milliseconds per stage of the API handler's work, measured apart.</summary>
     public Dictionary<string, Samples> Stages { get; } = [];
+    /// <summary>The local API's stages from its access log, by field (readMs, eventMs, …), during the rounds.</summary>
+    public Dictionary<string, Samples> GatewayStages { get; } = [];
     /// <summary>The tutorial's handler alone, without the runtime's JSON (wall).</summary>
     public Samples TutorialHandlerOnly { get; } = new();
     /// <summary>What the output checks found.</summary>
@@ -91,6 +93,7 @@ public sealed class CodecResult
 ///   (e) the API function asked for ?quality=90: decode + encode, as (b) inside the handler
 ///   (f) the lossless path alone: LosslessJpeg.TryConvert (TurboJPEG's tjTransform)
 ///   (g) (b)'s work with (f)'s library: Debian's libjpeg-turbo 2.1.5 decompress gray + compress q90
+///   (h) (a) over keep-alive HTTP: POST /grayscale → pipeline-local api → the same handler (see <see cref="LocalApiPeer"/>)
 /// </summary>
 public sealed class CodecBenchmark
 {
@@ -102,15 +105,17 @@ public sealed class CodecBenchmark
     private readonly ImageInfo _info;
     private readonly string _eventPath;
     private readonly TutorialPeer _tutorial;
+    private readonly LocalApiPeer _localApi;
     private readonly ApiFunction _function;
     private readonly GrayscaleConverter _converter;
     private readonly CodecResult _result;
 
-    private CodecBenchmark(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial)
+    private CodecBenchmark(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial, LocalApiPeer localApi)
     {
         _plan = plan;
         _jpeg = jpeg;
         _tutorial = tutorial;
+        _localApi = localApi;
         var limits = new ImagingLimits();
         _converter = new GrayscaleConverter(limits);
         // No storage: the inline route needs none. The log formats every record as in production, into Stream.Null.
@@ -144,14 +149,14 @@ public sealed class CodecBenchmark
     }
 
     /// <summary>Checks every peer's output, warms them up, then runs the rounds.</summary>
-    public static CodecResult Run(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial, Action<string> progress)
+    public static CodecResult Run(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial, LocalApiPeer localApi, Action<string> progress)
     {
-        var bench = new CodecBenchmark(plan, jpeg, workDirectory, tutorial);
+        var bench = new CodecBenchmark(plan, jpeg, workDirectory, tutorial, localApi);
         bench.Check(workDirectory);
         var peers = new (string Key, Func<int, Timing[]> Run)[]
         {
             ("a", bench.Handler), ("b", bench.Codec), ("c", bench.Tutorial), ("d", bench.Vips),
-            ("e", bench.ReencodingHandler), ("f", bench.Lossless), ("g", bench.DebianCodec), ("stages", bench.HandlerStages),
+            ("e", bench.ReencodingHandler), ("f", bench.Lossless), ("g", bench.DebianCodec), ("h", bench.LocalHttp), ("stages", bench.HandlerStages),
         };
         // Enough calls for tiered compilation to finish (its instrumented tier runs hot loops
         // such as base64 decoding up to 3x slower for a while), then a pause for the background JIT.
@@ -162,6 +167,7 @@ public sealed class CodecBenchmark
             run(1);
         bench._result.Stages.Clear();
         bench._result.TutorialHandlerOnly.Clear();
+        localApi.NewGatewayRecords();
 
         for (int round = 0; round < plan.Rounds; round++)
         {
@@ -228,6 +234,21 @@ public sealed class CodecBenchmark
 
     private Timing[] Vips(int calls) => Repeat(calls, () => Timing.Of(() => VipsGray(_jpeg)));
 
+    private Timing[] LocalHttp(int calls)
+    {
+        var timings = _localApi.Run(_jpeg, calls);
+        var records = _localApi.NewGatewayRecords();
+        for (int i = 0; i < calls; i++)
+        {
+            foreach (var (stage, ms) in records[i])
+                CodecResult.Of(_result.GatewayStages, stage).Add(ms);
+            // Per request: the client's wall time less the handler's, and less every host stage.
+            CodecResult.Of(_result.GatewayStages, "addedMs").Add(timings[i].WallMs - records[i]["integrationMs"]);
+            CodecResult.Of(_result.GatewayStages, "outsideMs").Add(timings[i].WallMs - records[i].Values.Sum());
+        }
+        return timings;
+    }
+
     /// <summary>The handler's work split into its stages, through the same public calls it makes.</summary>
     private Timing[] HandlerStages(int calls) => Repeat(calls, () =>
     {
@@ -283,7 +304,7 @@ public sealed class CodecBenchmark
     /// <summary>
     /// Every peer must produce a gray image of the input's size; the results are compared with
     /// BT.601 luma. (a) must decode to exactly the input's luma (libjpeg's grayscale decode) and
-    /// equal (f); (e) must equal (b) byte for byte.
+    /// equal (f) and (h); (e) must equal (b) byte for byte.
     /// </summary>
     private void Check(string workDirectory)
     {
@@ -297,7 +318,8 @@ public sealed class CodecBenchmark
             Cv2.Compare(sourceLuma, outputLuma, unequal, CmpTypes.NE);
             Assert.Equal(0, Cv2.CountNonZero(unequal));
         }
-        _result.Checks.Add($"(a) = (f), {handlerOutput.Length} bytes ({100.0 * handlerOutput.Length / _jpeg.Length:0}% of the input), decodes to exactly the input's luma");
+        Assert.Equal(handlerOutput, _localApi.Convert(_jpeg));
+        _result.Checks.Add($"(a) = (f) = (h), {handlerOutput.Length} bytes ({100.0 * handlerOutput.Length / _jpeg.Length:0}% of the input), decodes to exactly the input's luma");
 
         var reencoded = Body(_function.HandleAsync(NewInvocation(_reencodeEvent), CancellationToken.None).GetAwaiter().GetResult());
         var codecOutput = EncodeLuma(_jpeg);

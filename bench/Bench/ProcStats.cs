@@ -38,6 +38,29 @@ public static partial class ProcStats
         return TimeSpan.FromSeconds((utime + stime) / TicksPerSecond);
     }
 
+    /// <summary>
+    /// CPU time the process has used so far, to the nanosecond: the sum of its threads'
+    /// /proc/&lt;pid&gt;/task/&lt;tid&gt;/schedstat run times (a thread that has exited is no longer counted).
+    /// </summary>
+    public static TimeSpan TaskCpuTime(int pid)
+    {
+        long nanoseconds = 0;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(task, "schedstat"));
+            }
+            catch (IOException)
+            {
+                continue; // the thread exited meanwhile
+            }
+            nanoseconds += long.Parse(stat.AsSpan(0, stat.IndexOf(' ')), CultureInfo.InvariantCulture);
+        }
+        return TimeSpan.FromTicks(nanoseconds / 100);
+    }
+
     /// <summary>Busy and total CPU time of the whole machine (all cores) from /proc/stat.</summary>
     public static (TimeSpan Busy, TimeSpan Total) MachineCpu()
     {

@@ -47,12 +47,14 @@ string tutorialPeak = "";
 if (Runs("codec"))
 {
     using var tutorial = TutorialPeer.Start();
-    var window = new CpuWindow(Environment.ProcessId, tutorial.Id);
+    Progress("starting the local API (pipeline-local api, Release)");
+    using var localApi = await LocalApiPeer.StartAsync();
+    var window = new CpuWindow(Environment.ProcessId, tutorial.Id, localApi.Id);
     CodecPlan[] plans = quick
         ? [new("1MP", 1024, 768, 150, 4, 4), new("12MP", 4000, 3000, 2, 3, 2)]
         : [new("1MP", 1024, 768, 200, 30, 4), new("12MP", 4000, 3000, 3, 16, 2)];
     foreach (var plan in plans)
-        codec.Add(CodecBenchmark.Run(plan, plan.Label == "1MP" ? oneMp.Jpeg : twelveMp.Jpeg, work, tutorial, Progress));
+        codec.Add(CodecBenchmark.Run(plan, plan.Label == "1MP" ? oneMp.Jpeg : twelveMp.Jpeg, work, tutorial, localApi, Progress));
     var (wall, cpu, machineBusy) = window.Read();
     othersBusyCores = Math.Max(0, machineBusy - cpu.Sum(c => c / wall));
     tutorialPeak = PeakMemory.Bytes(tutorial.Id).MiB();
@@ -132,6 +134,7 @@ void WriteCodec()
         ("e", "(e) API handler, ?quality=90: decode luma + encode, as (b)"),
         ("f", "(f) LosslessJpeg alone: TurboJPEG 2.1 tjTransform, TJXOPT_GRAY"),
         ("g", "(g) (b) with (f)'s library: Debian libjpeg-turbo 2.1.5 decompress gray + compress q90"),
+        ("h", "(h) (a) over keep-alive HTTP: POST /grayscale -> pipeline-local api -> (a)'s handler"),
     };
     var times = new Table("peer", "1 MP wall", "1 MP CPU", "12 MP wall", "12 MP CPU");
     foreach (var (key, name) in peers)
@@ -139,6 +142,8 @@ void WriteCodec()
     times.Row("    (c)'s handler alone, without the runtime's json.loads/dumps", small.TutorialHandlerOnly.Describe(), "", large.TutorialHandlerOnly.Describe(), "");
     Line(times.ToString().TrimEnd());
     Line("   CPU above wall means helper threads: libvips keeps a write-behind thread even at concurrency 1.");
+    Line("   (h)'s wall time is the client's (HttpClient, one connection, the answer streamed into a reused buffer); its CPU is client plus host.");
+    Line("   (h)'s host runs with its own runtime settings (src/Local: no tiered PGO, arrays up to 8 MiB allocated young); (a) with the defaults.");
 
     Line();
     Line("   Ratios of the medians (wall; [lowest-highest over rounds]; CPU-time ratio after the slash)");
@@ -163,6 +168,11 @@ void WriteCodec()
     ratios.Row("(d)/(a) NetVips vs handler", Cell(small, "d", "a"), Cell(large, "d", "a"), ">= 2.0 at 1 MP",
         Both(cpu => Verdict.AtLeast(small.Ratio("d", "a", cpu), 2.0)));
     ratios.Row("", "", "", ">= 2.0 at 12 MP", Both(cpu => Verdict.AtLeast(large.Ratio("d", "a", cpu), 2.0)));
+    ratios.Row("(h)/(a) local HTTP over the in-process handler", Cell(small, "h", "a"), Cell(large, "h", "a"), "<= 1.10 at 12 MP",
+        Both(cpu => Verdict.AtMost(large.Ratio("h", "a", cpu), 1.10)));
+    ratios.Row("(c)/(h) tutorial vs local HTTP", Cell(small, "c", "h"), Cell(large, "c", "h"), ">= 3.0 at 1 MP",
+        Both(cpu => Verdict.AtLeast(small.Ratio("c", "h", cpu), 3.0)));
+    ratios.Row("", "", "", ">= 3.0 at 12 MP", Both(cpu => Verdict.AtLeast(large.Ratio("c", "h", cpu), 3.0)));
     Line(ratios.ToString().TrimEnd());
 
     Line();
@@ -175,6 +185,27 @@ void WriteCodec()
     stages.Row("(f) lossless path alone", small.Wall["f"].Median.Text("0.00"), large.Wall["f"].Median.Text("0.00"));
     stages.Row("(b) bare codec (decode + encode)", small.Wall["b"].Median.Text("0.00"), large.Wall["b"].Median.Text("0.00"));
     Line(stages.ToString().TrimEnd());
+
+    Line();
+    Line("   Where (h)'s time goes: the gateway's access log (stages in the host, wall ms, median over the rounds' requests)");
+    var gateway = new Table("stage", "1 MP", "12 MP");
+    (string Field, string Name)[] gatewayStages =
+    [
+        ("readMs", "read the body (from the request's start: upload included)"),
+        ("waitMs", "wait for a concurrency slot"),
+        ("eventMs", "write the event (JSON + base64 straight from the body's chunks)"),
+        ("integrationMs", "the handler: (a)'s code, in the host's process"),
+        ("responseMs", "read the proxy response, base64-decode, hand the body to Kestrel"),
+    ];
+    foreach (var (field, name) in gatewayStages)
+        gateway.Row(name, small.GatewayStages[field].Median.Text("0.00"), large.GatewayStages[field].Median.Text("0.00"));
+    gateway.Row("(h) client wall time", small.Wall["h"].Median.Text("0.00"), large.Wall["h"].Median.Text("0.00"));
+    gateway.Row("  client, wire and Kestrel outside the host's stages (per request)", small.GatewayStages["outsideMs"].Median.Text("0.00"), large.GatewayStages["outsideMs"].Median.Text("0.00"));
+    string Added(CodecResult r) => $"{r.GatewayStages["addedMs"].Median.Text("0.00")} ({(r.GatewayStages["addedMs"].Median / r.Wall["a"].Median * 100).Text("0")}% of (a))";
+    gateway.Row("(h) less its handler, per request: what HTTP and the gateway add", Added(small), Added(large));
+    gateway.Row("(a) in-process handler", small.Wall["a"].Median.Text("0.00"), large.Wall["a"].Median.Text("0.00"));
+    Line(gateway.ToString().TrimEnd());
+
     if (base64 is { } probe)
     {
         Line($"   12 MP body ({twelveMp.Jpeg.Length * 4 / 3:N0} B of base64), CPU ms: Base64.DecodeFromUtf8 into a separate buffer (ProxyBody.Decode) "

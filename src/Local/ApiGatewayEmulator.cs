@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -29,19 +30,26 @@ public sealed class ApiGatewayEmulator : IDisposable
     private const string UploadHint = "For large images use POST /uploads to get an upload URL.";
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // What follows the body's value in every event this gateway writes.
+    private static ReadOnlySpan<byte> Base64BodyEnd => "\",\"isBase64Encoded\":true}"u8;
+    private static ReadOnlySpan<byte> NullBodyEnd => "null,\"isBase64Encoded\":false}"u8;
+
     private readonly IInvocationHandler _handler;
     private readonly SemaphoreSlim _concurrency;
+    private readonly TimeSpan _readTimeout;
     private readonly JsonLog _log;
 
     /// <summary>
     /// Creates a gateway in front of <paramref name="handler"/> that runs at most
     /// <paramref name="maxConcurrency"/> invocations at once (Lambda's reserved concurrency;
-    /// further requests wait instead of being throttled).
+    /// further requests wait instead of being throttled) and gives each request body
+    /// <paramref name="readTimeout"/> to arrive.
     /// </summary>
-    public ApiGatewayEmulator(IInvocationHandler handler, int maxConcurrency, JsonLog log)
+    public ApiGatewayEmulator(IInvocationHandler handler, int maxConcurrency, TimeSpan readTimeout, JsonLog log)
     {
         _handler = handler;
         _concurrency = new SemaphoreSlim(maxConcurrency);
+        _readTimeout = readTimeout;
         _log = log;
     }
 
@@ -49,26 +57,37 @@ public sealed class ApiGatewayEmulator : IDisposable
     public async Task HandleAsync(HttpContext http)
     {
         var cancellationToken = http.RequestAborted;
-        var body = await ReadBodyAsync(http.Request, cancellationToken);
-        if (body is null)
+        long started = Stopwatch.GetTimestamp();
+        if (http.Request.ContentLength > MaxRequestBytes)
         {
             await RejectAsync(http, $"The request exceeds API Gateway's {MaxRequestBytes} byte limit. {UploadHint}");
             return;
         }
+        using var body = await ReadBodyAsync(http);
+        if (body is null)
+            return; // answered: too large or too slow
+        long read = Stopwatch.GetTimestamp();
         var requestId = Guid.NewGuid().ToString();
-        var payload = WriteEvent(http, body, requestId);
-        if (payload.Length > MaxInvocationPayloadBytes)
+        var eventStart = WriteEventStart(http, requestId);
+        long eventLength = eventStart.Length + (body.Length == 0 ? NullBodyEnd.Length : 1 + body.Base64Length + Base64BodyEnd.Length);
+        if (eventLength > MaxInvocationPayloadBytes)
         {
-            await RejectAsync(http, $"The request ({body.Length} bytes, {payload.Length} as a Lambda event) exceeds Lambda's {MaxInvocationPayloadBytes} byte payload limit. {UploadHint}");
+            await RejectAsync(http, $"The request ({body.Length} bytes, {eventLength} as a Lambda event) exceeds Lambda's {MaxInvocationPayloadBytes} byte payload limit. {UploadHint}");
             return;
         }
 
         ReadOnlyMemory<byte> result;
+        long waiting = Stopwatch.GetTimestamp(), slot, invoked, integrated;
         await _concurrency.WaitAsync(cancellationToken);
         try
         {
+            slot = Stopwatch.GetTimestamp();
+            // Built once a slot is free, so waiting requests hold only their bodies.
+            var payload = WriteEvent(eventStart, body, (int)eventLength);
             var invocation = new Invocation(requestId, DateTimeOffset.UtcNow.AddSeconds(29), null, null, payload);
+            invoked = Stopwatch.GetTimestamp();
             result = await _handler.HandleAsync(invocation, cancellationToken);
+            integrated = Stopwatch.GetTimestamp();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -84,45 +103,67 @@ public sealed class ApiGatewayEmulator : IDisposable
             await GatewayErrorAsync(http, "the function's response exceeds Lambda's 6 MB payload limit");
             return;
         }
-        await WriteResponseAsync(http, result.ToArray());
-    }
-
-    /// <summary>The body, or null when it exceeds <see cref="MaxRequestBytes"/>.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength is { } length)
-        {
-            if (length > MaxRequestBytes)
-                return null;
-            var exact = new byte[length];
-            await request.Body.ReadExactlyAsync(exact, cancellationToken);
-            return exact;
-        }
-        using var buffer = new MemoryStream();
-        var chunk = ArrayPool<byte>.Shared.Rent(81920);
+        IntegrationResponse response;
         try
         {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + read > MaxRequestBytes)
-                    return null;
-                buffer.Write(chunk, 0, read);
-            }
+            response = IntegrationResponse.Parse(result);
         }
-        finally
+        catch (Exception e) when (e is JsonException or FormatException)
         {
-            ArrayPool<byte>.Shared.Return(chunk);
+            await GatewayErrorAsync(http, "malformed Lambda proxy response: " + e.Message);
+            return;
         }
-        return buffer.ToArray();
+        using (response)
+            await WriteResponseAsync(http, response);
+        // API Gateway's access log, with the gateway's own stages timed apart from the integration's.
+        _log.Write("info", "gateway",
+            ("requestId", requestId),
+            ("method", http.Request.Method),
+            ("path", http.Request.Path.Value),
+            ("status", http.Response.StatusCode),
+            ("bytesIn", body.Length),
+            ("bytesOut", http.Response.ContentLength),
+            ("readMs", Stopwatch.GetElapsedTime(started, read).TotalMilliseconds),
+            ("waitMs", Stopwatch.GetElapsedTime(waiting, slot).TotalMilliseconds),
+            ("eventMs", (Stopwatch.GetElapsedTime(read, invoked) - Stopwatch.GetElapsedTime(waiting, slot)).TotalMilliseconds),
+            ("integrationMs", Stopwatch.GetElapsedTime(invoked, integrated).TotalMilliseconds),
+            ("responseMs", Stopwatch.GetElapsedTime(integrated).TotalMilliseconds));
     }
 
-    /// <summary>Writes the REST API (1.0) proxy event API Gateway sends for this request.</summary>
-    public static byte[] WriteEvent(HttpContext http, byte[] body, string requestId)
+    /// <summary>
+    /// The body, or null once the client has been answered: 413 past <see cref="MaxRequestBytes"/>
+    /// (however it was framed), 408 when it has not all arrived within the read timeout.
+    /// </summary>
+    private async Task<RequestBody?> ReadBodyAsync(HttpContext http)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        deadline.CancelAfter(_readTimeout);
+        RequestBody? body;
+        try
+        {
+            body = await RequestBody.ReadAsync(http.Request.BodyReader, MaxRequestBytes, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            _log.Write("info", "rejected by gateway", ("status", 408), ("reason", $"the body did not arrive within {_readTimeout.TotalSeconds} s"));
+            http.Response.StatusCode = StatusCodes.Status408RequestTimeout;
+            http.Response.Headers.Connection = "close";
+            return null;
+        }
+        if (body is null)
+            await RejectAsync(http, $"The request exceeds API Gateway's {MaxRequestBytes} byte limit. {UploadHint}");
+        return body;
+    }
+
+    /// <summary>
+    /// The REST API (1.0) proxy event API Gateway sends for this request, up to and including
+    /// <c>"body":</c>; the body's value and the rest follow in <see cref="WriteEvent"/>.
+    /// </summary>
+    private static byte[] WriteEventStart(HttpContext http, string requestId)
     {
         var request = http.Request;
         var path = request.Path.HasValue ? request.Path.Value! : "/";
-        var buffer = new ArrayBufferWriter<byte>(body.Length * 4 / 3 + 4096);
+        var buffer = new ArrayBufferWriter<byte>(2048);
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
@@ -149,19 +190,32 @@ public sealed class ApiGatewayEmulator : IDisposable
             json.WriteString("userAgent", request.Headers.UserAgent.ToString());
             json.WriteEndObject();
             json.WriteEndObject();
-            if (body.Length == 0)
-            {
-                json.WriteNull("body");
-                json.WriteBoolean("isBase64Encoded", false);
-            }
-            else
-            {
-                json.WriteBase64String("body", body); // binary media types */*: every body is base64
-                json.WriteBoolean("isBase64Encoded", true);
-            }
-            json.WriteEndObject();
+            json.WritePropertyName("body");
         }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// The whole event in one array of exactly <paramref name="length"/> bytes: binary media
+    /// types <c>*/*</c>, so a body is always base64, encoded straight from the pooled chunks it
+    /// arrived in. The array is not zeroed first: every byte of it is written here.
+    /// </summary>
+    private static byte[] WriteEvent(byte[] eventStart, RequestBody body, int length)
+    {
+        var payload = GC.AllocateUninitializedArray<byte>(length);
+        var rest = payload.AsSpan();
+        eventStart.CopyTo(rest);
+        rest = rest[eventStart.Length..];
+        if (body.Length == 0)
+        {
+            NullBodyEnd.CopyTo(rest);
+            return payload;
+        }
+        rest[0] = (byte)'"';
+        int base64Length = (int)body.Base64Length;
+        body.EncodeBase64(rest.Slice(1, base64Length));
+        Base64BodyEnd.CopyTo(rest[(1 + base64Length)..]);
+        return payload;
     }
 
     private static void WriteMap(Utf8JsonWriter json, string single, string multi, IEnumerable<(string Key, StringValues Values)> entries)
@@ -188,17 +242,16 @@ public sealed class ApiGatewayEmulator : IDisposable
         json.WriteEndObject();
     }
 
-    private static async Task WriteResponseAsync(HttpContext http, byte[] document)
+    private static async Task WriteResponseAsync(HttpContext http, IntegrationResponse proxy)
     {
-        var (proxy, body) = ProxyBody.Read<APIGatewayProxyResponse>(document);
         var response = http.Response;
         response.StatusCode = proxy.StatusCode;
-        foreach (var (name, value) in proxy.Headers ?? [])
+        foreach (var (name, value) in proxy.Headers)
             response.Headers[name] = value;
-        foreach (var (name, values) in proxy.MultiValueHeaders ?? [])
-            response.Headers[name] = new StringValues([.. values]);
-        response.ContentLength = body.Length;
-        await response.Body.WriteAsync(body);
+        foreach (var (name, values) in proxy.MultiValueHeaders)
+            response.Headers[name] = new StringValues(values);
+        response.ContentLength = proxy.Body.Length;
+        await response.BodyWriter.WriteAsync(proxy.Body, http.RequestAborted);
     }
 
     private async Task RejectAsync(HttpContext http, string message)

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Api;
@@ -12,7 +14,8 @@ using Pipeline.Aws;
 using Pipeline.Worker;
 
 // The local stand-ins for what AWS runs around the functions:
-//   pipeline-local api    [--host 127.0.0.1] [--port 3000] [--concurrency N]   API Gateway in front of the API function
+//   pipeline-local api    [--host 127.0.0.1] [--port 3000] [--concurrency N] [--max-connections N] [--read-timeout S]
+//                                                                       API Gateway in front of the API function
 //   pipeline-local worker [--queue NAME] [--pollers N] [--wait-seconds S] [--visibility-timeout S]
 //                                                                       SQS event source mapping in front of the worker
 //   pipeline-local settings                                             every setting, as the README's Markdown table
@@ -31,17 +34,36 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
     string host = Option(args, "--host") ?? "127.0.0.1";
     int port = IntOption(args, "--port") ?? 3000;
     int concurrency = IntOption(args, "--concurrency") ?? Environment.ProcessorCount * 2;
+    var limits = new ApiHostLimits();
+    limits = limits with
+    {
+        MaxConnections = IntOption(args, "--max-connections") ?? limits.MaxConnections,
+        ReadTimeout = IntOption(args, "--read-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : limits.ReadTimeout,
+    };
+    try
+    {
+        limits.Validate();
+    }
+    catch (ArgumentOutOfRangeException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return Usage();
+    }
     if (!TryCompose(ApiFunction.FromEnvironment, log, out var function))
         return 1;
 
-    using var gateway = new ApiGatewayEmulator(function, concurrency, log);
+    using var gateway = new ApiGatewayEmulator(function, concurrency, limits.ReadTimeout, log);
     var builder = WebApplication.CreateSlimBuilder();
     builder.Logging.ClearProviders();
     builder.WebHost.UseKestrel(kestrel =>
     {
         kestrel.AddServerHeader = false;
-        kestrel.Limits.MaxRequestBodySize = null; // the emulator enforces API Gateway's limit with a JSON 413
+        limits.ApplyTo(kestrel); // the emulator enforces API Gateway's body limit itself, with a JSON 413
     });
+    // Kestrel's socket transport: 64 KiB buffers, and room for a whole answer (at most Lambda's
+    // 6 MB), so a request completes once its answer is handed over rather than once it is sent.
+    builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockPoolFactory>();
+    builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = ApiGatewayEmulator.MaxInvocationPayloadBytes);
     builder.WebHost.UseUrls($"http://{host}:{port}");
     var app = builder.Build();
     app.Run(gateway.HandleAsync);
@@ -54,7 +76,8 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
         log.Write("error", "cannot listen", ("url", $"http://{host}:{port}/"), ("errorMessage", e.Message));
         return 1;
     }
-    log.Write("info", "local API listening", ("url", $"http://{host}:{port}/"), ("concurrency", concurrency));
+    log.Write("info", "local API listening", ("url", $"http://{host}:{port}/"), ("concurrency", concurrency),
+        ("maxConnections", limits.MaxConnections), ("readTimeoutSeconds", limits.ReadTimeout.TotalSeconds));
     await app.WaitForShutdownAsync();
     return 0;
 }
@@ -120,7 +143,7 @@ static int PrintSettings()
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: pipeline-local api [--host H] [--port N] [--concurrency N]");
+    Console.Error.WriteLine("usage: pipeline-local api [--host H] [--port N] [--concurrency N] [--max-connections N] [--read-timeout S]");
     Console.Error.WriteLine("       pipeline-local worker [--queue NAME] [--pollers N] [--wait-seconds S] [--visibility-timeout S]");
     Console.Error.WriteLine("       pipeline-local settings");
     return 2;

@@ -84,13 +84,14 @@ public sealed class PipelineStack : IAsyncLifetime
 
     /// <summary>
     /// Starts another API host on a free port with <paramref name="environment"/> overriding
-    /// variables of <see cref="Environment"/> (e.g. PIPELINE_API_KEY); the caller disposes it.
+    /// variables of <see cref="Environment"/> (e.g. PIPELINE_API_KEY) and extra command-line
+    /// <paramref name="options"/> (e.g. "--read-timeout", "2"); the caller disposes it.
     /// </summary>
-    public async Task<(ChildProcess Process, Uri Url)> StartApiAsync(IReadOnlyDictionary<string, string> environment)
+    public async Task<(ChildProcess Process, Uri Url)> StartApiAsync(IReadOnlyDictionary<string, string> environment, params string[] options)
     {
         int port = Tools.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/");
-        var api = StartLocal("api-" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["api", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], environment);
+        var api = StartLocal("api-" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["api", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. options], environment);
         await Tools.WaitForHttpAsync(new Uri(url, "health"), api);
         return (api, url);
     }

@@ -1,0 +1,212 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Pipeline.Api.Gateway;
+using Pipeline.Diagnostics;
+using Pipeline.Lambda;
+using Pipeline.Local;
+
+namespace Pipeline.Tests.Local;
+
+/// <summary>
+/// The gateway's two translations, HTTP request → proxy event and proxy response → HTTP
+/// response, and its limits, on in-memory requests with a recording handler in place of the
+/// API function.
+/// </summary>
+public sealed class ApiGatewayEmulatorTests
+{
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(1);
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(16385)]
+    [InlineData(3_000_001)]
+    public async Task The_handler_gets_a_REST_event_whose_base64_body_is_the_bytes_sent(int length)
+    {
+        var bytes = new byte[length];
+        new Random(length).NextBytes(bytes);
+        var handler = new RecordingHandler(Reply.Ok);
+        var http = Request("POST", "/grayscale", bytes, query: "?quality=80&quality=70");
+        http.Request.Headers.ContentType = "image/jpeg";
+        http.Request.Headers.Accept = "*/*";
+
+        await Gateway(handler).HandleAsync(http);
+
+        var payload = Assert.Single(handler.Payloads);
+        var request = ApiGatewayHttp.ReadRequest(payload);
+        Assert.Equal(PayloadFormat.RestV1, request.Format);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("/grayscale", request.Path);
+        Assert.Equal("image/jpeg", request.Header("Content-Type"));
+        Assert.Equal("*/*", request.Header("Accept"));
+        Assert.Equal("70", request.Query["quality"]);
+        Assert.Equal("127.0.0.1", request.SourceIp);
+        Assert.Equal(bytes, request.Body.ToArray());
+        // The whole array is the event: one JSON object, nothing before or after it.
+        using var document = JsonDocument.Parse(payload);
+        Assert.Equal(length > 0, document.RootElement.GetProperty("isBase64Encoded").GetBoolean());
+        Assert.Equal(length > 0 ? JsonValueKind.String : JsonValueKind.Null, document.RootElement.GetProperty("body").ValueKind);
+        Assert.Equal(["70", "80"], document.RootElement.GetProperty("multiValueQueryStringParameters").GetProperty("quality").EnumerateArray().Select(v => v.GetString()).Order());
+        Assert.Equal(200, http.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_binary_proxy_response_becomes_status_headers_and_decoded_body()
+    {
+        var image = new byte[100_001];
+        new Random(7).NextBytes(image);
+        var document = $$"""
+            {"statusCode":201,"headers":{"Content-Type":"image/png","X-One":"1"},
+             "multiValueHeaders":{"Set-Cookie":["a=1","b=2"]},
+             "body":"{{Convert.ToBase64String(image)}}","isBase64Encoded":true}
+            """;
+        var http = Request("POST", "/", [1, 2, 3]);
+
+        await Gateway(new RecordingHandler(_ => Encoding.UTF8.GetBytes(document))).HandleAsync(http);
+
+        Assert.Equal(201, http.Response.StatusCode);
+        Assert.Equal("image/png", http.Response.ContentType);
+        Assert.Equal("1", http.Response.Headers["X-One"]);
+        Assert.Equal("a=1,b=2", http.Response.Headers.SetCookie.ToString());
+        Assert.Equal(image.Length, http.Response.ContentLength);
+        Assert.Equal(image, ResponseBody(http));
+    }
+
+    [Theory]
+    [InlineData("""{"statusCode":400,"headers":{"Content-Type":"application/json"},"body":"{\"error\":\"a\u002Bb\"}","isBase64Encoded":false}""", "{\"error\":\"a+b\"}")]
+    [InlineData("""{"isBase64Encoded":true,"statusCode":200,"body":"YSti\u002FGM=","headers":{}}""", "a+b\u00fcc")]
+    [InlineData("""{"statusCode":204,"body":null}""", "")]
+    [InlineData("""{"statusCode":204}""", "")]
+    public async Task Escaped_text_and_escaped_base64_bodies_are_undone_as_API_Gateway_does(string document, string expected)
+    {
+        var http = Request("POST", "/", [1]);
+
+        await Gateway(new RecordingHandler(_ => Encoding.UTF8.GetBytes(document))).HandleAsync(http);
+
+        Assert.Equal(Encoding.Latin1.GetBytes(expected), ResponseBody(http));
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("""{"body":"no status"}""")]
+    [InlineData("""{"statusCode":"200"}""")]
+    [InlineData("""{"statusCode":200,"body":"@@not base64@@","isBase64Encoded":true}""")]
+    [InlineData("""{"statusCode":200,"headers":{"X-Number":1}}""")]
+    [InlineData("""{"statusCode":200} {"statusCode":201}""")]
+    public async Task A_malformed_proxy_response_is_a_bare_502_as_from_API_Gateway(string document)
+    {
+        var http = Request("POST", "/", [1]);
+
+        await Gateway(new RecordingHandler(_ => Encoding.UTF8.GetBytes(document))).HandleAsync(http);
+
+        Assert.Equal(502, http.Response.StatusCode);
+        Assert.Equal("""{"message":"Internal server error"}""", Encoding.UTF8.GetString(ResponseBody(http)));
+    }
+
+    [Fact]
+    public async Task A_request_over_Lambdas_payload_limit_as_an_event_is_a_JSON_413_and_never_invoked()
+    {
+        // 4.8 MB of binary is 6.4 MB of base64: under API Gateway's 10 MB, over Lambda's 6 MB.
+        var handler = new RecordingHandler(Reply.Ok);
+        var http = Request("POST", "/", new byte[4_800_000]);
+
+        await Gateway(handler).HandleAsync(http);
+
+        Assert.Empty(handler.Payloads);
+        AssertPayloadTooLarge(http);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_body_over_API_Gateways_10_MB_is_a_JSON_413_whether_declared_or_streamed(bool declared)
+    {
+        var handler = new RecordingHandler(Reply.Ok);
+        var http = Request("POST", "/", new byte[ApiGatewayEmulator.MaxRequestBytes + 1]);
+        if (!declared)
+            http.Request.ContentLength = null; // chunked: found out while reading
+
+        await Gateway(handler).HandleAsync(http);
+
+        Assert.Empty(handler.Payloads);
+        AssertPayloadTooLarge(http);
+        Assert.Equal("close", http.Response.Headers.Connection);
+    }
+
+    [Fact]
+    public async Task A_body_that_stops_arriving_gets_a_408_after_the_read_timeout_and_the_connection_closes()
+    {
+        var handler = new RecordingHandler(Reply.Ok);
+        var stalled = new Pipe();
+        await stalled.Writer.WriteAsync(new byte[10]); // then nothing, and never the end
+        var http = Request("POST", "/", []);
+        http.Request.Body = stalled.Reader.AsStream();
+        http.Request.ContentLength = ApiGatewayEmulator.MaxRequestBytes;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        await Gateway(handler).HandleAsync(http);
+
+        Assert.InRange(started.Elapsed, ReadTimeout * 0.9, ReadTimeout * 5);
+        Assert.Equal(408, http.Response.StatusCode);
+        Assert.Equal("close", http.Response.Headers.Connection);
+        Assert.Empty(handler.Payloads);
+    }
+
+    [Fact]
+    public async Task A_failing_handler_is_a_bare_502()
+    {
+        var http = Request("POST", "/", [1]);
+
+        await Gateway(new RecordingHandler(_ => throw new InvalidOperationException("boom"))).HandleAsync(http);
+
+        Assert.Equal(502, http.Response.StatusCode);
+        Assert.DoesNotContain("boom", Encoding.UTF8.GetString(ResponseBody(http)), StringComparison.Ordinal);
+    }
+
+    private static ApiGatewayEmulator Gateway(IInvocationHandler handler) => new(handler, maxConcurrency: 2, ReadTimeout, JsonLog.Null);
+
+    private static DefaultHttpContext Request(string method, string path, byte[] body, string query = "")
+    {
+        var http = new DefaultHttpContext();
+        http.Request.Method = method;
+        http.Request.Path = path;
+        http.Request.QueryString = new QueryString(query);
+        http.Request.Body = new MemoryStream(body);
+        http.Request.ContentLength = body.Length;
+        http.Response.Body = new MemoryStream();
+        http.Connection.RemoteIpAddress = IPAddress.Loopback;
+        return http;
+    }
+
+    private static byte[] ResponseBody(HttpContext http) => ((MemoryStream)http.Response.Body).ToArray();
+
+    private static void AssertPayloadTooLarge(HttpContext http)
+    {
+        Assert.Equal(413, http.Response.StatusCode);
+        Assert.Equal("application/json", http.Response.ContentType);
+        using var error = JsonDocument.Parse(ResponseBody(http));
+        Assert.Equal("payload_too_large", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("POST /uploads", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Canned proxy responses.</summary>
+    private static class Reply
+    {
+        public static byte[] Ok(Invocation invocation) => """{"statusCode":200,"headers":{"Content-Type":"text/plain"},"body":"ok","isBase64Encoded":false}"""u8.ToArray();
+    }
+
+    /// <summary>Keeps every event it is given and answers with <paramref name="answer"/>.</summary>
+    private sealed class RecordingHandler(Func<Invocation, byte[]> answer) : IInvocationHandler
+    {
+        public List<byte[]> Payloads { get; } = [];
+
+        public Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
+        {
+            Payloads.Add(invocation.Payload);
+            return Task.FromResult<ReadOnlyMemory<byte>>(answer(invocation));
+        }
+    }
+}
