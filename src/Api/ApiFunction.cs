@@ -24,18 +24,20 @@ public sealed class ApiFunction : IInvocationHandler
     private readonly ApiOptions _options;
     private readonly RouteTable _routes;
     private readonly JsonLog _log;
+    private readonly EmbeddedMetrics _metrics;
     private readonly TimeProvider _clock;
 
     /// <summary>
     /// Creates the function. <paramref name="jobs"/> may be null where no storage is
     /// configured; the upload and job routes then answer 503.
     /// </summary>
-    public ApiFunction(ApiOptions options, GrayscaleConverter converter, JobStore? jobs, JsonLog log, TimeProvider? clock = null)
+    public ApiFunction(ApiOptions options, GrayscaleConverter converter, JobStore? jobs, JsonLog log, TimeProvider? clock = null, EmbeddedMetrics? metrics = null)
     {
         _clock = clock ?? TimeProvider.System;
         _options = options;
         _log = log;
-        _routes = Routes(options, new InlineConversion(converter, options), jobs is null ? null : new JobRoutes(jobs, _clock));
+        _metrics = metrics ?? EmbeddedMetrics.Null;
+        _routes = Routes(options, new InlineConversion(converter, options, _metrics), jobs is null ? null : new JobRoutes(jobs, _clock));
     }
 
     /// <summary>The production composition: options from the process environment, a real S3 client, logs on stdout.</summary>
@@ -48,7 +50,8 @@ public sealed class ApiFunction : IInvocationHandler
         OpenCvRuntime.Initialize(options.Imaging);
         var aws = AwsEnvironment.FromEnvironment(read);
         var store = new JobStore(aws.CreateS3Client(), StorageOptions.FromEnvironment(read), aws.UsesHttp, TimeProvider.System);
-        return new ApiFunction(options, new GrayscaleConverter(options.Imaging), store, new JsonLog(Console.OpenStandardOutput()));
+        var log = new JsonLog(Console.OpenStandardOutput());
+        return new ApiFunction(options, new GrayscaleConverter(options.Imaging), store, log, TimeProvider.System, new EmbeddedMetrics(log, "api"));
     }
 
     /// <summary>Every route of the API, declared once.</summary>
@@ -111,6 +114,8 @@ public sealed class ApiFunction : IInvocationHandler
             Cors.AddTo(response, origin);
 
         var written = ApiGatewayHttp.WriteResponse(response);
+        double ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        _metrics.Emit([("StatusClass", $"{response.StatusCode / 100}xx")], new Metric("Requests", 1), new Metric("LatencyMs", ms, "Milliseconds"));
         _log.Write("info", "request",
             ("requestId", request?.RequestId ?? invocation.RequestId),
             ("method", request?.Method),
@@ -118,7 +123,7 @@ public sealed class ApiFunction : IInvocationHandler
             ("status", response.StatusCode),
             ("bytesIn", request?.Body.Length ?? 0),
             ("bytesOut", response.Body.Length),
-            ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            ("ms", ms));
         return written;
     }
 

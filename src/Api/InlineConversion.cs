@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
 using Pipeline.Api.Gateway;
+using Pipeline.Diagnostics;
 using Pipeline.Errors;
 using Pipeline.Imaging;
 using Pipeline.Settings;
@@ -17,16 +19,31 @@ public sealed class InlineConversion
 
     private readonly GrayscaleConverter _converter;
     private readonly ApiOptions _options;
+    private readonly EmbeddedMetrics _metrics;
 
-    /// <summary>Creates the handler over <paramref name="converter"/>.</summary>
-    public InlineConversion(GrayscaleConverter converter, ApiOptions options)
+    /// <summary>Creates the handler over <paramref name="converter"/>, counting images in <paramref name="metrics"/>.</summary>
+    public InlineConversion(GrayscaleConverter converter, ApiOptions options, EmbeddedMetrics metrics)
     {
         _converter = converter;
         _options = options;
+        _metrics = metrics;
     }
 
-    /// <summary>Converts the request's body.</summary>
+    /// <summary>Converts the request's body; counts it as converted, or as failed by error code.</summary>
     public Task<ApiResponse> HandleAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Task.FromResult(Convert(request));
+        }
+        catch (PipelineException e)
+        {
+            _metrics.Emit([("Code", ErrorCodes.Name(e.Code))], new Metric("ImagesFailed", 1));
+            throw;
+        }
+    }
+
+    private ApiResponse Convert(ApiRequest request)
     {
         var body = request.Body;
         if (body.IsEmpty)
@@ -40,7 +57,9 @@ public sealed class InlineConversion
         var info = _converter.Inspect(body.Span);
         var output = OutputNegotiation.Choose(info.Format, request.Query.GetValueOrDefault("format"), request.Header("accept"));
         var quality = Quality(request.Query.GetValueOrDefault("quality"));
+        var started = Stopwatch.GetTimestamp();
         var result = _converter.Convert(body.Span, info, output, quality);
+        double conversionMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (result.Bytes.Length > _options.MaxInlineResultBytes)
         {
             throw new PipelineException(ErrorCode.PayloadTooLarge,
@@ -52,7 +71,13 @@ public sealed class InlineConversion
         var response = Responses.Image(result.Bytes, output.MediaType());
         response.Headers["X-Image-Width"] = result.Width.ToString(CultureInfo.InvariantCulture);
         response.Headers["X-Image-Height"] = result.Height.ToString(CultureInfo.InvariantCulture);
-        return Task.FromResult(response);
+        _metrics.Emit(
+            new Metric("ImagesConverted", 1),
+            new Metric("BytesIn", body.Length, "Bytes"),
+            new Metric("BytesOut", result.Bytes.Length, "Bytes"),
+            new Metric("MegapixelsIn", info.Pixels / 1e6, "None"),
+            new Metric("ConversionMs", conversionMs, "Milliseconds"));
+        return response;
     }
 
     /// <summary>

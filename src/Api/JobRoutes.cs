@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Pipeline.Api.Gateway;
 using Pipeline.Errors;
@@ -49,19 +48,15 @@ public sealed class JobRoutes
         var now = _clock.GetUtcNow();
         var id = JobId.New(now);
         var expiresAt = now + _store.Storage.UrlExpiry;
-        var url = await _store.PresignUploadAsync(id, contentType, length, expiresAt);
-        var ticket = new UploadTicket(url, "PUT", new Dictionary<string, string>
-        {
-            ["Content-Type"] = contentType,
-            ["Content-Length"] = length.ToString(CultureInfo.InvariantCulture),
-        }, expiresAt);
+        var upload = await _store.PresignUploadAsync(id, contentType, length, expiresAt);
+        var ticket = new UploadTicket(upload.Url, "PUT", new Dictionary<string, string>(upload.Headers), expiresAt);
         var status = request.BasePath + "/jobs/" + id.Value;
         var response = Responses.Json(201, new UploadCreated(id.Value, ticket, status), ApiJsonContext.Web.UploadCreated);
         response.Headers["Location"] = status;
         return response;
     }
 
-    /// <summary>GET /jobs/{id}: 200 done (with a presigned GET), 422 failed, 202 pending, or 404.</summary>
+    /// <summary>GET /jobs/{id}: 200 done (with a presigned GET), 422 failed (503 when the service gave up), 202 pending, or 404.</summary>
     public async Task<ApiResponse> GetStatusAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
     {
         var (id, state) = await ReadAsync(values["id"], cancellationToken);
@@ -89,7 +84,8 @@ public sealed class JobRoutes
     {
         (JobStatus.Done, JobView.Status) => Responses.Json(200, new JobStatusBody(id.Value, "done", ResultUrl: await _store.PresignResultAsync(state)), ApiJsonContext.Web.JobStatusBody),
         (JobStatus.Done, JobView.Result) => Responses.SeeOther(await _store.PresignResultAsync(state)),
-        (JobStatus.Failed, _) => Responses.Json(422, new JobStatusBody(id.Value, "failed", Error: state.Error), ApiJsonContext.Web.JobStatusBody),
+        // The input's fault is the client's (422); the service's own (it gave up) is a 503.
+        (JobStatus.Failed, _) => Responses.Json(state.FailedTransiently ? 503 : 422, new JobStatusBody(id.Value, "failed", Error: state.Error), ApiJsonContext.Web.JobStatusBody),
         (_, JobView.Status) => WithRetryAfter(Responses.Json(202, new JobStatusBody(id.Value, "pending"), ApiJsonContext.Web.JobStatusBody)),
         _ => WithRetryAfter(Responses.Error(ErrorCode.NotReady, $"Job {id.Value} is still pending; poll /jobs/{id.Value}.")),
     };

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Pipeline.Errors;
 using Pipeline.Imaging;
 using Pipeline.Jobs;
 
@@ -25,20 +27,36 @@ public sealed class ObjectProcessor
     }
 
     /// <summary>Processes <paramref name="source"/>; throws only for failures worth retrying.</summary>
-    public Task<JobOutcome> ProcessAsync(SourceObject source, CancellationToken cancellationToken) =>
-        _store.ConvertAsync(source, ConvertAsync, cancellationToken);
+    public async Task<ProcessedObject> ProcessAsync(SourceObject source, CancellationToken cancellationToken)
+    {
+        long bytesIn = 0, bytesOut = 0, pixels = 0;
+        double conversionMs = 0;
+        var delivery = await _store.ConvertAsync(source, async (bytes, token) =>
+        {
+            bytesIn = bytes.Length;
+            var info = _converter.Inspect(bytes);
+            pixels = info.Pixels;
+            if (info.EstimatedPeakBytes > _budget.Capacity)
+            {
+                // Alone, it would still take more than the worker may hold: refuse it rather
+                // than risk the process (and every other object of the batch).
+                throw new PipelineException(ErrorCode.TooManyPixels,
+                    $"The {info.Width}x{info.Height} {info.Format.DisplayName()} image needs about {info.EstimatedPeakBytes / 1_000_000} MB to convert; "
+                    + $"this worker converts images needing up to {_budget.Capacity / 1_000_000} MB. A smaller (or 8-bit) version would fit.");
+            }
+            using (await _budget.AcquireAsync(info.EstimatedPeakBytes, token))
+            {
+                var started = Stopwatch.GetTimestamp();
+                var result = _converter.Convert(bytes, info, info.Format, _quality);
+                conversionMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                bytesOut = result.Bytes.Length;
+                return new StoredImage(result.Bytes, result.Format.MediaType());
+            }
+        }, cancellationToken);
+        return new ProcessedObject(delivery, bytesIn, bytesOut, pixels, conversionMs);
+    }
 
     /// <summary>Leaves a report for an input whose deliveries all failed (see <see cref="JobStore.ReportGivingUpAsync"/>).</summary>
     public Task ReportGivingUpAsync(SourceObject source, string reason, CancellationToken cancellationToken) =>
         _store.ReportGivingUpAsync(source, reason, cancellationToken);
-
-    private async Task<StoredImage> ConvertAsync(byte[] bytes, CancellationToken cancellationToken)
-    {
-        var info = _converter.Inspect(bytes);
-        using (await _budget.AcquireAsync(info.EstimatedPeakBytes, cancellationToken))
-        {
-            var result = _converter.Convert(bytes, info, info.Format, _quality);
-            return new StoredImage(result.Bytes, result.Format.MediaType());
-        }
-    }
 }

@@ -30,15 +30,17 @@ public sealed class WorkerFunction : IInvocationHandler
     private readonly int _maxConcurrency;
     private readonly int _maxReceiveCount;
     private readonly JsonLog _log;
+    private readonly EmbeddedMetrics _metrics;
     private readonly TimeProvider _clock;
 
-    /// <summary>Creates the function around <paramref name="processor"/>.</summary>
-    public WorkerFunction(ObjectProcessor processor, WorkerOptions options, JsonLog log, TimeProvider clock)
+    /// <summary>Creates the function around <paramref name="processor"/>; <paramref name="metrics"/> defaults to none.</summary>
+    public WorkerFunction(ObjectProcessor processor, WorkerOptions options, JsonLog log, TimeProvider clock, EmbeddedMetrics? metrics = null)
     {
         _processor = processor;
         _maxConcurrency = options.MaxConcurrency;
         _maxReceiveCount = options.MaxReceiveCount;
         _log = log;
+        _metrics = metrics ?? EmbeddedMetrics.Null;
         _clock = clock;
     }
 
@@ -54,7 +56,7 @@ public sealed class WorkerFunction : IInvocationHandler
         var aws = AwsEnvironment.FromEnvironment(read);
         var store = new JobStore(aws.CreateS3Client(), options.Storage, aws.UsesHttp, TimeProvider.System);
         var processor = new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options);
-        return new WorkerFunction(processor, options, log, TimeProvider.System);
+        return new WorkerFunction(processor, options, log, TimeProvider.System, new EmbeddedMetrics(log, "worker"));
     }
 
     /// <inheritdoc/>
@@ -88,6 +90,7 @@ public sealed class WorkerFunction : IInvocationHandler
             }
         }
         failures.UnionWith(await ProcessAllAsync(work, invocation, cancellationToken));
+        _metrics.Emit(new Metric("BatchSize", messages.Count));
         return new SQSBatchResponse
         {
             BatchItemFailures = failures.Order(StringComparer.Ordinal).Select(id => new SQSBatchResponse.BatchItemFailure { ItemIdentifier = id }).ToList(),
@@ -112,9 +115,10 @@ public sealed class WorkerFunction : IInvocationHandler
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var outcome = await _processor.ProcessAsync(source, cancellationToken);
-                _log.Write("info", "object", ("requestId", invocation.RequestId), ("key", source.Key), ("outcome", outcome.ToString()),
+                var processed = await _processor.ProcessAsync(source, cancellationToken);
+                _log.Write("info", "object", ("requestId", invocation.RequestId), ("key", source.Key), ("outcome", processed.Delivery.Outcome.ToString()),
                     ("bytes", source.Size), ("messages", version.Count()), ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                Count(source, processed, duplicates: version.Count() - 1);
             }
             catch (Exception e)
             {
@@ -127,6 +131,36 @@ public sealed class WorkerFunction : IInvocationHandler
             }
         });
         return [.. failed.Keys];
+    }
+
+    /// <summary>The metrics of one object: converted (with sizes and times), failed by code, or skipped as a duplicate.</summary>
+    private void Count(SourceObject source, ProcessedObject processed, int duplicates)
+    {
+        switch (processed.Delivery.Outcome)
+        {
+            case JobOutcome.Converted:
+                Metric[] converted =
+                [
+                    new("ImagesConverted", 1),
+                    new("BytesIn", processed.BytesIn, "Bytes"),
+                    new("BytesOut", processed.BytesOut, "Bytes"),
+                    new("MegapixelsIn", processed.Pixels / 1e6, "None"),
+                    new("ConversionMs", processed.ConversionMs, "Milliseconds"),
+                ];
+                // Upload to result, when the event says when S3 took the upload.
+                if (source.EventTime is { } uploaded)
+                    converted = [.. converted, new("EndToEndMs", Math.Max(0, (_clock.GetUtcNow() - uploaded).TotalMilliseconds), "Milliseconds")];
+                _metrics.Emit(converted);
+                break;
+            case JobOutcome.Rejected:
+                _metrics.Emit([("Code", processed.Delivery.ErrorCode ?? "unknown")], new Metric("ImagesFailed", 1));
+                break;
+            case JobOutcome.AlreadyDone:
+                duplicates++;
+                break;
+        }
+        if (duplicates > 0)
+            _metrics.Emit(new Metric("DuplicatesSkipped", duplicates));
     }
 
     private async Task ReportGivingUpAsync(SourceObject source, Exception failure, Invocation invocation)

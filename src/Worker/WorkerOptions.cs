@@ -24,9 +24,9 @@ public sealed record WorkerOptions
     public int Quality { get; init; } = (int)PipelineSettings.Quality.Default;
 
     /// <summary>
-    /// Bytes of decode memory concurrent conversions may hold together (see <see cref="DecodeBudget"/>):
-    /// 60% of the function's memory in Lambda (AWS_LAMBDA_FUNCTION_MEMORY_SIZE), leaving room
-    /// for the runtime, the S3 buffers and OpenCV's own; 1 GiB elsewhere unless set.
+    /// Bytes of decode memory concurrent conversions may hold together (see <see cref="DecodeBudget"/>);
+    /// an image whose estimated peak exceeds it is refused with a report instead of risking the
+    /// process. See <see cref="FromEnvironment"/> for the default.
     /// </summary>
     public long DecodeBudgetBytes { get; init; } = PipelineSettings.DecodeBudgetBytes.Default;
 
@@ -36,18 +36,42 @@ public sealed record WorkerOptions
     /// </summary>
     public int MaxReceiveCount { get; init; } = (int)PipelineSettings.MaxReceiveCount.Default;
 
+    /// <summary>The least decode memory the worker starts with.</summary>
+    public const long MinDecodeBudgetBytes = 64L * 1024 * 1024;
+
     /// <summary>Reads the worker's settings; throws <see cref="InvalidOperationException"/> naming a bad one.</summary>
     public static WorkerOptions FromEnvironment(Func<string, string?> read)
     {
-        long lambdaMemory = PipelineSettings.LambdaMemoryMegabytes.Read(read);
+        var storage = StorageOptions.FromEnvironment(read);
+        int concurrency = (int)PipelineSettings.WorkerConcurrency.Read(read);
         return new WorkerOptions
         {
-            Storage = StorageOptions.FromEnvironment(read),
+            Storage = storage,
             Imaging = ImagingLimits.FromEnvironment(read),
-            MaxConcurrency = (int)PipelineSettings.WorkerConcurrency.Read(read),
+            MaxConcurrency = concurrency,
             Quality = (int)PipelineSettings.Quality.Read(read),
-            DecodeBudgetBytes = PipelineSettings.DecodeBudgetBytes.Read(read, lambdaMemory > 0 ? lambdaMemory * 1024 * 1024 * 6 / 10 : null),
+            DecodeBudgetBytes = PipelineSettings.DecodeBudgetBytes.Read(read, DefaultDecodeBudget(read, concurrency, storage.MaxObjectBytes)),
             MaxReceiveCount = (int)PipelineSettings.MaxReceiveCount.Read(read),
         };
+    }
+
+    /// <summary>
+    /// 60% of the function's memory (of the machine's, outside Lambda), less what the inputs
+    /// being read may hold: every object of a batch in flight is a buffer of up to
+    /// PIPELINE_MAX_OBJECT_BYTES. What is left is what conversions may hold together, so
+    /// everything the worker holds stays inside its memory.
+    /// </summary>
+    private static long DefaultDecodeBudget(Func<string, string?> read, int concurrency, long maxObjectBytes)
+    {
+        long lambdaMegabytes = PipelineSettings.LambdaMemoryMegabytes.Read(read);
+        long memory = lambdaMegabytes > 0 ? lambdaMegabytes * 1024 * 1024 : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long budget = memory * 6 / 10 - concurrency * maxObjectBytes;
+        if (budget < MinDecodeBudgetBytes)
+        {
+            throw new InvalidOperationException(
+                $"{concurrency} objects of up to {maxObjectBytes} bytes in flight leave no room to decode in {memory / (1024 * 1024)} MB: "
+                + $"lower {PipelineSettings.WorkerConcurrency.Name} or {PipelineSettings.MaxObjectBytes.Name}, or give the function more memory.");
+        }
+        return budget;
     }
 }

@@ -166,4 +166,22 @@ public class ApiEdgeCaseTests
         Assert.DoesNotContain("?", message, StringComparison.Ordinal);
         Assert.Contains("POST /uploads", message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Requests_and_inline_images_are_counted_in_embedded_metrics()
+    {
+        var log = new MemoryStream();
+        var function = new ApiFunction(new ApiOptions(), new GrayscaleConverter(Limits), null, JsonLog.Null, TimeProvider.System, new EmbeddedMetrics(new JsonLog(log), "api"));
+
+        (await Handle(ApiEvents.RestV1("POST", "/").WithBody(TestImages.Jpeg(100, 50)), function)).Image("image/jpeg");
+        (await Handle(ApiEvents.RestV1("POST", "/").WithTextBody("not an image"), function)).Error(415, "unsupported_media_type");
+
+        var records = MetricRecords.Parse(log.ToArray());
+        Assert.All(records, r => Assert.Equal("api", r.DimensionValues["Function"]));
+        var converted = Assert.Single(records, r => r.Values.ContainsKey("ImagesConverted"));
+        Assert.Equal(0.005, converted.Values["MegapixelsIn"]);
+        Assert.Equal("unsupported_media_type", Assert.Single(records, r => r.Values.ContainsKey("ImagesFailed")).DimensionValues["Code"]);
+        var requests = records.Where(r => r.Values.ContainsKey("Requests")).Select(r => r.DimensionValues["StatusClass"]).Order().ToList();
+        Assert.Equal(["2xx", "4xx"], requests);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -40,12 +39,8 @@ public sealed class ExplicitEnvironmentTests : IAsyncLifetime
         var url = created.Json.RootElement.GetProperty("upload").GetProperty("url").GetString()!;
 
         using var http = new HttpClient();
-        using (var content = new ByteArrayContent(photo))
-        {
-            content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-            using var put = await http.PutAsync(url, content);
+        using (var put = await PresignedPut.SendAsync(http, url, photo, "image/jpeg"))
             Assert.True(put.IsSuccessStatusCode, $"PUT answered {(int)put.StatusCode}");
-        }
         using (var pending = await InvokeAsync(api, ApiEvents.RestV1("GET", "/jobs/" + id)))
             Assert.Equal(202, pending.Status);
 

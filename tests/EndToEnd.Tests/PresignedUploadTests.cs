@@ -32,7 +32,7 @@ public sealed class PresignedUploadTests : IDisposable
         Assert.Equal("PUT", upload.GetProperty("method").GetString());
         var url = upload.GetProperty("url").GetString()!;
         Assert.StartsWith(_stack.Endpoint + "/", url, StringComparison.Ordinal); // the endpoint's own scheme: http locally
-        Assert.Contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost", url, StringComparison.Ordinal);
+        Assert.Contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bif-none-match", url, StringComparison.Ordinal);
         Assert.Equal("/jobs/" + id, root.GetProperty("status").GetString());
         Assert.True(upload.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
 
@@ -70,12 +70,8 @@ public sealed class PresignedUploadTests : IDisposable
         var id = created.Json.RootElement.GetProperty("id").GetString()!;
         var url = created.Json.RootElement.GetProperty("upload").GetProperty("url").GetString()!;
         using (var http = new HttpClient())
-        using (var content = new ByteArrayContent(text))
-        {
-            content.Headers.ContentType = new("image/png");
-            using var put = await http.PutAsync(url, content);
+        using (var put = await PresignedPut.SendAsync(http, url, text, "image/png"))
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        }
 
         using (var status = await WaitWhilePendingAsync(id))
         {
@@ -85,6 +81,27 @@ public sealed class PresignedUploadTests : IDisposable
         }
         using var result = await CurlJsonAsync(Url($"jobs/{id}/result"));
         Assert.Equal(422, result.Status);
+    }
+
+    [Fact]
+    public async Task An_upload_url_works_once()
+    {
+        var first = TestImages.Jpeg(64, 48);
+        using var created = await CurlJsonAsync("-X", "POST", "--data", $$"""{"contentType":"image/jpeg","contentLength":{{first.Length}}}""", Url("uploads"));
+        var id = created.Json.RootElement.GetProperty("id").GetString()!;
+        var url = created.Json.RootElement.GetProperty("upload").GetProperty("url").GetString()!;
+        using var http = new HttpClient();
+        using (var put = await PresignedPut.SendAsync(http, url, first, "image/jpeg"))
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        // The same URL again, with a body of the same signed size: S3 refuses to replace the upload.
+        var second = first.ToArray();
+        second[^3] ^= 0xFF;
+        using (var replay = await PresignedPut.SendAsync(http, url, second, "image/jpeg"))
+            Assert.Equal(HttpStatusCode.PreconditionFailed, replay.StatusCode);
+
+        var (stored, _) = await _stack.GetAsync(_stack.InputBucket, "uploads/" + id);
+        Assert.Equal(first, stored);
     }
 
     [Theory]
@@ -103,6 +120,7 @@ public sealed class PresignedUploadTests : IDisposable
     [Theory]
     [InlineData("not-a-job-id")]
     [InlineData("00000000000000000000000000")] // well-formed, issued in 1970: its upload window closed long ago
+    [InlineData("7ZZZZZZZZZ0000000000000000")] // well-formed, "issued" thousands of years from now: never by us
     public async Task Unknown_jobs_are_404(string id)
     {
         using var response = await CurlJsonAsync(Url("jobs/" + id));

@@ -34,7 +34,7 @@ public sealed class SecurityTests : IAsyncLifetime
 
         using (var missing = await SendAsync(HttpMethod.Post, "", photo, key: null))
             await AssertErrorAsync(missing, HttpStatusCode.Unauthorized, "unauthorized");
-        using (var wrong = await SendAsync(HttpMethod.Post, "", photo, key: _apiKey[..^1] + "0"))
+        using (var wrong = await SendAsync(HttpMethod.Post, "", photo, key: _apiKey[..^1] + (_apiKey[^1] == '0' ? "1" : "0")))
             await AssertErrorAsync(wrong, HttpStatusCode.Forbidden, "forbidden");
         // The key is checked before the route's work: an unknown job tells a stranger nothing.
         using (var job = await SendAsync(HttpMethod.Get, "jobs/00000000000000000000000000", null, key: null))
@@ -72,12 +72,8 @@ public sealed class SecurityTests : IAsyncLifetime
         using var ticket = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
         var id = ticket.RootElement.GetProperty("id").GetString()!;
         var uploadUrl = ticket.RootElement.GetProperty("upload").GetProperty("url").GetString()!;
-        using (var content = new ByteArrayContent(photo))
-        {
-            content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-            using var put = await _http.PutAsync(uploadUrl, content);
+        using (var put = await PresignedPut.SendAsync(_http, uploadUrl, photo, "image/jpeg"))
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        }
         string resultUrl = await WaitForJobAsync(id);
         using (var result = await SendAsync(HttpMethod.Get, $"jobs/{id}/result", null, key: _apiKey))
         {
@@ -86,7 +82,7 @@ public sealed class SecurityTests : IAsyncLifetime
         }
 
         var lines = await SettledLinesAsync(_api);
-        var requests = lines.Select(l => JsonDocument.Parse(l).RootElement).Where(l => l.GetProperty("msg").GetString() == "request").ToList();
+        var requests = lines.Select(l => JsonDocument.Parse(l).RootElement).Where(l => l.TryGetProperty("msg", out var msg) && msg.GetString() == "request").ToList();
         Assert.True(requests.Count >= 4, string.Join('\n', lines));
         foreach (var request in requests)
         {
@@ -134,7 +130,8 @@ public sealed class SecurityTests : IAsyncLifetime
         var expiresAt = upload.GetProperty("expiresAt").GetDateTimeOffset();
         Assert.InRange((expiresAt - signedAt).TotalSeconds, 299, 301);
 
-        Assert.Equal("content-length;content-type;host", Uri.UnescapeDataString(query["X-Amz-SignedHeaders"]));
+        Assert.Equal("content-length;content-type;host;if-none-match", Uri.UnescapeDataString(query["X-Amz-SignedHeaders"]));
+        Assert.Equal("*", upload.GetProperty("headers").GetProperty("If-None-Match").GetString());
         Assert.Equal("12345", upload.GetProperty("headers").GetProperty("Content-Length").GetString());
         Assert.Equal("image/png", upload.GetProperty("headers").GetProperty("Content-Type").GetString());
         // moto does not check signatures, so check it here: S3 would accept exactly this size and type.
@@ -142,6 +139,8 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.Equal(query["X-Amz-Signature"], SigV4.PresignedPutSignature(url, secret, 12345, "image/png"));
         Assert.NotEqual(query["X-Amz-Signature"], SigV4.PresignedPutSignature(url, secret, 12346, "image/png"));
         Assert.NotEqual(query["X-Amz-Signature"], SigV4.PresignedPutSignature(url, secret, 12345, "text/html"));
+        // A PUT without If-None-Match (one that could replace the object) does not match the signature.
+        Assert.NotEqual(query["X-Amz-Signature"], SigV4.PresignedPutSignature(url, secret, 12345, "image/png", ifNoneMatch: null));
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, byte[]? body, string? key)
@@ -216,7 +215,7 @@ public sealed class SecurityTests : IAsyncLifetime
     /// <summary>Recomputes the AWS Signature Version 4 of a presigned S3 PUT, as S3 checks it.</summary>
     private static class SigV4
     {
-        public static string PresignedPutSignature(Uri url, string secretKey, long contentLength, string contentType)
+        public static string PresignedPutSignature(Uri url, string secretKey, long contentLength, string contentType, string? ifNoneMatch = "*")
         {
             var query = Query(url.ToString());
             var canonicalQuery = string.Join('&', query.Where(p => p.Key != "X-Amz-Signature").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
@@ -227,8 +226,9 @@ public sealed class SecurityTests : IAsyncLifetime
                 $"content-length:{contentLength.ToString(CultureInfo.InvariantCulture)}",
                 $"content-type:{contentType}",
                 $"host:{url.Authority}",
+                $"if-none-match:{ifNoneMatch}",
                 "",
-                Uri.UnescapeDataString(query["X-Amz-SignedHeaders"]),
+                ifNoneMatch is null ? "content-length;content-type;host" : "content-length;content-type;host;if-none-match",
                 "UNSIGNED-PAYLOAD");
             var amzDate = query["X-Amz-Date"];
             var scope = Uri.UnescapeDataString(query["X-Amz-Credential"]).Split('/', 2)[1];

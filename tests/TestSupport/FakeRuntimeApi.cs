@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Pipeline.Tests;
 
 /// <summary>What a function posted back to the Runtime API.</summary>
-/// <param name="Kind">"response", "error" or "init-error".</param>
+/// <param name="Kind">"response", "error" or "init-error"; "refused" for a response over the payload limit.</param>
 /// <param name="RequestId">The invocation's id; null for an init error.</param>
 /// <param name="Body">The posted document.</param>
 /// <param name="ErrorType">The Lambda-Runtime-Function-Error-Type header, if any.</param>
@@ -20,7 +20,11 @@ public sealed record RuntimeApiPost(string Kind, string? RequestId, byte[] Body,
 /// <summary>
 /// An in-process stand-in for Lambda's Runtime API (2018-06-01) on a random loopback port:
 /// invocations are queued by the test, handed out on GET /runtime/invocation/next, and what
-/// the function posts back is recorded. Point AWS_LAMBDA_RUNTIME_API at <see cref="HostAndPort"/>.
+/// the function posts back is recorded. It answers as Lambda (and its Runtime Interface
+/// Emulator) does: 202 for an accepted post; 413 <c>RequestEntityTooLarge</c> for a response
+/// over the 6 MB payload limit, which ends the invocation; and 403
+/// <c>InvalidStateTransition</c> for any post about an invocation already answered. Point
+/// AWS_LAMBDA_RUNTIME_API at <see cref="HostAndPort"/>.
 /// </summary>
 public sealed class FakeRuntimeApi : IAsyncDisposable
 {
@@ -28,6 +32,11 @@ public sealed class FakeRuntimeApi : IAsyncDisposable
     private readonly Channel<(string Id, byte[] Payload, long DeadlineMs, string? TraceId)> _pending = Channel.CreateUnbounded<(string, byte[], long, string?)>();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<RuntimeApiPost>> _replies = new();
     private readonly TaskCompletionSource<RuntimeApiPost> _initError = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, bool> _answered = new();
+    private readonly ConcurrentQueue<(string Kind, string Id, int Status)> _refused = new();
+
+    /// <summary>Lambda's synchronous response payload limit.</summary>
+    public const int MaxResponseBytes = 6 * 1024 * 1024;
 
     private FakeRuntimeApi(WebApplication app) => _app = app;
 
@@ -67,6 +76,9 @@ public sealed class FakeRuntimeApi : IAsyncDisposable
         return reply.Task;
     }
 
+    /// <summary>Posts the fake refused, in order: kind ("response" or "error"), request id and status.</summary>
+    public IReadOnlyCollection<(string Kind, string Id, int Status)> Refused => _refused;
+
     /// <summary>Completes when the function reports an initialisation error.</summary>
     public Task<RuntimeApiPost> InitError => _initError.Task;
 
@@ -90,10 +102,36 @@ public sealed class FakeRuntimeApi : IAsyncDisposable
         await context.Request.Body.CopyToAsync(body);
         var post = new RuntimeApiPost(kind, id, body.ToArray(), context.Request.Headers["Lambda-Runtime-Function-Error-Type"].FirstOrDefault());
         if (id is null)
+        {
             _initError.TrySetResult(post);
-        else
-            _replies.GetOrAdd(id, _ => new TaskCompletionSource<RuntimeApiPost>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(post);
+            context.Response.StatusCode = 202;
+            return;
+        }
+        if (!_answered.TryAdd(id, true))
+        {
+            await RefuseAsync(context, kind, id, 403, "InvalidStateTransition", "The invocation has already been answered.");
+            return;
+        }
+        if (kind == "response" && post.Body.Length > MaxResponseBytes)
+        {
+            // Lambda fails the invocation itself ("Response payload size exceeded"): it is over.
+            await RefuseAsync(context, kind, id, 413, "RequestEntityTooLarge", $"Exceeded maximum allowed payload size ({MaxResponseBytes} bytes).");
+            Reply(id).TrySetResult(post with { Kind = "refused" });
+            return;
+        }
+        Reply(id).TrySetResult(post);
         context.Response.StatusCode = 202;
+    }
+
+    private TaskCompletionSource<RuntimeApiPost> Reply(string id) =>
+        _replies.GetOrAdd(id, _ => new TaskCompletionSource<RuntimeApiPost>(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private async Task RefuseAsync(HttpContext context, string kind, string id, int status, string errorType, string message)
+    {
+        _refused.Enqueue((kind, id, status));
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync($$"""{"errorMessage":"{{message}}","errorType":"{{errorType}}"}""");
     }
 
     /// <inheritdoc/>

@@ -36,7 +36,7 @@ public sealed class JobStoreTests : IClassFixture<MotoFixture>
         return Task.FromResult(new StoredImage(result.Bytes, result.Format.MediaType()));
     }
 
-    private Task<JobOutcome> DeliverAsync(SourceObject source) => _store.ConvertAsync(source, Convert, CancellationToken.None);
+    private async Task<JobOutcome> DeliverAsync(SourceObject source) => (await _store.ConvertAsync(source, Convert, CancellationToken.None)).Outcome;
 
     private async Task<Size> ResultSizeAsync(string key)
     {
@@ -109,7 +109,7 @@ public sealed class JobStoreTests : IClassFixture<MotoFixture>
             return await Convert(bytes, token);
         }, CancellationToken.None);
 
-        Assert.Equal(JobOutcome.Superseded, outcome);
+        Assert.Equal(JobOutcome.Superseded, outcome.Outcome);
         Assert.Equal(new Size(96, 32), await ResultSizeAsync(key));
         Assert.Equal(newer!.ETag, (await _store.ReadAsync(key, CancellationToken.None)).SourceETag);
     }

@@ -44,18 +44,19 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     private string Input => _moto.InputBucket;
     private string Output => _moto.OutputBucket;
 
-    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000)
+    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000, EmbeddedMetrics? metrics = null, long decodeBudgetBytes = 1L << 30)
     {
         var options = new WorkerOptions
         {
             Storage = new StorageOptions { InputBucket = Input, OutputBucket = Output, MaxObjectBytes = maxObjectBytes },
             Imaging = new ImagingLimits { MaxPixels = maxPixels },
             MaxConcurrency = 4,
+            DecodeBudgetBytes = decodeBudgetBytes,
         };
         var aws = AwsEnvironment.FromEnvironment(name => _moto.Environment.GetValueOrDefault(name));
         var store = new JobStore(aws.CreateS3Client(), options.Storage, aws.UsesHttp, TimeProvider.System);
         var processor = new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options);
-        return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System);
+        return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System, metrics);
     }
 
     private Task<string> PutAsync(string key, byte[] body) => _moto.PutAsync(Input, key, body);
@@ -121,6 +122,32 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     }
 
     [Fact]
+    public async Task Each_object_is_counted_in_embedded_metrics()
+    {
+        var photo = $"{_prefix}counted.jpg";
+        var notes = $"{_prefix}counted.txt";
+        var photoETag = await PutAsync(photo, TestImages.Jpeg(200, 100));
+        var notesETag = await PutAsync(notes, "hello"u8.ToArray());
+        var log = new MemoryStream();
+        var function = Function(metrics: new EmbeddedMetrics(new JsonLog(log), "worker"));
+
+        await FailuresAsync(function, SqsEvent(("m1", Notification(Input, photo, photoETag)), ("m2", Notification(Input, notes, notesETag)), ("m3", Notification(Input, photo, photoETag))));
+
+        var records = MetricRecords.Parse(log.ToArray());
+        Assert.All(records, r => Assert.Equal("worker", r.DimensionValues["Function"]));
+        var converted = Assert.Single(records, r => r.Values.ContainsKey("ImagesConverted"));
+        Assert.Equal(1, converted.Values["ImagesConverted"]);
+        Assert.Equal(0.02, converted.Values["MegapixelsIn"]);
+        Assert.True(converted.Values["BytesIn"] > 0 && converted.Values["BytesOut"] > 0);
+        Assert.Equal("Bytes", converted.Units["BytesIn"]);
+        Assert.Equal("Milliseconds", converted.Units["EndToEndMs"]);
+        var failed = Assert.Single(records, r => r.Values.ContainsKey("ImagesFailed"));
+        Assert.Equal("unsupported_media_type", failed.DimensionValues["Code"]);
+        Assert.Equal(1, Assert.Single(records, r => r.Values.ContainsKey("DuplicatesSkipped")).Values["DuplicatesSkipped"]);
+        Assert.Equal(3, Assert.Single(records, r => r.Values.ContainsKey("BatchSize")).Values["BatchSize"]);
+    }
+
+    [Fact]
     public async Task A_repeated_delivery_of_the_same_version_does_no_work()
     {
         var key = $"{_prefix}again.png";
@@ -176,6 +203,40 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         var bomb = $"{_prefix}bomb.jpg";
         Assert.Empty(await FailuresAsync(pixels, SqsEvent(("bomb", Notification(Input, bomb, await PutAsync(bomb, TestImages.Jpeg(400, 300)))))));
         Assert.Equal("too_many_pixels", (await ReportAsync(bomb)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task An_image_that_would_need_more_memory_than_the_worker_has_is_reported_not_attempted()
+    {
+        var key = $"{_prefix}too big to hold.png";
+        var etag = await PutAsync(key, TestImages.Png(1000, 1000)); // ~3 MB to decode
+
+        var failures = await FailuresAsync(Function(decodeBudgetBytes: 2_000_000), SqsEvent(("big", Notification(Input, key, etag))));
+
+        Assert.Empty(failures);
+        var report = await ReportAsync(key);
+        Assert.Equal("too_many_pixels", report.GetProperty("code").GetString());
+        Assert.Contains("needs about 3 MB", report.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.False(await ExistsAsync(key));
+    }
+
+    [Fact]
+    public void The_decode_budget_leaves_room_for_the_inputs_in_flight_and_refuses_to_start_without_any()
+    {
+        static string? Lambda(string name, int memoryMegabytes, int concurrency) => name switch
+        {
+            "PIPELINE_INPUT_BUCKET" => "in",
+            "PIPELINE_OUTPUT_BUCKET" => "out",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" => memoryMegabytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "PIPELINE_WORKER_CONCURRENCY" => concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => null,
+        };
+
+        var deployed = WorkerOptions.FromEnvironment(name => Lambda(name, 1024, 4));
+        Assert.Equal(1024L * 1024 * 1024 * 6 / 10 - 4 * 50L * 1024 * 1024, deployed.DecodeBudgetBytes);
+
+        var error = Assert.Throws<InvalidOperationException>(() => WorkerOptions.FromEnvironment(name => Lambda(name, 512, 8)));
+        Assert.Contains("PIPELINE_WORKER_CONCURRENCY", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -283,6 +344,35 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         Assert.Empty(await FailuresAsync(Function(), SqsEvent(LastReceive + 1, ("redriven", Notification(Input, key, etag)))));
         Assert.True(await ExistsAsync(key));
         Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
+    }
+
+    [Fact]
+    public async Task A_give_up_report_never_costs_the_answer_its_deadline()
+    {
+        // Storage that accepts connections and never answers: every call hangs until cancelled.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<System.Net.Sockets.TcpClient>();
+        var accepting = Task.Run(async () =>
+        {
+            while (true)
+                held.Add(await silent.AcceptTcpClientAsync());
+        });
+        var options = new WorkerOptions { Storage = new StorageOptions { InputBucket = Input, OutputBucket = Output }, MaxConcurrency = 4 };
+        var aws = AwsEnvironment.FromEnvironment(name => name == "AWS_ENDPOINT_URL" ? $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}" : _moto.Environment.GetValueOrDefault(name));
+        var store = new JobStore(aws.CreateS3Client(maxAttempts: 1), options.Storage, aws.UsesHttp, TimeProvider.System);
+        var function = new WorkerFunction(new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options), options, JsonLog.Null, TimeProvider.System);
+        var timeLeft = TimeSpan.FromSeconds(3);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var failures = await FailuresAsync(function, SqsEvent(3, ("stuck", Notification(Input, $"{_prefix}stuck.jpg", "abc"))), timeLeft);
+
+        // The work gave up 2 s before the deadline; the report had what was left, less the answer's reserve.
+        Assert.Equal(["stuck"], failures);
+        Assert.True(clock.Elapsed < timeLeft, $"answered after {clock.Elapsed.TotalSeconds:0.00} s of {timeLeft.TotalSeconds} s");
+        silent.Stop();
+        foreach (var client in held)
+            client.Dispose();
     }
 
     [Fact]

@@ -50,8 +50,14 @@ public sealed class JsonLog
             }
             json.WriteEndObject();
         }
+        WriteLine(buffer);
+    }
+
+    /// <summary>Writes a JSON document already serialised into <paramref name="buffer"/> as one line (e.g. a metrics record).</summary>
+    public void WriteLine(System.Buffers.ArrayBufferWriter<byte> buffer)
+    {
         System.Buffers.BuffersExtensions.Write(buffer, "\n"u8);
-        // One write per record: other JsonLog instances on the same stdout cannot split a line.
+        // One write per record: other writers on the same log cannot split a line.
         lock (_gate)
         {
             _output.Write(buffer.WrittenSpan);

@@ -12,15 +12,14 @@ public readonly record struct JobId(string Value)
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
     /// <summary>When the id was issued.</summary>
-    public DateTimeOffset CreatedAt
+    public DateTimeOffset CreatedAt => DateTimeOffset.FromUnixTimeMilliseconds(Milliseconds(Value));
+
+    private static long Milliseconds(string value)
     {
-        get
-        {
-            long ms = 0;
-            foreach (var c in Value.AsSpan(0, 10))
-                ms = ms * 32 + Alphabet.IndexOf(c, StringComparison.Ordinal);
-            return DateTimeOffset.FromUnixTimeMilliseconds(ms);
-        }
+        long ms = 0;
+        foreach (var c in value.AsSpan(0, 10))
+            ms = ms * 32 + Alphabet.IndexOf(c, StringComparison.Ordinal);
+        return ms;
     }
 
     /// <summary>A new id stamped with <paramref name="now"/>.</summary>
@@ -48,6 +47,8 @@ public readonly record struct JobId(string Value)
             if (!Alphabet.Contains(c, StringComparison.Ordinal))
                 return false;
         }
+        if (Milliseconds(text) > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+            return false; // a time no clock reaches: never issued
         id = new JobId(text);
         return true;
     }

@@ -24,6 +24,12 @@ public sealed record JobState
     /// <summary>Why it failed, when <see cref="Status"/> is <see cref="JobStatus.Failed"/>.</summary>
     public ErrorDetail? Error { get; init; }
 
+    /// <summary>
+    /// True when the job failed for a reason of the service's (processing kept failing and gave
+    /// up) rather than the input's: a redrive of its event may still convert it.
+    /// </summary>
+    public bool FailedTransiently => Status == JobStatus.Failed && SourceETag is null;
+
     /// <summary>The result object, when there is one for this input.</summary>
     internal StoredOutput? Result { get; init; }
 

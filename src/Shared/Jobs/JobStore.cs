@@ -98,18 +98,18 @@ public sealed class JobStore
     /// threw a permanent <see cref="PipelineException"/>). Transient failures propagate, so the
     /// delivery is retried.
     /// </summary>
-    public async Task<JobOutcome> ConvertAsync(SourceObject source, Func<byte[], CancellationToken, Task<StoredImage>> convert, CancellationToken cancellationToken)
+    public async Task<JobDelivery> ConvertAsync(SourceObject source, Func<byte[], CancellationToken, Task<StoredImage>> convert, CancellationToken cancellationToken)
     {
         if (source.Bucket != Storage.InputBucket)
             throw new InvalidOperationException($"Event for bucket {source.Bucket}, but the worker reads {Storage.InputBucket}.");
         if (source.Key.EndsWith('/'))
-            return JobOutcome.Ignored; // a "folder" made in the S3 console: a key, not an image
+            return new JobDelivery(JobOutcome.Ignored); // a "folder" made in the S3 console: a key, not an image
 
         var seen = await ReadStateAsync(source.Key, cancellationToken);
         if (seen.IsFinishedFor(source.ETag))
         {
             await DeleteStaleAsync(seen, cancellationToken);
-            return JobOutcome.AlreadyDone;
+            return new JobDelivery(JobOutcome.AlreadyDone);
         }
         if (ObjectKeys.IsReserved(source.Key))
         {
@@ -130,11 +130,11 @@ public sealed class JobStore
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            return JobOutcome.Gone;
+            return new JobDelivery(JobOutcome.Gone);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
         {
-            return JobOutcome.Superseded; // overwritten since the event: the newer version's own event follows
+            return new JobDelivery(JobOutcome.Superseded); // overwritten since the event: the newer version's own event follows
         }
 
         using (input)
@@ -178,20 +178,34 @@ public sealed class JobStore
         await StoreAsync(source, source.ETag, seen, Report(source.Key, source.ETag, error), cancellationToken);
     }
 
-    /// <summary>A presigned PUT for the upload of job <paramref name="id"/>, signing the content type and size.</summary>
-    public Task<string> PresignUploadAsync(JobId id, string contentType, long contentLength, DateTimeOffset expiresAt)
+    /// <summary>
+    /// A presigned PUT for the upload of job <paramref name="id"/>. The signature pins the
+    /// content type, the size and <c>If-None-Match: *</c>: S3 accepts one upload to the job's
+    /// fresh key and refuses a replay of the URL (412), so a leaked URL cannot trigger the
+    /// worker again and again for its lifetime.
+    /// </summary>
+    public async Task<PresignedUpload> PresignUploadAsync(JobId id, string contentType, long contentLength, DateTimeOffset expiresAt)
     {
         var presign = new GetPreSignedUrlRequest
         {
             BucketName = Storage.InputBucket,
             Key = ObjectKeys.Upload(id),
             Verb = HttpVerb.PUT,
-            Expires = expiresAt.UtcDateTime,
+            // The SDK signs the whole seconds left at signing time (truncated): half a second
+            // of slack keeps X-Amz-Expires at the lifetime the ticket states.
+            Expires = expiresAt.UtcDateTime.AddMilliseconds(500),
             ContentType = contentType,
             Protocol = _urlProtocol,
         };
         presign.Headers.ContentLength = contentLength; // signed: S3 rejects a body of any other size
-        return _s3.GetPreSignedURLAsync(presign);
+        presign.Headers["If-None-Match"] = "*"; // signed: the URL creates its object or nothing
+        var url = await _s3.GetPreSignedURLAsync(presign);
+        return new PresignedUpload(url, new Dictionary<string, string>
+        {
+            ["Content-Type"] = contentType,
+            ["Content-Length"] = contentLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["If-None-Match"] = "*",
+        });
     }
 
     /// <summary>A presigned GET of the result of <paramref name="job"/>, valid for the configured URL lifetime.</summary>
@@ -237,7 +251,7 @@ public sealed class JobStore
     /// that loses to a concurrent one is re-evaluated: if the version read is no longer the
     /// input's current one, or the job has meanwhile been finished for it, nothing is written.
     /// </summary>
-    private async Task<JobOutcome> StoreAsync(SourceObject source, string etag, JobState seen, PendingOutput output, CancellationToken cancellationToken)
+    private async Task<JobDelivery> StoreAsync(SourceObject source, string etag, JobState seen, PendingOutput output, CancellationToken cancellationToken)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -250,22 +264,22 @@ public sealed class JobStore
             catch (AmazonS3Exception e) when (IsConflict(e) && attempt < WriteAttempts)
             {
                 if (!await IsCurrentAsync(source, etag, cancellationToken))
-                    return JobOutcome.Superseded;
+                    return new JobDelivery(JobOutcome.Superseded);
                 seen = await ReadStateAsync(source.Key, cancellationToken);
                 if (seen.IsFinishedFor(etag))
                 {
                     await DeleteStaleAsync(seen, cancellationToken);
-                    return JobOutcome.AlreadyDone;
+                    return new JobDelivery(JobOutcome.AlreadyDone);
                 }
             }
         }
         if ((output.IsReport ? seen.Result : seen.Report) is { } other)
             await DeleteIfUnchangedAsync(other, cancellationToken);
-        return output.IsReport ? JobOutcome.Rejected : JobOutcome.Converted;
+        return output.IsReport ? new JobDelivery(JobOutcome.Rejected, output.ErrorCode) : new JobDelivery(JobOutcome.Converted);
     }
 
     private static PendingOutput Result(string inputKey, string etag, StoredImage image) =>
-        new(ObjectKeys.Result(inputKey), image.Bytes, image.MediaType, inputKey, etag, IsReport: false);
+        new(ObjectKeys.Result(inputKey), image.Bytes, image.MediaType, inputKey, etag);
 
     private PendingOutput Report(string inputKey, string etag, PipelineException error)
     {
@@ -273,7 +287,7 @@ public sealed class JobStore
         var body = JsonSerializer.SerializeToUtf8Bytes(report, JobsJsonContext.Default.ErrorReport);
         // Only a verdict on the input itself finishes its version; a transient failure's report
         // must not stop a redriven event from trying again.
-        return new PendingOutput(ObjectKeys.Error(inputKey), body, "application/json", inputKey, ErrorCodes.IsPermanent(error.Code) ? etag : null, IsReport: true);
+        return new PendingOutput(ObjectKeys.Error(inputKey), body, "application/json", inputKey, ErrorCodes.IsPermanent(error.Code) ? etag : null, report.Code);
     }
 
     /// <summary>True when the input's current version is still <paramref name="etag"/>.</summary>
@@ -368,8 +382,11 @@ public sealed class JobStore
     }
 
     /// <summary>An output about to be written: its key, body and the source it records.</summary>
-    private sealed record PendingOutput(string Key, byte[] Body, string MediaType, string SourceKey, string? SourceETag, bool IsReport)
+    private sealed record PendingOutput(string Key, byte[] Body, string MediaType, string SourceKey, string? SourceETag, string? ErrorCode = null)
     {
+        /// <summary>True for a failure report (it carries a code), false for a result.</summary>
+        public bool IsReport => ErrorCode is not null;
+
         /// <summary>A PUT that succeeds only if the object at the key is still <paramref name="expectedETag"/> (or still absent).</summary>
         public PutObjectRequest Request(string bucket, string? expectedETag)
         {

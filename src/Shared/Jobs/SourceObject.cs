@@ -8,4 +8,5 @@ namespace Pipeline.Jobs;
 /// <param name="Key">The decoded key.</param>
 /// <param name="ETag">The ETag the event reported (unquoted), or empty.</param>
 /// <param name="Size">The size the event reported.</param>
-public sealed record SourceObject(string Bucket, string Key, string ETag, long Size);
+/// <param name="EventTime">When S3 recorded the upload, when the event says (for end-to-end latency).</param>
+public sealed record SourceObject(string Bucket, string Key, string ETag, long Size, DateTimeOffset? EventTime = null);

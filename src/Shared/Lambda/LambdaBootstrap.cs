@@ -92,22 +92,32 @@ public sealed class LambdaBootstrap
         {
             response = await handler.HandleAsync(invocation, cancellationToken);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             _log.Write("error", "invocation failed", ("requestId", invocation.RequestId), ("errorType", e.GetType().Name), ("errorMessage", e.Message));
-            await _client.ReportInvocationErrorAsync(invocation.RequestId, RuntimeError.From(e), cancellationToken);
+            await PostAsync("error", invocation, () => _client.ReportInvocationErrorAsync(invocation.RequestId, RuntimeError.From(e), cancellationToken));
             return;
         }
+        // A refused response (over Lambda's 6 MB payload limit) ends the invocation on Lambda's
+        // side, which reports the failure to the caller itself: posting an error for it as
+        // well would only be refused again (403 InvalidStateTransition).
+        await PostAsync("response", invocation, () => _client.SendResponseAsync(invocation.RequestId, response, cancellationToken), response.Length);
+    }
+
+    /// <summary>
+    /// Posts an invocation's outcome. Whatever the Runtime API answers, the loop goes on to the
+    /// next event: a refusal is logged, never thrown out of the loop (that would exit the
+    /// process and cost the next request a cold start).
+    /// </summary>
+    private async Task PostAsync(string what, Invocation invocation, Func<Task> post, int bytes = 0)
+    {
         try
         {
-            await _client.SendResponseAsync(invocation.RequestId, response, cancellationToken);
+            await post();
         }
         catch (HttpRequestException e) when (e.StatusCode is not null)
         {
-            // The Runtime API refused the response (e.g. over Lambda's 6 MB payload limit):
-            // report that as the invocation's error rather than dying with it.
-            _log.Write("error", "response refused", ("requestId", invocation.RequestId), ("status", (int)e.StatusCode), ("bytes", response.Length));
-            await _client.ReportInvocationErrorAsync(invocation.RequestId, RuntimeError.From(e), cancellationToken);
+            _log.Write("error", $"the Runtime API refused the {what}", ("requestId", invocation.RequestId), ("status", (int)e.StatusCode), ("bytes", bytes));
         }
     }
 }

@@ -69,8 +69,8 @@ public static class PipelineSettings
     {
         Name = "PIPELINE_URL_EXPIRY_SECONDS",
         Default = 300,
-        Max = 604_800,
-        Help = "lifetime of presigned upload and result URLs",
+        Max = 3600, // URLs signed with the function role's session credentials die with the session anyway
+        Help = "lifetime of presigned upload and result URLs (at most an hour)",
     };
 
     /// <summary>PIPELINE_WORKER_CONCURRENCY.</summary>
@@ -97,8 +97,8 @@ public static class PipelineSettings
     {
         Name = "PIPELINE_DECODE_BUDGET_BYTES",
         Default = 1L << 30,
-        DefaultDescription = "60% of the function's memory (1 GiB locally)",
-        Help = "decode memory concurrent conversions may hold together; each image's peak is estimated from its header (format, alpha, bit depth, progressive)",
+        DefaultDescription = "60% of the function's memory (the machine's locally) less concurrency × max object bytes",
+        Help = "decode memory concurrent conversions may hold together; each image's peak is estimated from its header (format, alpha, bit depth, progressive), and an image whose peak exceeds the whole budget gets a `too_many_pixels` report",
     };
 
     /// <summary>AWS_LAMBDA_FUNCTION_MEMORY_SIZE, set by Lambda.</summary>

@@ -21,7 +21,8 @@ public static class S3EventRecords
                 r.S3.Bucket.Name,
                 WebUtility.UrlDecode(r.S3.Object.Key),
                 ObjectKeys.NormalizeETag(r.S3.Object.ETag),
-                r.S3.Object.Size))
+                r.S3.Object.Size,
+                r.EventTime == default ? null : new DateTimeOffset(DateTime.SpecifyKind(r.EventTime, DateTimeKind.Utc))))
             .ToList();
     }
 }

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.Json;
+using Amazon.S3.Model;
+using OpenCvSharp;
+using Pipeline.Jobs;
+using Pipeline.Lambda;
+using Pipeline.Worker.Events;
+using Xunit.Abstractions;
+
+namespace Pipeline.Tests.EndToEnd;
+
+/// <summary>
+/// The worker's Native AOT bootstrap as Lambda runs it, held to the template's MemorySize by a
+/// memory cgroup, on the hostile corpus plus the largest images the limits admit: every input
+/// ends with its result or its report, and the process is never killed for memory.
+/// </summary>
+public sealed class CappedMemoryTests : IAsyncLifetime
+{
+    private const int Side = 7071; // 7071 x 7071 = 49,999,041 pixels, just under the 50 MP limit
+    private readonly ITestOutputHelper _output;
+    private MotoServer _moto = null!;
+
+    public CappedMemoryTests(ITestOutputHelper output) => _output = output;
+
+    public async Task InitializeAsync() => _moto = await MotoServer.StartAsync();
+
+    public async Task DisposeAsync() => await _moto.DisposeAsync();
+
+    [Fact]
+    public async Task At_the_deployed_memory_size_every_input_gets_its_result_or_report_and_nothing_is_killed()
+    {
+        var template = SamTemplate.Load();
+        var worker = template.Properties("WorkerFunction");
+        long memoryMegabytes = long.Parse(SamTemplate.Scalar(worker, "MemorySize"), CultureInfo.InvariantCulture);
+        var concurrency = template.ParameterDefault("WorkerConcurrency");
+        var prefix = $"capped-{Guid.NewGuid():N}/";
+
+        var inputs = HostileCorpus.All.Values.ToDictionary(c => prefix + c.Name, c => c.Body);
+        inputs[prefix + "tiff16-50mp.tiff"] = Bands(MatType.CV_16UC3, ".tiff", (int)ImwriteFlags.TiffCompression, 5); // LZW
+        inputs[prefix + "png-50mp.png"] = Bands(MatType.CV_8UC3, ".png");
+        inputs[prefix + "png16-50mp.png"] = Bands(MatType.CV_16UC3, ".png");
+        var etags = new Dictionary<string, string>();
+        foreach (var (key, body) in inputs)
+            etags[key] = await _moto.PutAsync(_moto.InputBucket, key, body);
+
+        await using var runtime = await FakeRuntimeApi.StartAsync();
+        using var cgroup = new MemoryCgroup("pipeline-worker", memoryMegabytes * 1024 * 1024);
+        var environment = new Dictionary<string, string>(_moto.Environment)
+        {
+            [RuntimeApiClient.EndpointVariable] = runtime.HostAndPort,
+            ["LD_LIBRARY_PATH"] = Artifacts.OpenCvNativeDirectory,
+            ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = memoryMegabytes.ToString(CultureInfo.InvariantCulture),
+            ["PIPELINE_WORKER_CONCURRENCY"] = concurrency,
+        };
+        using var process = ChildProcess.Start("capped worker", "sh", ["-c", cgroup.EnterCommand, Artifacts.AotBootstrap("worker")], environment);
+
+        // Batches of ten, as the event source mapping sends them; the 50 MP images in one batch.
+        var keys = inputs.Keys.OrderByDescending(k => k.Contains("50mp", StringComparison.Ordinal)).ThenBy(k => k, StringComparer.Ordinal).ToList();
+        foreach (var batch in keys.Chunk(10))
+        {
+            var answer = runtime.InvokeAsync(SqsBatch(batch.Select(k => (k, etags[k]))), timeout: TimeSpan.FromSeconds(60));
+            var finished = await Task.WhenAny(answer, Task.Delay(TimeSpan.FromMinutes(2)));
+            Assert.True(finished == answer && process.IsRunning, $"the worker {(process.IsRunning ? "did not answer" : $"exited ({process.ExitCode}), OOM kills: {cgroup.OomKills}")}:\n{process.Tail()}");
+            var post = await answer;
+            Assert.Equal("response", post.Kind);
+            Assert.Empty(JsonSerializer.Deserialize(post.Body, WorkerJsonContext.Default.SQSBatchResponse)!.BatchItemFailures);
+        }
+
+        _output.WriteLine($"{inputs.Count} inputs; peak memory {cgroup.PeakBytes / 1e6:0} MB of {cgroup.LimitBytes / 1e6:0} MB");
+        Assert.Equal(0, cgroup.OomKills);
+        Assert.True(process.IsRunning);
+        Assert.True(cgroup.PeakBytes < cgroup.LimitBytes);
+
+        var outputs = await _moto.KeysAsync(_moto.OutputBucket, prefix);
+        foreach (var key in inputs.Keys)
+            Assert.True(outputs.Contains(key) ^ outputs.Contains(ObjectKeys.Error(key)), $"{key}: result and report were {outputs.Contains(key)} and {outputs.Contains(ObjectKeys.Error(key))}");
+        Assert.Equal("too_many_pixels", await ReportCodeAsync(prefix + "tiff16-50mp.tiff"));
+        foreach (var png in new[] { "png-50mp.png", "png16-50mp.png" })
+        {
+            var (bytes, _) = await _moto.GetAsync(_moto.OutputBucket, prefix + png);
+            using var gray = Cv2.ImDecode(bytes, ImreadModes.Unchanged);
+            Assert.Equal((Side, Side, 1), (gray.Width, gray.Height, gray.Channels()));
+        }
+    }
+
+    /// <summary>A 50 MP image of eight flat colour bands: the largest image the limits admit, in a small file.</summary>
+    private static byte[] Bands(MatType type, string extension, params int[] parameters)
+    {
+        using var mat = new Mat(Side, Side, type, Scalar.All(0));
+        double scale = type.Depth == MatType.CV_16U ? 257 : 1;
+        for (int band = 0; band < 8; band++)
+        {
+            using var region = mat[new Rect(band * Side / 8, 0, Side / 8, Side)];
+            region.SetTo(new Scalar(30 * band * scale, (255 - 30 * band) * scale, 128 * scale));
+        }
+        return TestImages.Encode(mat, extension, parameters);
+    }
+
+    private byte[] SqsBatch(IEnumerable<(string Key, string ETag)> objects) => JsonSerializer.SerializeToUtf8Bytes(new SQSEvent
+    {
+        Records = objects.Select((o, i) => new SQSEvent.SQSMessage
+        {
+            MessageId = "m" + i.ToString(CultureInfo.InvariantCulture),
+            EventSource = "aws:sqs",
+            Body = S3Notifications.ObjectCreated(_moto.InputBucket, o.Key, o.ETag),
+            Attributes = new() { ["ApproximateReceiveCount"] = "1" },
+        }).ToList(),
+    }, WorkerJsonContext.Default.SQSEvent);
+
+    private async Task<string?> ReportCodeAsync(string key)
+    {
+        var (bytes, _) = await _moto.GetAsync(_moto.OutputBucket, ObjectKeys.Error(key));
+        return JsonDocument.Parse(bytes).RootElement.GetProperty("code").GetString();
+    }
+}
