@@ -11,7 +11,7 @@ public sealed partial class ObservabilityTests
 
     /// <summary>The metrics both functions write in Embedded Metric Format, namespace Pipeline.</summary>
     private static readonly string[] PipelineMetrics =
-        ["ImagesConverted", "ImagesFailed", "BytesIn", "BytesOut", "MegapixelsIn", "ConversionMs", "EndToEndMs", "BatchSize", "DuplicatesSkipped", "Requests"];
+        ["ImagesConverted", "ImagesFailed", "BytesIn", "BytesOut", "MegapixelsIn", "ConversionMs", "EndToEndMs", "BatchSize", "DuplicatesSkipped", "Requests", "LatencyMs"];
 
     private readonly SamTemplate _template = SamTemplate.Load();
 
@@ -83,6 +83,7 @@ public sealed partial class ObservabilityTests
             .ToHashSet();
 
         Assert.Subset(searched, PipelineMetrics.ToHashSet());
+        Assert.Subset(searched, DocumentedMetrics());
         foreach (var function in new[] { "${ApiFunction}", "${WorkerFunction}" })
         {
             foreach (var metric in new[] { "Invocations", "Errors", "Throttles", "Duration", "ConcurrentExecutions" })
@@ -138,6 +139,19 @@ public sealed partial class ObservabilityTests
             .Where(r => SamTemplate.Scalar((YamlMappingNode)r.Value, "Type") == "AWS::CloudWatch::Alarm")
             .Select(r => (((YamlScalarNode)r.Key).Value!, SamTemplate.Map((YamlMappingNode)r.Value, "Properties")));
 
+    /// <summary>The metric names of the README's Metrics table (first column, in backticks).</summary>
+    private static HashSet<string> DocumentedMetrics()
+    {
+        var readme = File.ReadAllText(Path.Combine(Artifacts.RepoRoot, "README.md"));
+        var section = readme[readme.IndexOf("\n## Metrics\n", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("\n## ", 1, StringComparison.Ordinal)];
+        var names = section.Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal))
+            .SelectMany(l => MetricName().Matches(l.Split('|')[1]).Select(m => m.Groups[1].Value))
+            .ToHashSet();
+        Assert.NotEmpty(names);
+        return names;
+    }
+
     /// <summary>The dashboard's body with its one number-valued substitution (the queue-age threshold) filled in.</summary>
     private string DashboardJson()
     {
@@ -145,6 +159,9 @@ public sealed partial class ObservabilityTests
         Assert.Equal("!Sub", SamTemplate.TagOf(body));
         return ((YamlScalarNode)body).Value!.Replace("${QueueAgeAlarmSeconds}", "900", StringComparison.Ordinal);
     }
+
+    [GeneratedRegex("`(\\w+)`")]
+    private static partial Regex MetricName();
 
     [GeneratedRegex("""^SEARCH\('Namespace="Pipeline" MetricName="(?<metric>\w+)"', '\w+', 300\)$""")]
     private static partial Regex SearchExpression();
