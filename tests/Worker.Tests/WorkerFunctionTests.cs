@@ -10,6 +10,7 @@ using Pipeline.Aws;
 using Pipeline.Imaging;
 using Pipeline.Lambda;
 using Pipeline.Jobs;
+using Pipeline.Settings;
 using Pipeline.Worker;
 
 namespace Pipeline.Tests.Worker;
@@ -39,7 +40,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     }
 
     /// <summary>The queue's maxReceiveCount, as the worker's options take it by default.</summary>
-    private static int LastReceive => new WorkerOptions().MaxReceiveCount;
+    private static int LastReceive => (int)PipelineSettings.MaxReceiveCount.Default;
 
     private string Input => _moto.InputBucket;
     private string Output => _moto.OutputBucket;
