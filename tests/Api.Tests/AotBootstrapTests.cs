@@ -83,4 +83,41 @@ public sealed class AotBootstrapTests
         Assert.NotEqual(0, process.ExitCode);
         Assert.Equal(0, fake.NextRequests);
     }
+
+    [Fact]
+    public async Task The_storage_calls_of_an_invocation_carry_its_xray_trace_header()
+    {
+        // As on Lambda (AWS_LAMBDA_FUNCTION_NAME set from the start): the runtime loop exports
+        // each invocation's trace id, and the AWS SDK sends it with the S3 calls it makes.
+        int port = Tools.FreePort();
+        using var storage = new System.Net.HttpListener();
+        storage.Prefixes.Add($"http://127.0.0.1:{port}/");
+        storage.Start();
+        var traceHeaders = new System.Collections.Concurrent.ConcurrentBag<string?>();
+        var serving = Task.Run(async () =>
+        {
+            while (storage.IsListening)
+            {
+                var context = await storage.GetContextAsync();
+                traceHeaders.Add(context.Request.Headers["X-Amzn-Trace-Id"]);
+                context.Response.StatusCode = 404; // no such object: the job is pending
+                context.Response.Close();
+            }
+        });
+        var bootstrap = Artifacts.AotBootstrap("api");
+        await using var fake = await FakeRuntimeApi.StartAsync();
+        var environment = BootstrapEnvironment(fake);
+        environment["AWS_ENDPOINT_URL"] = $"http://127.0.0.1:{port}";
+        environment["AWS_LAMBDA_FUNCTION_NAME"] = "pipeline-api";
+        using var process = ChildProcess.Start("api bootstrap", bootstrap, [], environment);
+        const string trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+        var job = Pipeline.Jobs.JobId.New(DateTimeOffset.UtcNow).Value;
+
+        var answer = await Answer(process, fake.InvokeAsync(ApiEvents.RestV1("GET", "/jobs/" + job).ToPayload(), traceId: trace));
+
+        Assert.Equal(202, ApiReply.Parse(answer.Body).StatusCode);
+        Assert.NotEmpty(traceHeaders);
+        Assert.All(traceHeaders, header => Assert.Equal(trace, header));
+        storage.Stop();
+    }
 }

@@ -139,47 +139,6 @@ public sealed class LambdaBootstrapTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_aws_sdk_calls_of_an_invocation_carry_its_trace_header()
-    {
-        // On Lambda (AWS_LAMBDA_FUNCTION_NAME set), the AWS SDK adds _X_AMZN_TRACE_ID to its
-        // requests as X-Amzn-Trace-Id, so S3 calls join the invocation's X-Ray trace.
-        int port = Tools.FreePort();
-        using var listener = new System.Net.HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        var captured = Task.Run(async () =>
-        {
-            var context = await listener.GetContextAsync();
-            var header = context.Request.Headers["X-Amzn-Trace-Id"];
-            await context.Response.OutputStream.WriteAsync("<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>"u8.ToArray());
-            context.Response.Close();
-            return header;
-        });
-        var aws = Pipeline.Aws.AwsEnvironment.FromEnvironment(name => name switch
-        {
-            "AWS_ENDPOINT_URL" => $"http://127.0.0.1:{port}",
-            "AWS_ACCESS_KEY_ID" => "test",
-            "AWS_SECRET_ACCESS_KEY" => "test",
-            _ => null,
-        });
-        using var s3 = aws.CreateS3Client(maxAttempts: 1);
-        Environment.SetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME", "pipeline-test");
-        try
-        {
-            _loop = new LambdaBootstrap(_client, JsonLog.Null).RunAsync(() => new SdkCallingHandler(s3), _stop.Token);
-            const string trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
-
-            await Invoke("{}"u8.ToArray(), "traced-call", traceId: trace);
-
-            Assert.Equal(trace, await captured.WaitAsync(Patience));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME", null);
-        }
-    }
-
-    [Fact]
     public async Task The_handler_sees_the_deadline_from_the_runtime_api()
     {
         var deadlines = new ConcurrentDictionary<string, DateTimeOffset>();
@@ -193,15 +152,6 @@ public sealed class LambdaBootstrapTests : IAsyncLifetime
         await Invoke("{}"u8.ToArray(), "timed", timeout: TimeSpan.FromSeconds(30));
 
         Assert.InRange(deadlines["timed"], before.AddSeconds(30).AddMilliseconds(-1), DateTimeOffset.UtcNow.AddSeconds(30));
-    }
-
-    private sealed class SdkCallingHandler(Amazon.S3.IAmazonS3 s3) : IInvocationHandler
-    {
-        public async Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
-        {
-            await s3.ListBucketsAsync(cancellationToken);
-            return "{}"u8.ToArray();
-        }
     }
 
     private sealed class Handler(Func<Invocation, ReadOnlyMemory<byte>> handle) : IInvocationHandler
