@@ -58,8 +58,7 @@ Pipeline is running.
 
 Try:
   curl -X POST --data-binary @kitty.jpg http://127.0.0.1:$api_port/ -o kitty_bw.jpg
-  aws --endpoint-url $AWS_ENDPOINT_URL s3 cp samples/photos s3://$PIPELINE_INPUT_BUCKET/ --recursive
-  aws --endpoint-url $AWS_ENDPOINT_URL s3 cp s3://$PIPELINE_OUTPUT_BUCKET/ ./photos_bw --recursive
+  ./pipeline convert samples/photos photos_bw        (in a second shell; ./pipeline status shows every job)
 (Ctrl-C stops everything.)
 MSG
 # Runs until Ctrl-C, or until the API or the worker exits (then everything stops).

@@ -18,7 +18,6 @@ import re
 import shlex
 import sys
 
-import boto3
 import yaml
 
 
@@ -180,6 +179,8 @@ class Template:
 
 
 def apply(plan, endpoint, region):
+    import boto3  # here, not at the top: --env and --print (sourced by ./pipeline on every run) stay quick
+
     session = boto3.session.Session(region_name=region)
     s3 = session.client("s3", endpoint_url=endpoint)
     sqs = session.client("sqs", endpoint_url=endpoint)

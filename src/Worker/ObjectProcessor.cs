@@ -56,6 +56,10 @@ public sealed class ObjectProcessor
         return new ProcessedObject(delivery, bytesIn, bytesOut, pixels, conversionMs);
     }
 
+    /// <summary>Where the job of <paramref name="inputKey"/> stands (see <see cref="JobStore.ReadAsync"/>).</summary>
+    public Task<JobState> ReadAsync(string inputKey, CancellationToken cancellationToken) =>
+        _store.ReadAsync(inputKey, cancellationToken);
+
     /// <summary>Leaves a report for an input whose deliveries all failed (see <see cref="JobStore.ReportGivingUpAsync"/>).</summary>
     public Task ReportGivingUpAsync(SourceObject source, string reason, CancellationToken cancellationToken) =>
         _store.ReportGivingUpAsync(source, reason, cancellationToken);

@@ -14,7 +14,8 @@ namespace Pipeline.Worker;
 /// The worker function, behind the SQS event source mapping of the queue the input bucket
 /// notifies: each message body is an S3 notification; the answer is a partial batch response,
 /// so only failed messages are retried. S3's test event is ignored. Objects of one invocation
-/// are processed concurrently, up to a bound.
+/// are processed concurrently, up to a bound. S3 Batch Operations may invoke it too (schema
+/// 2.0, one object per invocation; see <see cref="BatchTaskRunner"/>).
 /// </summary>
 public sealed class WorkerFunction : IInvocationHandler
 {
@@ -27,6 +28,7 @@ public sealed class WorkerFunction : IInvocationHandler
     private static readonly TimeSpan AnswerReserve = TimeSpan.FromMilliseconds(250);
 
     private readonly ObjectProcessor _processor;
+    private readonly BatchTaskRunner _batch;
     private readonly int _maxConcurrency;
     private readonly int _maxReceiveCount;
     private readonly JsonLog _log;
@@ -37,6 +39,7 @@ public sealed class WorkerFunction : IInvocationHandler
     public WorkerFunction(ObjectProcessor processor, WorkerOptions options, JsonLog log, TimeProvider clock, EmbeddedMetrics? metrics = null)
     {
         _processor = processor;
+        _batch = new BatchTaskRunner(processor, options.Storage.InputBucket, log);
         _maxConcurrency = options.MaxConcurrency;
         _maxReceiveCount = options.MaxReceiveCount;
         _log = log;
@@ -63,9 +66,15 @@ public sealed class WorkerFunction : IInvocationHandler
     public async Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
     {
         using var deadline = invocation.CancelBeforeDeadline(_clock, DeadlineMargin, cancellationToken);
-        var sqs = JsonSerializer.Deserialize(invocation.Payload, WorkerJsonContext.Default.SQSEvent);
+        if (WorkerEvents.KindOf(invocation.Payload) == WorkerEventKind.BatchJob)
+        {
+            var batch = JsonSerializer.Deserialize(invocation.Payload, WorkerJsonContext.Default.S3BatchJobEvent)!;
+            var answer = await _batch.RunAsync(batch, invocation, deadline.Token);
+            return JsonSerializer.SerializeToUtf8Bytes(answer, WorkerJsonContext.Default.S3BatchJobResponse);
+        }
+        var sqs = WorkerEvents.KindOf(invocation.Payload) == WorkerEventKind.Sqs ? JsonSerializer.Deserialize(invocation.Payload, WorkerJsonContext.Default.SQSEvent) : null;
         if (sqs?.Records is not { } records || records.Any(r => r.EventSource != "aws:sqs"))
-            throw new InvalidOperationException("The worker takes SQS events from its queue's event source mapping; this invocation is not one.");
+            throw new InvalidOperationException("The worker takes SQS events from its queue's event source mapping and S3 Batch Operations invocations; this invocation is neither.");
         var response = await HandleSqsAsync(records, invocation, deadline.Token);
         return JsonSerializer.SerializeToUtf8Bytes(response, WorkerJsonContext.Default.SQSBatchResponse);
     }

@@ -113,6 +113,39 @@ public sealed class TemplateTests
         Assert.Equal("Deny", SamTemplate.Scalar(statement, "Effect"));
     }
 
+    [Fact]
+    public void S3_batch_operations_may_only_invoke_the_worker_read_manifests_and_write_reports()
+    {
+        var role = _template.Properties("BatchOperationsRole");
+        var trust = (YamlMappingNode)((YamlSequenceNode)SamTemplate.Map(role, "AssumeRolePolicyDocument").Children["Statement"]).Single();
+        Assert.Equal("batchoperations.s3.amazonaws.com", SamTemplate.Scalar(SamTemplate.Map(trust, "Principal"), "Service"));
+        Assert.Equal("sts:AssumeRole", SamTemplate.Scalar(trust, "Action"));
+        Assert.True(SamTemplate.Map(trust, "Condition", "StringEquals").Children.ContainsKey("aws:SourceAccount"));
+
+        var statements = RoleStatements(role).ToDictionary(s => SamTemplate.Scalar(s, "Sid"));
+        Assert.Equal(["InvokeWorker", "LocateManifestAndReportBucket", "ReadManifests", "WriteCompletionReports"], statements.Keys.Order(StringComparer.Ordinal));
+        Assert.All(statements.Values, s => Assert.Equal("Allow", SamTemplate.Scalar(s, "Effect")));
+        Assert.Equal(["lambda:InvokeFunction"], Strings(statements["InvokeWorker"].Children["Action"]));
+        Assert.All(((YamlSequenceNode)statements["InvokeWorker"].Children["Resource"]).Select(r => r.ToString()), r => Assert.Contains("WorkerFunction", r, StringComparison.Ordinal));
+        Assert.Equal(["s3:GetObject", "s3:GetObjectVersion"], Strings(statements["ReadManifests"].Children["Action"]));
+        Assert.Equal(["s3:PutObject"], Strings(statements["WriteCompletionReports"].Children["Action"]));
+        Assert.Equal(["s3:GetBucketLocation"], Strings(statements["LocateManifestAndReportBucket"].Children["Action"]));
+        Assert.EndsWith("/batch-operations/*", Arn(statements["ReadManifests"]), StringComparison.Ordinal);
+        Assert.EndsWith("/batch-operations/reports/*", Arn(statements["WriteCompletionReports"]), StringComparison.Ordinal);
+        var outputs = SamTemplate.Map(_template.Root, "Outputs");
+        Assert.True(outputs.Children.ContainsKey("BatchOperationsRoleArn") && outputs.Children.ContainsKey("WorkerFunctionArn"));
+    }
+
+    // The ARN pattern of a statement whose Resource is !Sub [pattern, {Bucket: ...}].
+    private static string Arn(YamlMappingNode statement) =>
+        ((YamlScalarNode)((YamlSequenceNode)statement.Children["Resource"]).Children[0]).Value!;
+
+    private static List<YamlMappingNode> RoleStatements(YamlMappingNode role) =>
+        ((YamlSequenceNode)role.Children["Policies"])
+            .Cast<YamlMappingNode>()
+            .SelectMany(p => ((YamlSequenceNode)SamTemplate.Map(p, "PolicyDocument").Children["Statement"]).Cast<YamlMappingNode>())
+            .ToList();
+
     private static List<YamlMappingNode> Statements(YamlMappingNode functionProperties) =>
         ((YamlSequenceNode)functionProperties.Children["Policies"])
             .Cast<YamlMappingNode>()

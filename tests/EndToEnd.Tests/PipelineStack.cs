@@ -16,7 +16,7 @@ namespace Pipeline.Tests.EndToEnd;
 public sealed class PipelineStack : IAsyncLifetime
 {
     /// <summary>How long a received message stays hidden in these tests (the queue's own is 6 minutes).</summary>
-    public const int VisibilityTimeoutSeconds = 8;
+    public const int VisibilityTimeoutSeconds = LocalHost.VisibilityTimeoutSeconds;
 
     private MotoServer? _moto;
     private ChildProcess? _api;
@@ -78,14 +78,7 @@ public sealed class PipelineStack : IAsyncLifetime
     public ChildProcess StartWorker(IReadOnlyDictionary<string, string>? environment = null, IReadOnlyDictionary<string, string>? options = null)
     {
         Worker?.Dispose();
-        var settings = new Dictionary<string, string>
-        {
-            ["--wait-seconds"] = "1",
-            ["--visibility-timeout"] = VisibilityTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        foreach (var (name, value) in options ?? new Dictionary<string, string>())
-            settings[name] = value;
-        Worker = StartLocal("worker", ["worker", .. settings.SelectMany(s => new[] { s.Key, s.Value })], environment);
+        Worker = LocalHost.StartWorker(Merged(environment), options);
         return Worker;
     }
 
@@ -151,22 +144,15 @@ public sealed class PipelineStack : IAsyncLifetime
         return _moto?.DisposeAsync().AsTask() ?? Task.CompletedTask;
     }
 
-    private ChildProcess StartLocal(string name, string[] arguments, IReadOnlyDictionary<string, string>? overrides = null)
+    private ChildProcess StartLocal(string name, string[] arguments, IReadOnlyDictionary<string, string>? overrides = null) =>
+        LocalHost.Start(name, arguments, Merged(overrides));
+
+    private Dictionary<string, string> Merged(IReadOnlyDictionary<string, string>? overrides)
     {
         var environment = new Dictionary<string, string>(Environment);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
             environment[key] = value;
-        return ChildProcess.Start(name, "dotnet", [LocalHostDll(), .. arguments], environment);
-    }
-
-    private static string LocalHostDll()
-    {
-        var candidates = new[] { "Debug", "Release" }
-            .Select(c => Path.Combine(Artifacts.RepoRoot, "src", "Local", "bin", c, "net10.0", "pipeline-local.dll"))
-            .Where(File.Exists)
-            .OrderByDescending(File.GetLastWriteTimeUtc)
-            .ToList();
-        return candidates.FirstOrDefault() ?? throw new InvalidOperationException("pipeline-local.dll is not built; run dotnet build Pipeline.sln");
+        return environment;
     }
 }
 

@@ -23,6 +23,14 @@ public static class Artifacts
         return path;
     }
 
+    /// <summary>The newest build (Debug or Release) of <paramref name="dll"/> in src/<paramref name="project"/>; fails when there is none.</summary>
+    public static string NewestBuild(string project, string dll) =>
+        new[] { "Debug", "Release" }
+            .Select(c => Path.Combine(RepoRoot, "src", project, "bin", c, "net10.0", dll))
+            .Where(File.Exists)
+            .OrderByDescending(File.GetLastWriteTimeUtc)
+            .FirstOrDefault() ?? throw new InvalidOperationException($"{dll} is not built; run dotnet build Pipeline.sln");
+
     private static DateTime NewestSource(params string[] folders) => folders
         .SelectMany(f => Directory.EnumerateFiles(Path.Combine(RepoRoot, f), "*.*", SearchOption.AllDirectories))
         .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal))

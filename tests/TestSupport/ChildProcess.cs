@@ -67,11 +67,16 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>SIGTERM, then waits for a clean exit (SIGKILL after <paramref name="grace"/>).</summary>
-    public async Task StopAsync(TimeSpan? grace = null)
+    public Task StopAsync(TimeSpan? grace = null) => SignalAsync("TERM", grace);
+
+    /// <summary>SIGINT, as Ctrl-C in a terminal sends, then waits for a clean exit (SIGKILL after <paramref name="grace"/>).</summary>
+    public Task InterruptAsync(TimeSpan? grace = null) => SignalAsync("INT", grace);
+
+    private async Task SignalAsync(string signal, TimeSpan? grace)
     {
         if (_process.HasExited)
             return;
-        Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
         using var timeout = new CancellationTokenSource(grace ?? TimeSpan.FromSeconds(30));
         try
         {

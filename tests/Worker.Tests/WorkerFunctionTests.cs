@@ -45,7 +45,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     private string Input => _moto.InputBucket;
     private string Output => _moto.OutputBucket;
 
-    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000, EmbeddedMetrics? metrics = null, long decodeBudgetBytes = 1L << 30)
+    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000, EmbeddedMetrics? metrics = null, long decodeBudgetBytes = 1L << 30, string? endpoint = null)
     {
         var options = new WorkerOptions
         {
@@ -54,7 +54,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
             MaxConcurrency = 4,
             DecodeBudgetBytes = decodeBudgetBytes,
         };
-        var aws = AwsEnvironment.FromEnvironment(name => _moto.Environment.GetValueOrDefault(name));
+        var aws = AwsEnvironment.FromEnvironment(name => name == "AWS_ENDPOINT_URL" && endpoint is not null ? endpoint : _moto.Environment.GetValueOrDefault(name));
         var store = new JobStore(aws.CreateS3Client(), options.Storage, aws.UsesHttp, TimeProvider.System);
         var processor = new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options);
         return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System, metrics);
@@ -386,5 +386,76 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
 
         Assert.Equal(["second"], failures);
         Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
+    }
+
+    private static byte[] BatchEvent(params (string TaskId, string Bucket, string Key)[] tasks) => JsonSerializer.SerializeToUtf8Bytes(new S3BatchJobEvent
+    {
+        InvocationSchemaVersion = "2.0",
+        InvocationId = "invocation-1",
+        Job = new S3BatchJobEvent.BatchJob { Id = "job-1" },
+        Tasks = tasks.Select(t => new S3BatchJobEvent.BatchTask { TaskId = t.TaskId, S3Bucket = t.Bucket, S3Key = WebUtility.UrlEncode(t.Key) }).ToList(),
+    }, WorkerJsonContext.Default.S3BatchJobEvent);
+
+    private static async Task<S3BatchJobResponse> BatchAsync(WorkerFunction function, byte[] payload)
+    {
+        var invocation = new Invocation("req-batch", DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1), null, null, payload);
+        var response = await function.HandleAsync(invocation, CancellationToken.None);
+        return JsonSerializer.Deserialize(response.Span, WorkerJsonContext.Default.S3BatchJobResponse)!;
+    }
+
+    [Fact]
+    public async Task A_batch_operations_task_converts_its_object_once_and_answers_succeeded()
+    {
+        var key = $"{_prefix}batch/a b+c%d ü.jpg";
+        await PutAsync(key, TestImages.Jpeg(120, 90));
+        var function = Function();
+
+        var answer = await BatchAsync(function, BatchEvent(("t1", Input, key)));
+
+        Assert.Equal(("2.0", "invocation-1", "PermanentFailure"), (answer.InvocationSchemaVersion, answer.InvocationId, answer.TreatMissingKeysAs));
+        var result = Assert.Single(answer.Results);
+        Assert.Equal(("t1", "Succeeded", "Converted."), (result.TaskId, result.ResultCode, result.ResultString));
+        using (var gray = PixelAssert.IsGray((await GetAsync(key)).Bytes))
+            Assert.Equal(new Size(120, 90), gray.Size());
+        var first = await _s3.GetObjectMetadataAsync(Output, key);
+        await Task.Delay(1100); // S3 timestamps have one-second resolution
+
+        var again = Assert.Single((await BatchAsync(function, BatchEvent(("t2", Input, key)))).Results);
+
+        Assert.Equal(("Succeeded", "Already converted from this version."), (again.ResultCode, again.ResultString));
+        Assert.Equal(first.LastModified, (await _s3.GetObjectMetadataAsync(Output, key)).LastModified);
+    }
+
+    [Fact]
+    public async Task Batch_operations_tasks_that_cannot_succeed_answer_permanent_failure_with_the_reason()
+    {
+        var broken = $"{_prefix}batch/broken.jpg";
+        await PutAsync(broken, TestImages.Jpeg(100, 100)[..400]);
+
+        var answer = await BatchAsync(Function(), BatchEvent(
+            ("rejected", Input, broken),
+            ("missing", Input, $"{_prefix}batch/never uploaded.jpg"),
+            ("elsewhere", "some-other-bucket", $"{_prefix}batch/x.jpg")));
+
+        var results = answer.Results.ToDictionary(r => r.TaskId!);
+        Assert.All(results.Values, r => Assert.Equal("PermanentFailure", r.ResultCode));
+        Assert.StartsWith("corrupt_image: ", results["rejected"].ResultString, StringComparison.Ordinal);
+        Assert.Equal("corrupt_image", (await ReportAsync(broken)).GetProperty("code").GetString());
+        Assert.Equal("The object does not exist.", results["missing"].ResultString);
+        Assert.Contains("some-other-bucket", results["elsewhere"].ResultString, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_batch_operations_task_answers_temporary_failure_when_storage_is_unreachable()
+    {
+        var key = $"{_prefix}batch/unreachable.jpg";
+        await PutAsync(key, TestImages.Jpeg(40, 30));
+
+        var answer = await BatchAsync(Function(endpoint: $"http://127.0.0.1:{Tools.FreePort()}"), BatchEvent(("t", Input, key)));
+
+        var result = Assert.Single(answer.Results);
+        Assert.Equal("TemporaryFailure", result.ResultCode);
+        Assert.Contains("retries the task", result.ResultString, StringComparison.Ordinal);
+        Assert.False(await ExistsAsync(key));
     }
 }

@@ -25,6 +25,24 @@ public sealed record JobState
     public ErrorDetail? Error { get; init; }
 
     /// <summary>
+    /// The input's current version, when the job was read from a listing of the input bucket
+    /// (<see cref="JobStore.ListAsync"/>); null otherwise.
+    /// </summary>
+    public SourceObject? Input { get; init; }
+
+    /// <summary>
+    /// The ETag of the output that decides the state (the result when done, the report when
+    /// failed), or null while pending. A client compares it with a copy it holds, and sees a
+    /// new report (e.g. one left when processing gave up) as a new ETag.
+    /// </summary>
+    public string? OutputETag => Status switch
+    {
+        JobStatus.Done => Result?.ETag,
+        JobStatus.Failed => Report?.ETag,
+        _ => null,
+    };
+
+    /// <summary>
     /// True when the job failed for a reason of the service's (processing kept failing and gave
     /// up) rather than the input's: a redrive of its event may still convert it.
     /// </summary>

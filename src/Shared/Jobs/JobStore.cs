@@ -77,22 +77,67 @@ public sealed class JobStore
     public Task<List<JobState>> ListAsync(string prefix, CancellationToken cancellationToken) => Guarded(async () =>
     {
         var inputs = await ListObjectsAsync(Storage.InputBucket, prefix, cancellationToken);
-        var outputs = (await ListObjectsAsync(Storage.OutputBucket, prefix, cancellationToken)).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-        var jobs = inputs.Where(o => !o.Key.EndsWith('/')).Select(o => (o.Key, ETag: ObjectKeys.NormalizeETag(o.ETag))).ToList();
-        var states = new JobState[jobs.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, jobs.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, token) =>
+        var outputs = await ListOutputKeysAsync(prefix, cancellationToken);
+        var jobs = inputs.Where(o => !o.Key.EndsWith('/'))
+            .Select(o => new SourceObject(Storage.InputBucket, o.Key, ObjectKeys.NormalizeETag(o.ETag), o.Size ?? 0))
+            .ToList();
+        var states = await ReadAllAsync(jobs.Select(j => j.Key).ToList(), outputs, cancellationToken);
+        return jobs.Zip(states, (input, state) =>
         {
-            var (key, etag) = jobs[i];
-            bool anyOutput = outputs.Contains(ObjectKeys.Result(key)) || outputs.Contains(ObjectKeys.Error(key));
-            var state = anyOutput ? await ReadStateAsync(key, token) : Pending(key);
-            bool stale = state.Status != JobStatus.Pending && state.SourceETag is not null && state.SourceETag != etag;
-            states[i] = stale ? Pending(key) : state;
-        });
-        return states.ToList();
+            bool stale = state.Status != JobStatus.Pending && state.SourceETag is not null && state.SourceETag != input.ETag;
+            return (stale ? Pending(input.Key) : state) with { Input = input };
+        }).ToList();
     }, cancellationToken);
 
     /// <summary>
-    /// Runs one delivery of <paramref name="source"/>: skips a version already finished, reads
+    /// Where the jobs of <paramref name="inputKeys"/>, all under <paramref name="prefix"/>, stand,
+    /// in the same order: one listing of the output bucket, then a look at the outputs of only
+    /// those keys that have any, so that polling many jobs costs little while few have finished.
+    /// Outputs are not judged against the inputs' current versions: compare
+    /// <see cref="JobState.SourceETag"/> (or use <see cref="JobState.IsFinishedFor"/>) with the
+    /// version you wrote.
+    /// </summary>
+    public Task<List<JobState>> ReadManyAsync(string prefix, IReadOnlyList<string> inputKeys, CancellationToken cancellationToken) => Guarded(async () =>
+    {
+        if (inputKeys.FirstOrDefault(k => !k.StartsWith(prefix, StringComparison.Ordinal)) is { } outside)
+            throw new ArgumentException($"Key {outside} is not under prefix {prefix}.", nameof(inputKeys));
+        var outputs = await ListOutputKeysAsync(prefix, cancellationToken);
+        return (await ReadAllAsync(inputKeys, outputs, cancellationToken)).ToList();
+    }, cancellationToken);
+
+    /// <summary>
+    /// Copies the output that decides <paramref name="job"/> (its result when done, its report
+    /// when failed) to <paramref name="destination"/>; false when that very output is no longer
+    /// there (replaced or removed since the job was read: read it again).
+    /// </summary>
+    public Task<bool> CopyOutputAsync(JobState job, Stream destination, CancellationToken cancellationToken) => Guarded(async () =>
+    {
+        var output = job.Status switch
+        {
+            JobStatus.Done => job.Result,
+            JobStatus.Failed => job.Report,
+            _ => null,
+        } ?? throw new InvalidOperationException($"The job of {job.Key} has no output yet.");
+        try
+        {
+            using var response = await _s3.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = Storage.OutputBucket,
+                Key = output.Key,
+                EtagToMatch = output.ETag,
+            }, cancellationToken);
+            await response.ResponseStream.CopyToAsync(destination, cancellationToken);
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
+        {
+            return false;
+        }
+    }, cancellationToken);
+
+    /// <summary>
+    /// Runs one delivery of <paramref name="source"/> (its current version when it names none):
+    /// skips a version already finished, reads
     /// the input at that version, hands its bytes to <paramref name="convert"/>, and stores the
     /// result, or a report when the input is unusable (too large, or <paramref name="convert"/>
     /// threw a permanent <see cref="PipelineException"/>). Transient failures propagate, so the
@@ -104,6 +149,14 @@ public sealed class JobStore
             throw new InvalidOperationException($"Event for bucket {source.Bucket}, but the worker reads {Storage.InputBucket}.");
         if (source.Key.EndsWith('/'))
             return new JobDelivery(JobOutcome.Ignored); // a "folder" made in the S3 console: a key, not an image
+        if (source.ETag.Length == 0)
+        {
+            // No version named (an S3 Batch Operations task): the current one, so that a version
+            // already finished is skipped like any repeated delivery.
+            if (await HeadAsync(source.Bucket, source.Key, cancellationToken) is not { } current)
+                return new JobDelivery(JobOutcome.Gone);
+            source = source with { ETag = current.ETag };
+        }
 
         var seen = await ReadStateAsync(source.Key, cancellationToken);
         if (seen.IsFinishedFor(source.ETag))
@@ -244,6 +297,23 @@ public sealed class JobStore
     }
 
     private static JobState Pending(string inputKey) => new() { Key = inputKey, Status = JobStatus.Pending };
+
+    /// <summary>The keys of every output under <paramref name="prefix"/>.</summary>
+    private async Task<HashSet<string>> ListOutputKeysAsync(string prefix, CancellationToken cancellationToken) =>
+        (await ListObjectsAsync(Storage.OutputBucket, prefix, cancellationToken)).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The state of each input key, read only where <paramref name="outputs"/> holds its result or report.</summary>
+    private async Task<JobState[]> ReadAllAsync(IReadOnlyList<string> inputKeys, HashSet<string> outputs, CancellationToken cancellationToken)
+    {
+        var states = new JobState[inputKeys.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, inputKeys.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, token) =>
+        {
+            var key = inputKeys[i];
+            bool anyOutput = outputs.Contains(ObjectKeys.Result(key)) || outputs.Contains(ObjectKeys.Error(key));
+            states[i] = anyOutput ? await ReadStateAsync(key, token) : Pending(key);
+        });
+        return states;
+    }
 
     /// <summary>
     /// Writes <paramref name="output"/> if the object at its key is still the one

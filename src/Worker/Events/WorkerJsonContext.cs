@@ -6,4 +6,6 @@ namespace Pipeline.Worker.Events;
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SQSEvent))]
 [JsonSerializable(typeof(SQSBatchResponse))]
+[JsonSerializable(typeof(S3BatchJobEvent))]
+[JsonSerializable(typeof(S3BatchJobResponse))]
 public sealed partial class WorkerJsonContext : JsonSerializerContext;

@@ -1,0 +1,74 @@
+using Pipeline.Jobs;
+
+namespace Pipeline.Cli.Jobs;
+
+/// <summary>
+/// The jobs a command waits for, each for one input version, polled together through the job
+/// store (one listing of the output bucket, then a look only at keys that have an output).
+/// A job is over when it is finished for that version, or when a report that records no
+/// version (processing gave up) appears or changes while waiting.
+/// </summary>
+public sealed class JobWaiter
+{
+    private readonly JobStore _store;
+    private readonly string _prefix;
+    private readonly Dictionary<string, Awaited> _waiting = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>Creates a waiter for jobs under <paramref name="prefix"/>.</summary>
+    public JobWaiter(JobStore store, string prefix)
+    {
+        _store = store;
+        _prefix = prefix;
+    }
+
+    /// <summary>Jobs still awaited.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+                return _waiting.Count;
+        }
+    }
+
+    /// <summary>
+    /// Waits for the job of <paramref name="key"/> to finish for version <paramref name="etag"/>;
+    /// <paramref name="outputETag"/> is the output it has now (a report that records no version
+    /// counts only once it differs).
+    /// </summary>
+    public void Add(string key, string etag, string? outputETag)
+    {
+        lock (_gate)
+            _waiting[key] = new Awaited(etag, outputETag);
+    }
+
+    /// <summary>Reads every awaited job once; returns those that are over and stops awaiting them.</summary>
+    public async Task<List<JobState>> PollAsync(CancellationToken cancellationToken)
+    {
+        List<KeyValuePair<string, Awaited>> awaited;
+        lock (_gate)
+            awaited = [.. _waiting];
+        if (awaited.Count == 0)
+            return [];
+        var states = await _store.ReadManyAsync(_prefix, awaited.Select(a => a.Key).ToList(), cancellationToken);
+        var over = new List<JobState>();
+        lock (_gate)
+        {
+            for (int i = 0; i < states.Count; i++)
+            {
+                var (key, wanted) = awaited[i];
+                var state = states[i];
+                bool gaveUp = state.Status == JobStatus.Failed && state.SourceETag is null && state.OutputETag != wanted.OutputETag;
+                if ((state.IsFinishedFor(wanted.ETag) || gaveUp) && _waiting.TryGetValue(key, out var current) && current == wanted)
+                {
+                    _waiting.Remove(key);
+                    over.Add(state);
+                }
+            }
+        }
+        return over;
+    }
+
+    private sealed record Awaited(string ETag, string? OutputETag);
+}

@@ -1,0 +1,4 @@
+using Pipeline.Cli;
+
+// pipeline convert <folder> <out-folder> | status [s3://bucket/prefix] | backfill [s3://bucket/prefix]
+return await CliApp.RunAsync(args, Environment.GetEnvironmentVariable);

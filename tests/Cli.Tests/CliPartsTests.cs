@@ -1,0 +1,84 @@
+using Pipeline.Cli;
+using Pipeline.Cli.Jobs;
+using Pipeline.Cli.Progress;
+using Pipeline.Cli.Transfer;
+using Pipeline.Errors;
+using Pipeline.Jobs;
+using Pipeline.Worker.Events;
+
+namespace Pipeline.Tests.Cli;
+
+/// <summary>The CLI's pieces with no network: folder mapping, notifications, progress lines.</summary>
+public sealed class CliPartsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("cli-parts-").FullName;
+
+    [Fact]
+    public void A_folder_maps_to_its_name_as_prefix_and_skips_dot_files()
+    {
+        var folder = Path.Combine(_dir, "Holiday 2024");
+        Directory.CreateDirectory(Path.Combine(folder, "day 1"));
+        Directory.CreateDirectory(Path.Combine(folder, ".git"));
+        File.WriteAllText(Path.Combine(folder, "day 1", "a+b.jpg"), "x");
+        File.WriteAllText(Path.Combine(folder, ".DS_Store"), "x");
+        File.WriteAllText(Path.Combine(folder, ".git", "HEAD"), "x");
+
+        var mapping = FolderMapping.Create(folder, Path.Combine(_dir, "out"), prefix: null);
+
+        Assert.Equal("Holiday 2024/", mapping.Prefix);
+        var file = Assert.Single(mapping.Files());
+        Assert.Equal(("day 1/a+b.jpg", "Holiday 2024/day 1/a+b.jpg"), (file.RelativePath, file.Key));
+        Assert.Equal(Path.Combine(_dir, "out", "day 1", "a+b.jpg.error.json"), mapping.ReportPath(file));
+        Assert.Equal("other/", FolderMapping.Create(folder, Path.Combine(_dir, "out"), "/other").Prefix);
+    }
+
+    [Theory]
+    [InlineData("in", "in")]
+    [InlineData("in", "in/out")]
+    [InlineData("in/deeper", "in")]
+    public void Folders_inside_each_other_are_refused(string folder, string outFolder)
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, folder));
+
+        var error = Assert.Throws<PipelineException>(() => FolderMapping.Create(Path.Combine(_dir, folder), Path.Combine(_dir, outFolder), null));
+
+        Assert.Equal(ErrorCode.InvalidRequest, error.Code);
+    }
+
+    [Fact]
+    public void The_api_uploads_prefix_is_refused()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "uploads")).FullName;
+
+        var error = Assert.Throws<PipelineException>(() => FolderMapping.Create(folder, Path.Combine(_dir, "out"), null));
+
+        Assert.Contains("uploads/", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_backfill_notification_reads_back_through_the_workers_own_parser()
+    {
+        var input = new SourceObject("pipeline-input", "old/a b+c%d ü/写真.JPG", "0123456789abcdef0123456789abcdef-2", 12_345_678);
+
+        var sent = new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
+
+        var parsed = Assert.Single(S3EventRecords.CreatedObjects(S3Notification.ObjectCreated(input, sent)));
+
+        Assert.Equal(input, parsed with { EventTime = null });
+        Assert.Equal(sent, parsed.EventTime);
+    }
+
+    [Fact]
+    public void S3_locations_and_progress_lines_read_as_documented()
+    {
+        Assert.Equal(new S3Location("pipeline-input", "photos/2024/"), S3Location.Parse("s3://pipeline-input/photos/2024/"));
+        Assert.Equal(new S3Location("pipeline-input", ""), S3Location.Parse("s3://pipeline-input"));
+        Assert.Throws<PipelineException>(() => S3Location.Parse("pipeline-input/photos"));
+
+        var snapshot = new ProgressSnapshot(200, 200, 150, 118, 2, 120, TimeSpan.FromSeconds(12), "uploaded");
+
+        Assert.Equal("uploaded 150/200, converted 118, failed 2, remaining 80, 10.0/s, ETA 0:08", snapshot.Line());
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
