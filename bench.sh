@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks the API handler against the bare codec, the Python tutorial and NetVips, then memory, cold start and bulk throughput; writes reports/bench.txt.
+# Benchmarks the API handler (lossless and re-encoding) against the bare codec, the Python tutorial and NetVips, then memory, cold start and bulk throughput; writes reports/bench.txt.
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the OpenCV Lambda layer in artifacts/layer/lib: OpenCvSharp's native library without its GUI dependencies, plus what provided.al2023 lacks.
+# Builds the Lambda layer in artifacts/layer/lib: OpenCvSharp's native library without its GUI dependencies, Debian's libturbojpeg (the lossless JPEG path), plus what provided.al2023 lacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,9 @@ gui_needed=(
   libcairo-gobject.so.2 libcairo.so.2 libgdk_pixbuf-2.0.so.0 libharfbuzz.so.0 libfreetype.so.6
   libgio-2.0.so.0 libgobject-2.0.so.0 libglib-2.0.so.0 libX11.so.6 libdrm.so.2
 )
+
+# Loaded by the functions themselves (TurboJPEG's API, for JPEG to grayscale JPEG without decoding), from Debian's libturbojpeg0.
+extra_libraries=(libturbojpeg.so.0)
 
 die() { echo "build-layer: $*" >&2; exit 1; }
 needed_of() { readelf -d --wide "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'; }
@@ -39,10 +42,10 @@ if [ ! -f "$source" ]; then
 fi
 [ -f "$source" ] || die "$source not found after dotnet restore"
 
-# Decide what to ship: every library the patched library needs (recursively) that the AL2023 base lacks.
+# Decide what to ship: the extra libraries, and every library they and the patched library need (recursively) that the AL2023 base lacks.
 declare -A shipped=() # soname -> host file
 declare -A seen=()
-queue=()
+queue=("${extra_libraries[@]}")
 for soname in $(needed_of "$source"); do
   [[ " ${gui_needed[*]} " == *" $soname "* ]] || queue+=("$soname")
 done
@@ -61,7 +64,7 @@ while [ ${#queue[@]} -gt 0 ]; do
     echo "  $soname: $note"
     continue
   fi
-  [ -e "$host" ] || die "$soname is needed, is not in $base_list, and is not installed in $host_libs"
+  [ -e "$host" ] || die "$soname is needed, is not in $base_list, and is not installed in $host_libs (scripts/setup.sh installs what the project needs)"
   glibc=$(max_glibc_of "$host")
   version_le "$glibc" "$max_glibc" ||
     die "$soname is not in the AL2023 base and Debian's copy needs GLIBC_$glibc > $max_glibc; ship a build for glibc $max_glibc instead"

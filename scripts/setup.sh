@@ -6,7 +6,8 @@ set -euo pipefail
 # libgtk-3-0: the official OpenCvSharp runtime links GTK (for highgui) even though we never call it.
 # patchelf, binutils (readelf, objdump): build and check the Lambda layer's OpenCV library.
 # gcc: the linker Native AOT publishing calls. curl: health checks and the end-to-end tests. jq: the README's upload example.
-packages=(libgtk-3-0 patchelf binutils gcc curl jq "$@")
+# libturbojpeg0: the lossless JPEG path (shipped in the layer too); libjpeg-turbo-progs (cjpeg, jpegtran): test inputs.
+packages=(libgtk-3-0 patchelf binutils gcc curl jq libturbojpeg0 libjpeg-turbo-progs "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using OpenCvSharp;
-using Pipeline.Storage;
+using Pipeline.Jobs;
 using Pipeline.Tests;
 using Xunit;
 
@@ -164,7 +164,8 @@ public static class BulkBenchmark
         foreach (var line in worker.Lines.Where(l => l.StartsWith('{')))
         {
             using var record = JsonDocument.Parse(line);
-            if (record.RootElement.GetProperty("msg").GetString() == message && skip-- <= 0)
+            // Metric records (Embedded Metric Format) share the stream and carry no msg.
+            if (record.RootElement.TryGetProperty("msg", out var msg) && msg.GetString() == message && skip-- <= 0)
                 samples.Add(record.RootElement.GetProperty(field).GetDouble());
         }
         return samples;

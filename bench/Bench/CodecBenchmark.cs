@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using OpenCvSharp;
 using Pipeline.Api;
+using Pipeline.Api.Gateway;
 using Pipeline.Diagnostics;
 using Pipeline.Imaging;
 using Pipeline.Lambda;
@@ -33,7 +34,7 @@ public sealed class CodecResult
     public required CodecPlan Plan { get; init; }
     /// <summary>The input JPEG's size in bytes.</summary>
     public required int InputBytes { get; init; }
-    /// <summary>Wall-clock milliseconds per call, by peer key (a, b, c, d).</summary>
+    /// <summary>Wall-clock milliseconds per call, by peer key (a to f).</summary>
     public Dictionary<string, Samples> Wall { get; } = [];
     /// <summary>CPU milliseconds per call, by peer key: what a loaded machine distorts least.</summary>
     public Dictionary<string, Samples> Cpu { get; } = [];
@@ -80,12 +81,16 @@ public sealed class CodecResult
 }
 
 /// <summary>
-/// The four peers on one generated JPEG, single-threaded, interleaved: every round runs each
+/// The peers on one generated JPEG, single-threaded, interleaved: every round runs each
 /// peer in turn (the order rotating), so whatever else the machine does hits all of them.
-///   (a) the API function: REST v1 event bytes → ApiFunction.HandleAsync → response bytes
+///   (a) the API function as clients call it (no quality named: the lossless path):
+///       REST v1 event bytes → ApiFunction.HandleAsync → response bytes
 ///   (b) the bare codec: OpenCvSharp luma-only decode + JPEG encode at q90
 ///   (c) the tutorial's Python handler on python3-opencv (see <see cref="TutorialPeer"/>)
 ///   (d) NetVips: sequential load, colourspace b-w, JPEG q90
+///   (e) the API function asked for ?quality=90: decode + encode, as (b) inside the handler
+///   (f) the lossless path alone: LosslessJpeg.TryConvert (TurboJPEG's tjTransform)
+///   (g) (b)'s work with (f)'s library: Debian's libjpeg-turbo 2.1.5 decompress gray + compress q90
 /// </summary>
 public sealed class CodecBenchmark
 {
@@ -93,6 +98,8 @@ public sealed class CodecBenchmark
     private readonly CodecPlan _plan;
     private readonly byte[] _jpeg;
     private readonly byte[] _event;
+    private readonly byte[] _reencodeEvent;
+    private readonly ImageInfo _info;
     private readonly string _eventPath;
     private readonly TutorialPeer _tutorial;
     private readonly ApiFunction _function;
@@ -113,6 +120,13 @@ public sealed class CodecBenchmark
             .WithHeader("Accept", "*/*")
             .WithBody(jpeg)
             .ToPayload();
+        _reencodeEvent = ApiEvents.RestV1("POST", "/grayscale")
+            .WithHeader("Content-Type", "image/jpeg")
+            .WithHeader("Accept", "*/*")
+            .WithQuery("quality", Quality.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithBody(jpeg)
+            .ToPayload();
+        _info = _converter.Inspect(jpeg);
         _eventPath = Path.Combine(workDirectory, $"event-{plan.Label}.json");
         File.WriteAllBytes(_eventPath, _event);
         _result = new CodecResult { Plan = plan, InputBytes = jpeg.Length };
@@ -136,7 +150,8 @@ public sealed class CodecBenchmark
         bench.Check(workDirectory);
         var peers = new (string Key, Func<int, Timing[]> Run)[]
         {
-            ("a", bench.Handler), ("b", bench.Codec), ("c", bench.Tutorial), ("d", bench.Vips), ("stages", bench.HandlerStages),
+            ("a", bench.Handler), ("b", bench.Codec), ("c", bench.Tutorial), ("d", bench.Vips),
+            ("e", bench.ReencodingHandler), ("f", bench.Lossless), ("g", bench.DebianCodec), ("stages", bench.HandlerStages),
         };
         // Enough calls for tiered compilation to finish (its instrumented tier runs hot loops
         // such as base64 decoding up to 3x slower for a while), then a pause for the background JIT.
@@ -192,6 +207,16 @@ public sealed class CodecBenchmark
         return Timing.Of(() => _function.HandleAsync(invocation, CancellationToken.None).GetAwaiter().GetResult());
     });
 
+    private Timing[] ReencodingHandler(int calls) => Repeat(calls, () =>
+    {
+        var invocation = NewInvocation(_reencodeEvent);
+        return Timing.Of(() => _function.HandleAsync(invocation, CancellationToken.None).GetAwaiter().GetResult());
+    });
+
+    private Timing[] DebianCodec(int calls) => Repeat(calls, () => Timing.Of(() => DebianTurboJpeg.Gray(_jpeg, _plan.Width, _plan.Height, Quality)));
+
+    private Timing[] Lossless(int calls) => Repeat(calls, () => Timing.Of(() => LosslessJpeg.TryConvert(_jpeg, _info)));
+
     private Timing[] Codec(int calls) => Repeat(calls, () => Timing.Of(() => EncodeLuma(_jpeg)));
 
     private Timing[] Tutorial(int calls)
@@ -213,13 +238,13 @@ public sealed class CodecBenchmark
         var info = _converter.Inspect(request.Body.Span);
         long t2 = Stopwatch.GetTimestamp();
         var output = OutputNegotiation.Choose(info.Format, null, request.Header("accept"));
-        var converted = _converter.Convert(request.Body.Span, info, output, Quality);
+        var converted = _converter.Convert(request.Body.Span, info, output);
         long t3 = Stopwatch.GetTimestamp();
         _ = ApiGatewayHttp.WriteResponse(Responses.Image(converted.Bytes, output.MediaType()));
         long t4 = Stopwatch.GetTimestamp();
         Stage("1 read event (JSON + base64 decode)", t0, t1);
         Stage("2 inspect headers", t1, t2);
-        Stage("3 convert (decode luma + encode)", t2, t3);
+        Stage(converted.Lossless ? "3 convert (lossless: luma coefficients copied)" : "3 convert (decode luma + encode)", t2, t3);
         Stage("4 write response (base64 + JSON)", t3, t4);
         return new Timing(Stopwatch.GetElapsedTime(t0, t4).TotalMilliseconds, double.NaN);
     });
@@ -229,8 +254,8 @@ public sealed class CodecBenchmark
 
     // The handler decodes the body in place, so each call gets its own copy of the event, as
     // each invocation gets a fresh buffer from the Runtime API client. The copy is not timed.
-    private Invocation NewInvocation() =>
-        new(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddMinutes(1), null, null, _event.ToArray());
+    private Invocation NewInvocation(byte[]? payload = null) =>
+        new(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddMinutes(1), null, null, (payload ?? _event).ToArray());
 
     private static Timing[] Repeat(int calls, Func<Timing> call)
     {
@@ -255,25 +280,45 @@ public sealed class CodecBenchmark
         return gray.JpegsaveBuffer(q: Quality);
     }
 
-    /// <summary>Every peer must produce a gray image of the input's size; the results are compared with BT.601 luma.</summary>
+    /// <summary>
+    /// Every peer must produce a gray image of the input's size; the results are compared with
+    /// BT.601 luma. (a) must decode to exactly the input's luma (libjpeg's grayscale decode) and
+    /// equal (f); (e) must equal (b) byte for byte.
+    /// </summary>
     private void Check(string workDirectory)
     {
-        var response = _function.HandleAsync(NewInvocation(), CancellationToken.None).GetAwaiter().GetResult();
-        using var document = JsonDocument.Parse(response);
-        Assert.Equal(200, document.RootElement.GetProperty("statusCode").GetInt32());
-        var handlerOutput = document.RootElement.GetProperty("body").GetBytesFromBase64();
+        var handlerOutput = Body(_function.HandleAsync(NewInvocation(), CancellationToken.None).GetAwaiter().GetResult());
+        var lossless = LosslessJpeg.TryConvert(_jpeg, _info) ?? throw new InvalidOperationException("the lossless path refused the input");
+        Assert.Equal(lossless.Bytes, handlerOutput);
+        using (var sourceLuma = Cv2.ImDecode(_jpeg, ImreadModes.Grayscale))
+        using (var outputLuma = Cv2.ImDecode(handlerOutput, ImreadModes.Grayscale))
+        using (var unequal = new Mat())
+        {
+            Cv2.Compare(sourceLuma, outputLuma, unequal, CmpTypes.NE);
+            Assert.Equal(0, Cv2.CountNonZero(unequal));
+        }
+        _result.Checks.Add($"(a) = (f), {handlerOutput.Length} bytes ({100.0 * handlerOutput.Length / _jpeg.Length:0}% of the input), decodes to exactly the input's luma");
+
+        var reencoded = Body(_function.HandleAsync(NewInvocation(_reencodeEvent), CancellationToken.None).GetAwaiter().GetResult());
         var codecOutput = EncodeLuma(_jpeg);
-        Assert.Equal(codecOutput, handlerOutput);
-        _result.Checks.Add($"(a) and (b) outputs are byte-identical ({handlerOutput.Length} bytes)");
+        Assert.Equal(codecOutput, reencoded);
+        _result.Checks.Add($"(e) and (b) outputs are byte-identical ({reencoded.Length} bytes)");
 
         var tutorialPath = Path.Combine(workDirectory, $"tutorial-{_plan.Label}.jpg");
         _tutorial.Run(_eventPath, 1, tutorialPath);
-        foreach (var (name, output) in new[] { ("(b)", codecOutput), ("(c)", File.ReadAllBytes(tutorialPath)), ("(d)", VipsGray(_jpeg)) })
+        foreach (var (name, output) in new[] { ("(a)", handlerOutput), ("(b)", codecOutput), ("(c)", File.ReadAllBytes(tutorialPath)), ("(d)", VipsGray(_jpeg)), ("(g)", DebianTurboJpeg.Gray(_jpeg, _plan.Width, _plan.Height, Quality)) })
         {
             using var gray = PixelAssert.IsGray(output);
             Assert.Equal(new Size(_plan.Width, _plan.Height), gray.Size());
             _result.Checks.Add($"{name} gray {gray.Width}x{gray.Height}, {output.Length} bytes, mean |Δ| from BT.601 luma {MeanLumaError(gray).Text("0.00")}");
         }
+    }
+
+    private static byte[] Body(ReadOnlyMemory<byte> response)
+    {
+        using var document = JsonDocument.Parse(response);
+        Assert.Equal(200, document.RootElement.GetProperty("statusCode").GetInt32());
+        return document.RootElement.GetProperty("body").GetBytesFromBase64();
     }
 
     private double MeanLumaError(Mat gray)

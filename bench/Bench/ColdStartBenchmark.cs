@@ -5,8 +5,8 @@ using Xunit;
 
 namespace Pipeline.Bench;
 
-/// <summary>One way of starting the API function: a name, the executable and its arguments, and extra environment.</summary>
-public sealed record StartVariant(string Name, string Executable, string[] Arguments, Dictionary<string, string> Environment);
+/// <summary>One way of starting the API function: a name, the executable and its arguments, extra environment, and its own event if not the common one.</summary>
+public sealed record StartVariant(string Name, string Executable, string[] Arguments, Dictionary<string, string> Environment, byte[]? Event = null);
 
 /// <summary>Cold starts of one variant.</summary>
 public sealed class ColdStartResult
@@ -27,8 +27,11 @@ public sealed class ColdStartResult
 /// </summary>
 public static class ColdStartBenchmark
 {
-    /// <summary>The variants: AOT, JIT with the layer's OpenCV, JIT as built (NuGet's OpenCV, GTK and all).</summary>
-    public static List<StartVariant> Variants(string workDirectory)
+    /// <summary>
+    /// The variants: AOT, JIT with the layer's OpenCV, JIT as built (NuGet's OpenCV, GTK and all),
+    /// and AOT answering <paramref name="reencodeEvent"/> (a named quality: OpenCV decodes and encodes).
+    /// </summary>
+    public static List<StartVariant> Variants(string workDirectory, byte[] reencodeEvent)
     {
         var root = Artifacts.RepoRoot;
         var layer = new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = MemoryBenchmark.LayerLibraries };
@@ -49,6 +52,7 @@ public static class ColdStartBenchmark
             new("AOT bootstrap (artifacts/aot/api, layer OpenCV)", Artifacts.AotBootstrap("api"), [], layer),
             new("JIT dotnet Pipeline.Api.dll (layer OpenCV)", "dotnet", [Path.Combine(withLayer, "Pipeline.Api.dll")], layer),
             new("JIT dotnet Pipeline.Api.dll (as built: NuGet OpenCV + GTK)", "dotnet", [Path.Combine(built, "Pipeline.Api.dll")], []),
+            new("AOT bootstrap, ?quality=90 (loads the layer's OpenCV)", Artifacts.AotBootstrap("api"), [], layer, reencodeEvent),
         ];
     }
 
@@ -76,7 +80,7 @@ public static class ColdStartBenchmark
     private static async Task<(double Ms, long Peak)> OnceAsync(StartVariant variant, byte[] eventJson, IReadOnlyDictionary<string, string> environment)
     {
         await using var runtime = await FakeRuntimeApi.StartAsync();
-        var reply = runtime.InvokeAsync(eventJson.ToArray());
+        var reply = runtime.InvokeAsync((variant.Event ?? eventJson).ToArray());
         var variables = new Dictionary<string, string>(environment) { ["AWS_LAMBDA_RUNTIME_API"] = runtime.HostAndPort };
         foreach (var (name, value) in variant.Environment)
             variables[name] = value;

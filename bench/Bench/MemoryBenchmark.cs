@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using OpenCvSharp;
-using Pipeline.Storage;
+using Pipeline.Jobs;
 using Pipeline.Tests;
 using Xunit;
 
@@ -20,12 +20,14 @@ public sealed class MemoryResult
     public Samples Peak { get; } = new();
     /// <summary>Milliseconds from queueing the event to the response.</summary>
     public Samples InvokeMs { get; } = new();
+    /// <summary>Whether the result decoded to exactly the input's luma (the lossless path).</summary>
+    public bool Lossless { get; set; }
 }
 
 /// <summary>
 /// The AOT worker bootstrap (artifacts/aot/worker/bootstrap, the layer's OpenCV on
 /// LD_LIBRARY_PATH) against the fake Runtime API and moto: a fresh process per run gets one
-/// direct S3 ObjectCreated event, and VmHWM is read once the response arrived.
+/// SQS event carrying an S3 ObjectCreated notification, and VmHWM is read once the response arrived.
 /// </summary>
 public static class MemoryBenchmark
 {
@@ -49,7 +51,7 @@ public static class MemoryBenchmark
                 result.InitPeak.Add(PeakMemory.Bytes(worker.Id));
 
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var reply = await runtime.InvokeAsync(System.Text.Encoding.UTF8.GetBytes(S3Notifications.ObjectCreated(aws.InputBucket, key, etag, image.Jpeg.Length)), timeout: TimeSpan.FromMinutes(2))
+                var reply = await runtime.InvokeAsync(SqsEvent(S3Notifications.ObjectCreated(aws.InputBucket, key, etag, image.Jpeg.Length)), timeout: TimeSpan.FromMinutes(2))
                     .WaitAsync(TimeSpan.FromMinutes(3));
                 result.InvokeMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 result.Peak.Add(PeakMemory.Bytes(worker.Id));
@@ -58,6 +60,8 @@ public static class MemoryBenchmark
                 {
                     using var gray = PixelAssert.IsGray((await aws.GetAsync(aws.OutputBucket, ObjectKeys.Result(key))).Bytes);
                     Assert.Equal(new Size(image.Width, image.Height), gray.Size());
+                    using var luma = Cv2.ImDecode(image.Jpeg, ImreadModes.Grayscale);
+                    result.Lossless = Cv2.Norm(luma, gray, NormTypes.INF) == 0; // PIPELINE_QUALITY unset: the lossless path
                 }
                 progress($"memory {image.Label} run {run + 1}/{runs}: init {MedianMiB(result.InitPeak)}, peak {MedianMiB(result.Peak)}, {result.InvokeMs.Median.Text("0")} ms");
             }
@@ -65,6 +69,18 @@ public static class MemoryBenchmark
         }
         return results;
     }
+
+    /// <summary>An SQS event (the worker's only input) carrying one S3 notification as its message body.</summary>
+    private static byte[] SqsEvent(string notification) => System.Text.Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["Records"] = new JsonArray(new JsonObject
+        {
+            ["messageId"] = Guid.NewGuid().ToString(),
+            ["eventSource"] = "aws:sqs",
+            ["body"] = notification,
+            ["attributes"] = new JsonObject { ["ApproximateReceiveCount"] = "1" },
+        }),
+    }.ToJsonString());
 
     /// <summary>Starts an AOT bootstrap against <paramref name="runtime"/>, loading OpenCV from the layer.</summary>
     public static ChildProcess StartBootstrap(string executable, FakeRuntimeApi runtime, IReadOnlyDictionary<string, string> environment)

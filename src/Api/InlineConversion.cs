@@ -85,12 +85,12 @@ public sealed class InlineConversion
     /// image: the first of a smaller quality or JPEG output whose result fits, tried for real.
     /// Empty when none does (POST /uploads always does).
     /// </summary>
-    private string SmallerResult(ReadOnlySpan<byte> body, ImageInfo info, ImageFormat output, int quality)
+    private string SmallerResult(ReadOnlySpan<byte> body, ImageInfo info, ImageFormat output, int? quality)
     {
         var candidates = new List<(ImageFormat Format, int Quality, string Parameters)>();
         if (output is ImageFormat.Jpeg or ImageFormat.WebP)
         {
-            foreach (var lower in LowerQualities.Where(q => q < quality))
+            foreach (var lower in LowerQualities.Where(q => q < (quality ?? GrayscaleConverter.DefaultQuality)))
                 candidates.Add((output, lower, $"?quality={lower}"));
         }
         else
@@ -106,12 +106,15 @@ public sealed class InlineConversion
         return "";
     }
 
-    /// <summary>The <c>?quality=</c> parameter, within the same bounds as the worker's setting.</summary>
-    private static int Quality(string? text)
+    /// <summary>
+    /// The <c>?quality=</c> parameter, within the same bounds as the worker's setting; null when
+    /// the client named none (the converter then keeps a JPEG's luma losslessly where it can).
+    /// </summary>
+    private static int? Quality(string? text)
     {
         var bounds = PipelineSettings.Quality;
         if (text is null)
-            return GrayscaleConverter.DefaultQuality;
+            return null;
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var quality) || quality < bounds.Min || quality > bounds.Max)
             throw new PipelineException(ErrorCode.InvalidRequest, $"quality must be a whole number from {bounds.Min} to {bounds.Max}.");
         return quality;

@@ -15,7 +15,7 @@ public sealed class ObjectProcessor
     private readonly JobStore _store;
     private readonly GrayscaleConverter _converter;
     private readonly DecodeBudget _budget;
-    private readonly int _quality;
+    private readonly int? _quality; // null: none named (lossless JPEG where possible)
 
     /// <summary>Creates a processor storing through <paramref name="store"/>.</summary>
     public ObjectProcessor(JobStore store, GrayscaleConverter converter, WorkerOptions options)

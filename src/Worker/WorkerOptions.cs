@@ -20,8 +20,11 @@ public sealed record WorkerOptions
     /// </summary>
     public int MaxConcurrency { get; init; } = (int)PipelineSettings.WorkerConcurrency.Default;
 
-    /// <summary>JPEG and WebP quality of the results.</summary>
-    public int Quality { get; init; } = (int)PipelineSettings.Quality.Default;
+    /// <summary>
+    /// JPEG and WebP quality of the results; null (PIPELINE_QUALITY unset) keeps a JPEG's luma
+    /// losslessly where it can and encodes the rest at <see cref="GrayscaleConverter.DefaultQuality"/>.
+    /// </summary>
+    public int? Quality { get; init; }
 
     /// <summary>
     /// Bytes of decode memory concurrent conversions may hold together (see <see cref="DecodeBudget"/>);
@@ -49,7 +52,7 @@ public sealed record WorkerOptions
             Storage = storage,
             Imaging = ImagingLimits.FromEnvironment(read),
             MaxConcurrency = concurrency,
-            Quality = (int)PipelineSettings.Quality.Read(read),
+            Quality = (int?)PipelineSettings.Quality.ReadOptional(read),
             DecodeBudgetBytes = PipelineSettings.DecodeBudgetBytes.Read(read, DefaultDecodeBudget(read, concurrency, storage.MaxObjectBytes)),
             MaxReceiveCount = (int)PipelineSettings.MaxReceiveCount.Read(read),
         };

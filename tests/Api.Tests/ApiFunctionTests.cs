@@ -142,6 +142,23 @@ public class ApiFunctionTests
         PixelAssert.LumaMatches(input, gray, maxMeanError: 6);
     }
 
+    [Theory]
+    [MemberData(nameof(BinaryPosts))]
+    public async Task A_jpeg_with_no_quality_named_keeps_its_luma_exactly_and_a_named_quality_re_encodes(string fixture)
+    {
+        var input = JpegSamples.Photo(256, 192, "4:2:0");
+        using var luma = Cv2.ImDecode(input, ImreadModes.Grayscale);
+
+        var lossless = (await Handle(Post(fixture, input))).Image("image/jpeg");
+        var reencoded = (await Handle(Post(fixture, input).WithQuery("quality", "90"))).Image("image/jpeg");
+
+        using var exact = PixelAssert.IsGray(lossless);
+        Assert.Equal(0, Cv2.Norm(luma, exact, NormTypes.INF));
+        using var close = PixelAssert.IsGray(reencoded);
+        Assert.NotEqual(0, Cv2.Norm(luma, close, NormTypes.INF));
+        PixelAssert.LumaMatches(input, close);
+    }
+
     public static TheoryData<string, string, string> InvalidParameters()
     {
         var data = new TheoryData<string, string, string>();

@@ -32,19 +32,23 @@ public sealed class HiddenGtkTests(LayerFixture layer, ITestOutputHelper log)
             ["AWS_SECRET_ACCESS_KEY"] = "test",
         };
         int processId;
-        IReadOnlyList<MappedFile> mapped;
-        RuntimeApiPost reply;
+        IReadOnlyList<MappedFile> afterLossless, mapped;
+        RuntimeApiPost reply, reencoded;
         using (var function = Sandbox.Start(LayerFixture.LayerDirectory, environment, layer.ApiBootstrap))
         {
             processId = function.ProcessId;
+            // JPEG to JPEG with no quality named needs only libturbojpeg; a quality needs OpenCV.
             reply = await runtime.InvokeAsync(ProxyEvent(jpeg), "r1").WaitAsync(Patience);
+            afterLossless = function.MappedSharedObjects();
+            reencoded = await runtime.InvokeAsync(ProxyEvent(jpeg, quality: 90), "r2").WaitAsync(Patience);
             mapped = function.MappedSharedObjects(); // still running: waiting for the next event
             Assert.Equal(layer.ApiBootstrap, new FileInfo($"/proc/{processId}/exe").LinkTarget);
             log.WriteLine(function.Tail());
         }
         Assert.False(Directory.Exists($"/proc/{processId}"), "the bootstrap outlived the test");
 
-        // The answer: 200 with a base64 gray JPEG of the same size.
+        // The answer: 200 with a base64 gray JPEG of the same size, holding the input's luma
+        // exactly (the lossless path, through the layer's libturbojpeg).
         Assert.Equal("response", reply.Kind);
         using var document = JsonDocument.Parse(reply.Body);
         var response = document.RootElement;
@@ -54,7 +58,16 @@ public sealed class HiddenGtkTests(LayerFixture layer, ITestOutputHelper log)
         Assert.Equal([0xFF, 0xD8], gray[..2]);
         using var pixels = PixelAssert.IsGray(gray);
         Assert.Equal(new OpenCvSharp.Size(320, 240), pixels.Size());
-        PixelAssert.LumaMatches(jpeg, pixels);
+        using (var luma = OpenCvSharp.Cv2.ImDecode(jpeg, OpenCvSharp.ImreadModes.Grayscale))
+            Assert.Equal(0, OpenCvSharp.Cv2.Norm(luma, pixels, OpenCvSharp.NormTypes.INF));
+        Assert.DoesNotContain(afterLossless, f => Path.GetFileName(f.Path) == "libOpenCvSharpExtern.so");
+
+        // The re-encoded answer: decoded and encoded by OpenCV, so close to the luma, not equal.
+        Assert.Equal("response", reencoded.Kind);
+        using var second = JsonDocument.Parse(reencoded.Body);
+        Assert.Equal(200, second.RootElement.GetProperty("statusCode").GetInt32());
+        using var reencodedPixels = PixelAssert.IsGray(Convert.FromBase64String(second.RootElement.GetProperty("body").GetString()!));
+        PixelAssert.LumaMatches(jpeg, reencodedPixels);
 
         // What the process had loaded: the layer's patched library, from /opt/lib like on Lambda,
         // and otherwise AL2023 base libraries only; nothing of the GUI stack.
@@ -64,6 +77,8 @@ public sealed class HiddenGtkTests(LayerFixture layer, ITestOutputHelper log)
         Assert.Equal("/opt/lib/libOpenCvSharpExtern.so", openCv.Path);
         Assert.Equal(Inode(LayerFixture.OpenCvLibrary), openCv.Inode);
         Assert.Contains(mapped, f => f.Path == Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1"));
+        var turboJpeg = Assert.Single(mapped, f => Path.GetFileName(f.Path) == "libturbojpeg.so.0");
+        Assert.Equal("/opt/lib/libturbojpeg.so.0", turboJpeg.Path); // not found anywhere else in the sandbox
         Assert.DoesNotContain(mapped, f => LayerFixture.GuiLibrary().IsMatch(Path.GetFileName(f.Path)));
         foreach (var file in mapped.Where(f => Path.GetDirectoryName(f.Path) == HostLibraries))
             Assert.Contains(Path.GetFileName(file.Path), layer.BaseSonames);
@@ -94,9 +109,14 @@ public sealed class HiddenGtkTests(LayerFixture layer, ITestOutputHelper log)
         Assert.Equal(0, patched.ExitCode);
         Assert.DoesNotContain("not found", patched.Stdout, StringComparison.Ordinal);
         Assert.Contains("libatomic.so.1 => /opt/lib/libatomic.so.1", patched.Stdout, StringComparison.Ordinal);
+
+        var turboJpeg = Sandbox.Run(LayerFixture.LayerDirectory, new Dictionary<string, string>(), loader, "--list", "/opt/lib/libturbojpeg.so.0");
+        log.WriteLine(turboJpeg.Stdout);
+        Assert.Equal(0, turboJpeg.ExitCode);
+        Assert.DoesNotContain("not found", turboJpeg.Stdout, StringComparison.Ordinal);
     }
 
-    private static byte[] ProxyEvent(byte[] jpeg)
+    private static byte[] ProxyEvent(byte[] jpeg, int? quality = null)
     {
         var proxy = new JsonObject
         {
@@ -108,6 +128,8 @@ public sealed class HiddenGtkTests(LayerFixture layer, ITestOutputHelper log)
             ["body"] = Convert.ToBase64String(jpeg),
             ["isBase64Encoded"] = true,
         };
+        if (quality is { } named)
+            proxy["queryStringParameters"] = new JsonObject { ["quality"] = named.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         return Encoding.UTF8.GetBytes(proxy.ToJsonString());
     }
 

@@ -37,11 +37,23 @@ public sealed class LayerBuildTests(LayerFixture layer, ITestOutputHelper log)
     {
         var shipped = Directory.GetFiles(LayerFixture.LibDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal);
 
-        Assert.Equal(["libOpenCvSharpExtern.so", "libatomic.so.1"], shipped);
+        Assert.Equal(["libOpenCvSharpExtern.so", "libatomic.so.1", "libturbojpeg.so.0"], shipped);
         Assert.DoesNotContain("libatomic.so.1", layer.BaseSonames); // gcc's libatomic is in no AL2023 image
+        Assert.DoesNotContain("libturbojpeg.so.0", layer.BaseSonames);
         Assert.Contains("libstdc++.so.6", layer.BaseSonames);
         Assert.Contains("libgcc_s.so.1", layer.BaseSonames);
         Assert.Equal(["lib"], Directory.GetFileSystemEntries(LayerFixture.LayerDirectory).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void The_layers_libturbojpeg_is_debians_and_needs_only_glibc()
+    {
+        var shipped = Path.Combine(LayerFixture.LibDirectory, "libturbojpeg.so.0");
+
+        Assert.Equal(File.ReadAllBytes("/usr/lib/x86_64-linux-gnu/libturbojpeg.so.0"), File.ReadAllBytes(shipped));
+        Assert.Equal(["ld-linux-x86-64.so.2", "libc.so.6"], Elf.Needed(shipped).Order(StringComparer.Ordinal));
+        Assert.Contains("tjTransform", Tools.Output("nm", "-D", "--defined-only", shipped), StringComparison.Ordinal);
+        Assert.True(Elf.MaxGlibc(shipped) <= LayerFixture.Al2023Glibc, $"needs GLIBC_{Elf.MaxGlibc(shipped)}");
     }
 
     [Fact]
@@ -61,7 +73,7 @@ public sealed class LayerBuildTests(LayerFixture layer, ITestOutputHelper log)
     {
         Artifacts.WithLock(() =>
         {
-            var before = Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary, Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1"));
+            var before = Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary, Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1"), Path.Combine(LayerFixture.LibDirectory, "libturbojpeg.so.0"));
             // CPU time of the script and everything it runs (bash's `times`): what the check costs,
             // whatever else the machine is doing at the time (wall time is not).
             var clock = Stopwatch.StartNew();
@@ -70,7 +82,7 @@ public sealed class LayerBuildTests(LayerFixture layer, ITestOutputHelper log)
             var cpu = times.Split(' ').Select(ParseBashTime).Sum();
             log.WriteLine($"up-to-date build took {clock.ElapsedMilliseconds} ms, {cpu:0.00} s of CPU");
 
-            Assert.Equal(before, Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary, Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1")));
+            Assert.Equal(before, Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary, Path.Combine(LayerFixture.LibDirectory, "libatomic.so.1"), Path.Combine(LayerFixture.LibDirectory, "libturbojpeg.so.0")));
             Assert.True(cpu < 2, $"took {cpu:0.00} s of CPU");
         });
     }
@@ -81,6 +93,7 @@ public sealed class LayerBuildTests(LayerFixture layer, ITestOutputHelper log)
         var files = LayerFixture.DeployedElfFiles();
 
         Assert.Contains(LayerFixture.OpenCvLibrary, files);
+        Assert.Contains(Path.Combine(LayerFixture.LibDirectory, "libturbojpeg.so.0"), files);
         Assert.Contains(layer.ApiBootstrap, files);
         foreach (var file in files)
         {

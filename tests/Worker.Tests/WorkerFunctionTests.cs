@@ -210,14 +210,14 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     public async Task An_image_that_would_need_more_memory_than_the_worker_has_is_reported_not_attempted()
     {
         var key = $"{_prefix}too big to hold.png";
-        var etag = await PutAsync(key, TestImages.Png(1000, 1000)); // ~3 MB to decode
+        var etag = await PutAsync(key, TestImages.Png(1000, 1000)); // ~5 MB to decode in colour and convert
 
         var failures = await FailuresAsync(Function(decodeBudgetBytes: 2_000_000), SqsEvent(("big", Notification(Input, key, etag))));
 
         Assert.Empty(failures);
         var report = await ReportAsync(key);
         Assert.Equal("too_many_pixels", report.GetProperty("code").GetString());
-        Assert.Contains("needs about 3 MB", report.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("needs about 5 MB", report.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.False(await ExistsAsync(key));
     }
 

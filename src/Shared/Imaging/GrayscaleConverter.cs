@@ -9,17 +9,22 @@ namespace Pipeline.Imaging;
 /// <param name="Format">Its format.</param>
 /// <param name="Width">Width in pixels, after EXIF orientation was applied.</param>
 /// <param name="Height">Height in pixels, after EXIF orientation was applied.</param>
-public sealed record ConvertedImage(byte[] Bytes, ImageFormat Format, int Width, int Height);
+/// <param name="Lossless">True when a JPEG's luma coefficients were copied as they are (<see cref="LosslessJpeg"/>), not decoded and re-encoded.</param>
+public sealed record ConvertedImage(byte[] Bytes, ImageFormat Format, int Width, int Height, bool Lossless = false);
 
 /// <summary>
-/// Encoded bytes in, encoded grayscale bytes out, on OpenCV. Opaque images are decoded
+/// Encoded bytes in, encoded grayscale bytes out. Gray is one thing for every format: BT.601
+/// luma (0.299 R + 0.587 G + 0.114 B) of the stored, gamma-encoded values, with no colour
+/// management (gAMA, sRGB, ICC profiles are not applied). A JPEG asked for as a JPEG with no
+/// quality named keeps its own luma, losslessly (<see cref="LosslessJpeg"/>), where that can
+/// be done exactly; everything else goes through OpenCV. Opaque images are decoded
 /// luma-only (libjpeg then skips the chroma upsampling and colour conversion); images
 /// with alpha keep it where the output format can carry it and are flattened onto white
 /// where it cannot. Nothing touches the file system and every Mat is disposed.
 /// </summary>
 public sealed class GrayscaleConverter
 {
-    /// <summary>The quality used when the caller names none.</summary>
+    /// <summary>The JPEG and WebP quality used when the caller names none and the image is re-encoded.</summary>
     public const int DefaultQuality = 90;
 
     private readonly ImagingLimits _limits;
@@ -38,8 +43,8 @@ public sealed class GrayscaleConverter
         return info;
     }
 
-    /// <summary>Inspects, then converts to grayscale in the input's own format.</summary>
-    public ConvertedImage Convert(ReadOnlySpan<byte> encoded, int quality = DefaultQuality)
+    /// <summary>Inspects, then converts to grayscale in the input's own format; see the other overload for <paramref name="quality"/>.</summary>
+    public ConvertedImage Convert(ReadOnlySpan<byte> encoded, int? quality = null)
     {
         var info = Inspect(encoded);
         return Convert(encoded, info, info.Format, quality);
@@ -47,13 +52,18 @@ public sealed class GrayscaleConverter
 
     /// <summary>
     /// Converts an image already inspected (and checked against the limits) by <see cref="Inspect"/> to grayscale, encoded as
-    /// <paramref name="output"/>. <paramref name="quality"/> (1–100) applies to JPEG and WebP.
+    /// <paramref name="output"/>. <paramref name="quality"/> (1–100) applies to JPEG and WebP
+    /// encoding; null means the caller named none: a JPEG whose output is a JPEG then keeps its
+    /// luma losslessly where it can, and anything encoded gets <see cref="DefaultQuality"/>.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Part of the converter's instance API, with Inspect, which enforces its limits.")]
-    public ConvertedImage Convert(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output, int quality = DefaultQuality)
+    public ConvertedImage Convert(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output, int? quality = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
+        if (quality is { } named)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(named, 1, nameof(quality));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(named, 100, nameof(quality));
+        }
         int longestSide = Math.Max(info.Width, info.Height); // either may end up as the width after EXIF rotation
         if (longestSide > output.MaxSide())
         {
@@ -61,21 +71,41 @@ public sealed class GrayscaleConverter
                 $"{output.DisplayName()} holds at most {output.MaxSide()} pixels a side and the image is {info.Width}x{info.Height}; ask for PNG.");
         }
 
+        if (quality is null && output == ImageFormat.Jpeg && LosslessJpeg.TryConvert(encoded, info) is { } lossless)
+            return lossless;
+
         using var gray = info.HasAlpha ? DecodeWithAlpha(encoded, info, output) : DecodeLuma(encoded, info);
-        var bytes = Encode(gray, output, quality);
+        var bytes = Encode(gray, output, quality ?? DefaultQuality);
         return new ConvertedImage(bytes, output, gray.Width, gray.Height);
     }
 
     private static Mat DecodeLuma(ReadOnlySpan<byte> encoded, ImageInfo info)
     {
         // Grayscale mode also applies the EXIF orientation and reduces 16-bit input to 8 bits.
-        var mat = Decode(encoded, ImreadModes.Grayscale, info);
+        var mat = info.Format == ImageFormat.Png && info.Channels == 3 ? DecodePngColourToLuma(encoded, info) : Decode(encoded, ImreadModes.Grayscale, info);
         if (mat.Type() != MatType.CV_8UC1)
         {
             mat.Dispose();
             throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image decoded to an unexpected pixel type.");
         }
         return mat;
+    }
+
+    /// <summary>
+    /// A colour PNG decoded in colour, then converted like every other format: OpenCV's grayscale
+    /// PNG decoding has libpng convert to gray in linear light whenever the file states its gamma
+    /// (a gAMA or sRGB chunk), which comes out several levels brighter than the same pixels
+    /// without it. Decoding in colour applies no gamma. It costs no more time (libpng's own
+    /// conversion is slower than cvtColor) but holds 3 bytes a pixel for a moment.
+    /// </summary>
+    private static Mat DecodePngColourToLuma(ReadOnlySpan<byte> encoded, ImageInfo info)
+    {
+        using var colour = Decode(encoded, ImreadModes.Color, info);
+        if (colour.Type() != MatType.CV_8UC3)
+            throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image decoded to an unexpected pixel type.");
+        var luma = new Mat();
+        Cv2.CvtColor(colour, luma, ColorConversionCodes.BGR2GRAY);
+        return luma;
     }
 
     private static Mat DecodeWithAlpha(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output)

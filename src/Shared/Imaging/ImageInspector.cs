@@ -88,8 +88,9 @@ public static class ImageInspector
     {
         const string Name = "JPEG";
         int pos = 2;
-        int width = 0, height = 0, components = 0;
-        bool progressive = false;
+        int width = 0, height = 0, components = 0, orientation = 1;
+        bool progressive = false, sawApp1 = false, transcodable = false;
+        double samples = 0;
         while (true)
         {
             if (pos >= data.Length || data[pos] != 0xFF)
@@ -108,6 +109,7 @@ public static class ImageInspector
             int length = BinaryPrimitives.ReadUInt16BigEndian(data[pos..]);
             if (length < 2 || pos + length > data.Length)
                 throw Corrupt(Name, "a segment runs past the end of the data");
+            var payload = data.Slice(pos + 2, length - 2);
 
             bool isFrame = marker is >= 0xC0 and <= 0xCF and not (0xC4 or 0xC8 or 0xCC);
             if (isFrame)
@@ -118,16 +120,100 @@ public static class ImageInspector
                 width = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 5)..]);
                 components = data[pos + 7];
                 progressive = marker is 0xC2 or 0xC6 or 0xCA or 0xCE;
+                (samples, bool lumaFull) = Sampling(payload, components);
+                // SOF0-SOF2: Huffman-coded baseline, extended or progressive; 8-bit samples;
+                // luma alone, or luma at full resolution with two more components.
+                transcodable = marker is 0xC0 or 0xC1 or 0xC2 && payload[0] == 8 && components is 1 or 3 && lumaFull;
+            }
+            else if (marker == 0xE1 && !sawApp1)
+            {
+                sawApp1 = true; // the first APP1 is where decoders look for Exif
+                orientation = ExifOrientation(payload);
             }
             else if (marker == 0xDA)
             {
                 if (components == 0)
                     throw Corrupt(Name, "the image data starts before the frame header");
                 CheckScans(data, pos + length);
-                return Checked(ImageFormat.Jpeg, width, height, hasAlpha: false, Name) with { Channels = components, Progressive = progressive };
+                return Checked(ImageFormat.Jpeg, width, height, hasAlpha: false, Name) with
+                {
+                    Channels = components,
+                    Progressive = progressive,
+                    Orientation = orientation,
+                    StoredSamplesPerPixel = samples,
+                    LumaTranscodable = transcodable,
+                };
             }
             pos += length;
         }
+    }
+
+    /// <summary>
+    /// Samples stored per pixel over all components, from a frame header's sampling factors,
+    /// and whether the first component (luma) has the highest factors in both directions.
+    /// </summary>
+    private static (double Samples, bool LumaFull) Sampling(ReadOnlySpan<byte> frame, int components)
+    {
+        const int Header = 6; // precision, height, width, component count
+        if (components == 0 || frame.Length < Header + 3 * components)
+            return (Math.Max(components, 1), false);
+        int maxH = 1, maxV = 1;
+        for (int i = 0; i < components; i++)
+        {
+            byte factors = frame[Header + 3 * i + 1];
+            maxH = Math.Max(maxH, factors >> 4);
+            maxV = Math.Max(maxV, factors & 0x0F);
+        }
+        double samples = 0;
+        for (int i = 0; i < components; i++)
+        {
+            byte factors = frame[Header + 3 * i + 1];
+            samples += (double)Math.Max(factors >> 4, 1) * Math.Max(factors & 0x0F, 1) / (maxH * maxV);
+        }
+        byte luma = frame[Header + 1];
+        return (samples, luma >> 4 == maxH && (luma & 0x0F) == maxV);
+    }
+
+    /// <summary>
+    /// The Orientation tag (0x0112) of IFD0 in the first APP1 segment's Exif data: 1–8; 1 when
+    /// the segment is not Exif or has no such tag; 0 when it is malformed or ambiguous (a value
+    /// out of range, a wrong type, the tag twice, offsets outside the segment). Every offset
+    /// is checked against the segment, which is at most 65,533 bytes.
+    /// </summary>
+    private static int ExifOrientation(ReadOnlySpan<byte> app1)
+    {
+        const int TiffStart = 6;
+        if (!app1.StartsWith("Exif\0\0"u8))
+        {
+            // Some decoders read a TIFF header here whatever the prefix says: call that unclear.
+            bool tiffLike = app1.Length >= TiffStart + 2 && (app1[TiffStart..].StartsWith("II"u8) || app1[TiffStart..].StartsWith("MM"u8));
+            return tiffLike ? 0 : 1;
+        }
+        var data = app1[TiffStart..];
+        bool little = data.StartsWith("II"u8);
+        if (!little && !data.StartsWith("MM"u8))
+            return 0;
+        var tiff = new TiffReader(data, little); // reads out of range as -1
+        if (tiff.U16(2) != 42)
+            return 0;
+        long ifd = tiff.U32(4);
+        int count = tiff.U16(ifd);
+        if (ifd < 8 || count < 0 || ifd + 2 + 12L * count > data.Length)
+            return 0;
+        int orientation = 1;
+        bool seen = false;
+        for (int i = 0; i < count; i++)
+        {
+            long entry = ifd + 2 + 12L * i;
+            if (tiff.U16(entry) != 0x0112)
+                continue;
+            int value = tiff.U16(entry + 8);
+            if (seen || tiff.U16(entry + 2) != 3 || tiff.U32(entry + 4) != 1 || value is < 1 or > 8)
+                return 0; // SHORT, count 1, 1-8 is the only reading every decoder agrees on
+            seen = true;
+            orientation = value;
+        }
+        return orientation;
     }
 
     /// <summary>
@@ -198,7 +284,8 @@ public static class ImageInspector
         }
         if (!sawData)
             throw Corrupt(Name, "it has no image data");
-        return Checked(ImageFormat.Png, width, height, hasAlpha, Name) with { SixteenBit = bitDepth == 16 };
+        int channels = colorType switch { 0 => 1, 4 => 2, 6 => 4, _ => 3 }; // a palette decodes to RGB
+        return Checked(ImageFormat.Png, width, height, hasAlpha, Name) with { SixteenBit = bitDepth == 16, Channels = channels };
     }
 
     private static ImageInfo InspectWebP(ReadOnlySpan<byte> data)

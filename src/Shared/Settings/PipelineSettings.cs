@@ -89,7 +89,8 @@ public static class PipelineSettings
         Name = "PIPELINE_QUALITY",
         Default = 90,
         Max = 100,
-        Help = "JPEG/WebP quality of the worker's results",
+        DefaultDescription = "unset",
+        Help = "JPEG/WebP quality of the worker's results. Unset: a JPEG keeps its own luma losslessly where that can be done exactly (see [Gray and quality](#gray-and-quality)), and whatever is encoded gets 90",
     };
 
     /// <summary>PIPELINE_DECODE_BUDGET_BYTES.</summary>

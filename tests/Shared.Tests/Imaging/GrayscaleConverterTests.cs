@@ -116,6 +116,31 @@ public class GrayscaleConverterTests
         Assert.True(gray.At<byte>(5, 5) > 200 || orientation == 0, "stored corner should now be white");
     }
 
+    [Theory]
+    [InlineData("gAMA")]
+    [InlineData("sRGB")]
+    public void A_png_that_states_its_gamma_gives_the_same_gray_as_the_same_pixels_without(string chunk)
+    {
+        using var picture = TestImages.ColourMat(64, 48);
+        var plain = TestImages.Encode(picture, ".png");
+        var stated = TestImages.WithPngChunk(plain, chunk, chunk == "gAMA" ? TestImages.GammaChunk(45455) : [0]);
+        using (var linearLight = Cv2.ImDecode(stated, ImreadModes.Grayscale))
+        using (var stored = Cv2.ImDecode(plain, ImreadModes.Grayscale))
+        {
+            // Why this test exists: OpenCV's grayscale decoding converts such a PNG in linear light.
+            Assert.True(Cv2.Mean(linearLight).Val0 > Cv2.Mean(stored).Val0 + 3, "OpenCV's grayscale decoding no longer brightens it");
+        }
+
+        var withChunk = _converter.Convert(stated);
+        var without = _converter.Convert(plain);
+
+        Assert.Equal(without.Bytes, withChunk.Bytes);
+        // Both are BT.601 luma of the stored values, as for every other format.
+        using var gray = PixelAssert.IsGray(withChunk.Bytes);
+        using var expected = picture.CvtColor(ColorConversionCodes.BGR2GRAY);
+        Assert.Equal(0, Cv2.Norm(expected, gray, NormTypes.INF));
+    }
+
     [Fact]
     public void Alpha_is_kept_for_png_output_and_colour_channels_are_equal()
     {
