@@ -36,18 +36,26 @@ public sealed class ObjectProcessor
             bytesIn = bytes.Length;
             var info = _converter.Inspect(bytes);
             pixels = info.Pixels;
-            if (info.EstimatedPeakBytes > _budget.Capacity)
+            long need = info.EstimatedPeakBytes;
+            int? quality = _quality;
+            if (need > _budget.Capacity && quality is null && info.EstimatedReencodePeakBytes <= _budget.Capacity)
+            {
+                // The lossless path's coefficients would not fit, decoding and encoding again does.
+                need = info.EstimatedReencodePeakBytes;
+                quality = GrayscaleConverter.DefaultQuality;
+            }
+            if (need > _budget.Capacity)
             {
                 // Alone, it would still take more than the worker may hold: refuse it rather
                 // than risk the process (and every other object of the batch).
                 throw new PipelineException(ErrorCode.TooManyPixels,
-                    $"The {info.Width}x{info.Height} {info.Format.DisplayName()} image needs about {info.EstimatedPeakBytes / 1_000_000} MB to convert; "
+                    $"The {info.Width}x{info.Height} {info.Format.DisplayName()} image needs about {need / 1_000_000} MB to convert; "
                     + $"this worker converts images needing up to {_budget.Capacity / 1_000_000} MB. A smaller (or 8-bit) version would fit.");
             }
-            using (await _budget.AcquireAsync(info.EstimatedPeakBytes, token))
+            using (await _budget.AcquireAsync(need, token))
             {
                 var started = Stopwatch.GetTimestamp();
-                var result = _converter.Convert(bytes, info, info.Format, _quality);
+                var result = _converter.Convert(bytes, info, info.Format, quality);
                 conversionMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 bytesOut = result.Bytes.Length;
                 return new StoredImage(result.Bytes, result.Format.MediaType());

@@ -222,6 +222,23 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     }
 
     [Fact]
+    public async Task A_jpeg_whose_lossless_turn_would_not_fit_is_decoded_and_encoded_again_instead()
+    {
+        // Turned 90° by its EXIF tag: copying the coefficients needs ~6 B/px, re-encoding ~3.
+        var key = $"{_prefix}turned.jpg";
+        var jpeg = TestImages.ExifOrientedJpeg(1024, 768, orientation: 6);
+        var info = new GrayscaleConverter(new ImagingLimits()).Inspect(jpeg);
+        Assert.True(info.EstimatedReencodePeakBytes < 3_500_000 && info.EstimatedPeakBytes > 3_500_000, $"{info.EstimatedReencodePeakBytes} / {info.EstimatedPeakBytes}");
+        var etag = await PutAsync(key, jpeg);
+
+        Assert.Empty(await FailuresAsync(Function(decodeBudgetBytes: 3_500_000), SqsEvent(("turned", Notification(Input, key, etag)))));
+
+        var (bytes, _) = await GetAsync(key);
+        using var gray = PixelAssert.IsGray(bytes);
+        Assert.Equal(new Size(768, 1024), gray.Size()); // turned upright
+    }
+
+    [Fact]
     public void The_decode_budget_leaves_room_for_the_inputs_in_flight_and_refuses_to_start_without_any()
     {
         static string? Lambda(string name, int memoryMegabytes, int concurrency) => name switch

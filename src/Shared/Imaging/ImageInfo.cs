@@ -43,6 +43,9 @@ public readonly record struct ImageInfo(
     /// </summary>
     public long EstimatedPeakBytes => (long)Math.Ceiling(Pixels * Math.Max(BytesPerPixel, LosslessBytesPerPixel));
 
+    /// <summary>The estimate when the image is decoded and encoded again (an explicit quality), never the lossless path.</summary>
+    public long EstimatedReencodePeakBytes => Pixels * BytesPerPixel;
+
     private int BytesPerPixel => Format switch
     {
         ImageFormat.Jpeg when Progressive => 2 * Math.Max(Channels, 1) + 3,
