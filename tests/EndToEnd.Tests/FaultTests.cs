@@ -102,10 +102,12 @@ public sealed class FaultTests : IAsyncLifetime
         var good = keys.Where(k => k != poison).ToList();
         var fault = _proxy.Fail("GetObject " + poison, FaultProxy.S3("GET", _stack.InputBucket, poison), 500);
 
-        // One poller, so the five messages arrive in one batch.
-        var worker = await StartProxiedWorkerAsync(pollers: 1);
+        // One poller, so the five messages arrive in one batch. An invocation's deadline is the
+        // visibility timeout it received its batch with: the stack's, long enough for every
+        // delivery to make all of the SDK's attempts before its deadline.
+        var worker = await StartProxiedWorkerAsync(pollers: 1, visibilityTimeoutSeconds: PipelineStack.VisibilityTimeoutSeconds);
         await _stack.WaitForOutputsAsync(_prefix, good, TimeSpan.FromSeconds(30));
-        var dead = await WaitForDeadLetterAsync(poison, TimeSpan.FromSeconds(15 * receives));
+        var dead = await WaitForDeadLetterAsync(poison, TimeSpan.FromSeconds(20 * receives));
         Report();
 
         var firstBatch = worker.Lines.Where(l => l.Contains("\"msg\":\"batch\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l)).First();
