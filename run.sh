@@ -52,6 +52,7 @@ done
 cat <<MSG
 
 Pipeline is running.
+  Web page        http://127.0.0.1:$api_port/   (open it in a browser)
   API             http://127.0.0.1:$api_port   (logs: $logs/api.log)
   AWS endpoint    $AWS_ENDPOINT_URL   (buckets $PIPELINE_INPUT_BUCKET, $PIPELINE_OUTPUT_BUCKET; queue $PIPELINE_QUEUE_NAME)
   Worker log      $logs/worker.log

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Api.Gateway;
 using Pipeline.Api.Routing;
+using Pipeline.Api.Web;
 using Pipeline.Aws;
 using Pipeline.Diagnostics;
 using Pipeline.Errors;
@@ -60,8 +61,12 @@ public sealed class ApiFunction : IInvocationHandler
         RouteHandler upload = jobs is null ? Unconfigured : jobs.CreateUploadAsync;
         RouteHandler status = jobs is null ? Unconfigured : jobs.GetStatusAsync;
         RouteHandler result = jobs is null ? Unconfigured : jobs.GetResultAsync;
+        var page = new WebPage(options.MaxInlineBytes, jobs is null ? () => Task.FromResult<IReadOnlyList<string>>([]) : jobs.StorageOriginsAsync);
         Route[] routes =
         [
+            // The page is loaded by a browser's navigation, which cannot send a key; what it calls needs one.
+            new("GET", "/", page.IndexAsync, NeedsKey: false),
+            new("GET", "/assets/{name}", page.AssetAsync, NeedsKey: false),
             new("POST", "/", inline.HandleAsync),
             new("POST", "/grayscale", inline.HandleAsync),
             new("POST", "/uploads", upload),

@@ -24,6 +24,9 @@ public sealed class JobRoutes
         _clock = clock;
     }
 
+    /// <summary>Where the presigned URLs handed out point (see <see cref="JobStore.PresignedUrlOriginsAsync"/>).</summary>
+    public Task<IReadOnlyList<string>> StorageOriginsAsync() => _store.PresignedUrlOriginsAsync();
+
     /// <summary>POST /uploads: a presigned PUT for one server-generated key, content type and size pinned by the signature.</summary>
     public async Task<ApiResponse> CreateUploadAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
     {

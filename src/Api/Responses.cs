@@ -45,6 +45,34 @@ public static class Responses
         return new ApiResponse { StatusCode = 303, Headers = headers, Body = "{}"u8.ToArray() };
     }
 
+    /// <summary>
+    /// A file of the web page: binary on the wire (bytes pass API Gateway unchanged), with its
+    /// own caching and the page's Content-Security-Policy.
+    /// </summary>
+    public static ApiResponse PageFile(byte[] bytes, string contentType, string cacheControl, string contentSecurityPolicy)
+    {
+        var headers = PageHeaders(contentType, cacheControl, contentSecurityPolicy);
+        return new ApiResponse { StatusCode = 200, Headers = headers, Body = bytes, IsBinary = true };
+    }
+
+    /// <summary>304 Not Modified for a page file the browser already holds as <paramref name="etag"/>.</summary>
+    public static ApiResponse NotModified(string etag, string cacheControl, string contentSecurityPolicy)
+    {
+        var headers = PageHeaders("text/html; charset=utf-8", cacheControl, contentSecurityPolicy);
+        headers["ETag"] = etag;
+        return new ApiResponse { StatusCode = 304, Headers = headers };
+    }
+
+    private static Dictionary<string, string> PageHeaders(string contentType, string cacheControl, string contentSecurityPolicy)
+    {
+        var headers = Headers(contentType);
+        headers["Cache-Control"] = cacheControl;
+        headers["Content-Security-Policy"] = contentSecurityPolicy;
+        // Presigned URLs and job ids never leave in a Referer.
+        headers["Referrer-Policy"] = "no-referrer";
+        return headers;
+    }
+
     private static Dictionary<string, string> Headers(string contentType) => new(StringComparer.OrdinalIgnoreCase)
     {
         ["Content-Type"] = contentType,

@@ -15,7 +15,7 @@ public sealed record EventSourceOptions
     /// </summary>
     public int WaitTimeSeconds { get; init; } = 5;
 
-    /// <summary>The function timeout handed to each invocation as its deadline (never beyond <see cref="VisibilityTimeout"/>).</summary>
+    /// <summary>The function timeout handed to each invocation as its deadline.</summary>
     public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>

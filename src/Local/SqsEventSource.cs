@@ -97,11 +97,7 @@ public sealed class SqsEventSource
     private async Task InvokeAsync(List<Message> messages)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(ToEvent(messages), WorkerJsonContext.Default.SQSEvent);
-        // Lambda requires the queue's visibility timeout to be at least the function's timeout,
-        // so a batch is never handed to a second invocation while the first still works on it:
-        // with a shorter visibility override, the invocation's deadline is cut to match.
-        var timeout = _options.VisibilityTimeout is { } visibility && visibility < _options.FunctionTimeout ? visibility : _options.FunctionTimeout;
-        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow + timeout, null, null, payload);
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow + _options.FunctionTimeout, null, null, payload);
         HashSet<string> failed;
         try
         {

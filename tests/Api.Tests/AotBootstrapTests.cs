@@ -64,6 +64,25 @@ public sealed class AotBootstrapTests
     }
 
     [Fact]
+    public async Task The_bootstrap_serves_the_page_embedded_in_its_own_binary()
+    {
+        var bootstrap = Artifacts.AotBootstrap("api");
+        await using var fake = await FakeRuntimeApi.StartAsync();
+        using var process = ChildProcess.Start("api bootstrap", bootstrap, [], BootstrapEnvironment(fake));
+
+        var page = ApiReply.Parse((await Answer(process, fake.InvokeAsync(ApiEvents.RestV1("GET", "/").ToPayload()))).Body);
+        var script = ApiReply.Parse((await Answer(process, fake.InvokeAsync(ApiEvents.RestV1("GET", "/assets/app.js").ToPayload()))).Body);
+
+        Assert.Equal(200, page.StatusCode);
+        Assert.Equal("text/html; charset=utf-8", page.Header("Content-Type"));
+        Assert.Contains("data-testid=\"file-input\"", page.Text, StringComparison.Ordinal);
+        // On AWS (no endpoint configured) the page may connect to each bucket's own endpoint, found by signing.
+        Assert.Contains("connect-src 'self' https://pipeline-input.s3.us-east-1.amazonaws.com https://pipeline-output.s3.us-east-1.amazonaws.com;", page.Header("Content-Security-Policy"), StringComparison.Ordinal);
+        Assert.Equal(200, script.StatusCode);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(Artifacts.RepoRoot, "src", "Api", "Web", "Files", "app.js")), script.Body);
+    }
+
+    [Fact]
     public async Task Without_its_input_bucket_the_bootstrap_reports_an_init_error_and_exits_non_zero()
     {
         var bootstrap = Artifacts.AotBootstrap("api");

@@ -254,7 +254,8 @@ public class ApiFunctionTests
     [MemberData(nameof(BinaryPosts))]
     public async Task Get_on_the_convert_route_is_405_with_allow_post(string fixture)
     {
-        var reply = await Handle(Fixtures.Load(fixture).WithMethod("GET"));
+        // GET / is the web page; /grayscale converts and only converts.
+        var reply = await Handle(Fixtures.Load(fixture).WithMethod("GET").WithPath("/grayscale"));
 
         reply.Error(405, "method_not_allowed");
         Assert.Equal("POST", reply.Header("Allow"));

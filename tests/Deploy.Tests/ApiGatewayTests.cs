@@ -60,21 +60,24 @@ public sealed class ApiGatewayTests
     }
 
     [Fact]
-    public void Every_route_to_the_function_needs_the_api_key()
+    public void Every_route_to_the_function_needs_the_api_key_but_the_web_pages_gets()
     {
         var proxied = TranslatedTemplate.ApiMethods()
             .Where(m => (string?)m.Definition["x-amazon-apigateway-integration"]!["type"] == "aws_proxy")
             .ToList();
+        var any = proxied.Where(m => m.Method == AnyMethod).ToList();
 
-        Assert.Equal([("/", AnyMethod), ("/{proxy+}", AnyMethod)], proxied.Select(m => (m.Path, m.Method)).Order());
-        Assert.All(proxied, m => Assert.Equal("""[{"api_key":[]}]""", m.Definition["security"]?.ToJsonString()));
+        Assert.Equal([("/", AnyMethod), ("/{proxy+}", AnyMethod)], any.Select(m => (m.Path, m.Method)).Order());
+        Assert.All(any, m => Assert.Equal("""[{"api_key":[]}]""", m.Definition["security"]?.ToJsonString()));
+        // Without a key only the page's GETs (TemplateTests checks which, and their throttle).
+        Assert.All(proxied.Where(m => m.Definition["security"] is null), m => Assert.Equal("get", m.Method));
         var apiKey = TranslatedTemplate.ApiBody["securityDefinitions"]!["api_key"]!;
         Assert.Equal(("apiKey", "x-api-key", "header"), ((string?)apiKey["type"], (string?)apiKey["name"], (string?)apiKey["in"]));
         // API Gateway may invoke the function for exactly those routes.
         var permissions = TranslatedTemplate.OfType("AWS::Lambda::Permission")
             .Select(p => ((string)p.Resource["Properties"]!["SourceArn"]!["Fn::Sub"]![0]!).Split("${__Stage__}")[1])
-            .Order();
-        Assert.Equal(["/*/", "/*/*"], permissions);
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(["/*/", "/*/*", "/GET/", "/GET/assets/*"], permissions);
     }
 
     [Theory]
@@ -99,6 +102,7 @@ public sealed class ApiGatewayTests
     [InlineData("https://app.example", "/{proxy+}", "/jobs/abc/result")]
     [InlineData("https://app.example", "/health", "/health")]
     [InlineData("*", "/{proxy+}", "/grayscale")]
+    [InlineData("https://app.example", "/assets/{name}", "/assets/app.js")]
     public async Task A_preflight_from_the_gateway_allows_what_the_function_allows(string origin, string resource, string path)
     {
         var function = await FunctionAnswerAsync(origin, "OPTIONS", path);
@@ -140,8 +144,9 @@ public sealed class ApiGatewayTests
     [Fact]
     public void The_stage_is_throttled_the_function_has_reserved_concurrency_and_each_key_a_daily_quota()
     {
-        var stage = (YamlMappingNode)((YamlSequenceNode)_template.Properties("PipelineApi").Children["MethodSettings"]).Single();
-        Assert.Equal(("/*", "*"), (SamTemplate.Scalar(stage, "ResourcePath"), SamTemplate.Scalar(stage, "HttpMethod")));
+        // The whole stage: every resource and method (more specific settings may only lower it).
+        var stage = ((YamlSequenceNode)_template.Properties("PipelineApi").Children["MethodSettings"]).Cast<YamlMappingNode>()
+            .Single(s => SamTemplate.Scalar(s, "ResourcePath") == "/*" && SamTemplate.Scalar(s, "HttpMethod") == "*");
         AssertParameterised(stage.Children["ThrottlingRateLimit"], "StageRateLimit");
         AssertParameterised(stage.Children["ThrottlingBurstLimit"], "StageBurstLimit");
 

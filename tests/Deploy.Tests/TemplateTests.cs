@@ -74,6 +74,30 @@ public sealed class TemplateTests
     }
 
     [Fact]
+    public void The_web_page_needs_no_key_and_every_keyless_route_but_health_is_throttled_at_the_stage()
+    {
+        // The routes that reach the function without a key, as the API's definition declares them.
+        var keyless = TranslatedTemplate.ApiMethods()
+            .Where(m => (string?)m.Definition["x-amazon-apigateway-integration"]!["type"] == "aws_proxy" && m.Definition["security"] is null)
+            .Select(m => (Path: m.Path, Method: m.Method.ToUpperInvariant()))
+            .Order()
+            .ToList();
+        var settings = ((YamlSequenceNode)_template.Properties("PipelineApi").Children["MethodSettings"]).Cast<YamlMappingNode>().ToList();
+
+        Assert.Equal([("/", "GET"), ("/assets/{name}", "GET")], keyless);
+        foreach (var (path, method) in keyless)
+        {
+            // MethodSettings write a resource path's slashes as ~1 after a leading /; the root is plain /.
+            var resourcePath = path == "/" ? "/" : "/" + path.Replace("/", "~1", StringComparison.Ordinal);
+            var setting = Assert.Single(settings, s => SamTemplate.Scalar(s, "ResourcePath") == resourcePath && SamTemplate.Scalar(s, "HttpMethod") == method);
+            Assert.Equal("PageRateLimit", SamTemplate.Scalar(setting, "ThrottlingRateLimit"));
+            Assert.Equal("PageBurstLimit", SamTemplate.Scalar(setting, "ThrottlingBurstLimit"));
+        }
+        Assert.True(int.Parse(_template.ParameterDefault("PageRateLimit"), System.Globalization.CultureInfo.InvariantCulture) <= 10);
+        Assert.Contains("${PipelineApi}.execute-api", SamTemplate.Scalar(SamTemplate.Map(_template.Root, "Outputs", "PageUrl"), "Value"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_worker_reads_its_queue_with_partial_batch_failures_and_a_dead_letter_queue()
     {
         var queueEvent = SamTemplate.Map(_template.Properties("WorkerFunction"), "Events", "Queue", "Properties");

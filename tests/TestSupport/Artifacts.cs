@@ -31,9 +31,12 @@ public static class Artifacts
             .OrderByDescending(File.GetLastWriteTimeUtc)
             .FirstOrDefault() ?? throw new InvalidOperationException($"{dll} is not built; run dotnet build Pipeline.sln");
 
+    // C# and project files, and the web page's files the API embeds.
+    private static readonly HashSet<string> SourceExtensions = new(StringComparer.Ordinal) { ".cs", ".csproj", ".html", ".css", ".js", ".svg" };
+
     private static DateTime NewestSource(params string[] folders) => folders
         .SelectMany(f => Directory.EnumerateFiles(Path.Combine(RepoRoot, f), "*.*", SearchOption.AllDirectories))
-        .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal))
+        .Where(f => SourceExtensions.Contains(Path.GetExtension(f)))
         .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
         .Select(File.GetLastWriteTimeUtc)
         .DefaultIfEmpty(DateTime.MinValue)

@@ -261,6 +261,24 @@ public sealed class JobStore
         });
     }
 
+    /// <summary>
+    /// The origins (scheme, host and port) of the presigned URLs this store hands out, for uploads
+    /// and for results: what a web page's Content-Security-Policy must let a browser connect to.
+    /// Found by signing one URL of each kind, so they are exactly what clients get (path-style
+    /// on an emulator, a bucket's own host on AWS); signing is local and sends no request.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PresignedUrlOriginsAsync()
+    {
+        var now = _clock.GetUtcNow();
+        var probe = JobId.New(now);
+        string[] urls =
+        [
+            (await PresignUploadAsync(probe, "image/jpeg", 1, now + Storage.UrlExpiry)).Url,
+            await PresignResultAsync(new JobState { Key = ObjectKeys.Upload(probe), Status = JobStatus.Pending }),
+        ];
+        return [.. urls.Select(u => new Uri(u).GetLeftPart(UriPartial.Authority)).Distinct(StringComparer.Ordinal)];
+    }
+
     /// <summary>A presigned GET of the result of <paramref name="job"/>, valid for the configured URL lifetime.</summary>
     public Task<string> PresignResultAsync(JobState job) => _s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
     {

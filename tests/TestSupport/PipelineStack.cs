@@ -3,15 +3,15 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.SQS;
-using Xunit.Abstractions;
+using Xunit;
 
-namespace Pipeline.Tests.EndToEnd;
+namespace Pipeline.Tests;
 
 /// <summary>
 /// The whole local stack, as ./run.sh starts it but on free ports: moto on loopback, the
 /// resources bootstrapped from template.yaml, the local API and the local worker (which
-/// tests may kill and restart). Shared by the tests of the "stack" collection, which run
-/// one after another.
+/// tests may kill and restart). A test project shares one through an xunit collection
+/// fixture, so its tests run one after another.
 /// </summary>
 public sealed class PipelineStack : IAsyncLifetime
 {
@@ -128,12 +128,8 @@ public sealed class PipelineStack : IAsyncLifetime
     /// <summary>Downloads an object.</summary>
     public Task<(byte[] Bytes, GetObjectResponse Response)> GetAsync(string bucket, string key) => _moto!.GetAsync(bucket, key);
 
-    /// <summary>Test output for diagnostics on failure.</summary>
-    public void Describe(ITestOutputHelper output)
-    {
-        output.WriteLine("api:\n" + Api.Tail(20));
-        output.WriteLine("worker:\n" + Worker.Tail(20));
-    }
+    /// <summary>The hosts' last lines of output, for a failure's message.</summary>
+    public string Describe() => "api:\n" + Api.Tail(20) + "\nworker:\n" + Worker.Tail(20);
 
     /// <inheritdoc/>
     public Task DisposeAsync()
@@ -155,7 +151,3 @@ public sealed class PipelineStack : IAsyncLifetime
         return environment;
     }
 }
-
-/// <summary>The tests that share one <see cref="PipelineStack"/> and run one after another.</summary>
-[CollectionDefinition("stack")]
-public sealed class StackCollection : ICollectionFixture<PipelineStack>;

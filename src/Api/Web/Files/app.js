@@ -1,0 +1,601 @@
+// Grayscale photos: the page's logic. Plain JavaScript, no dependencies and no build step.
+// Small photos go to POST / and come back in the answer; larger ones get a presigned upload
+// from POST /uploads, go straight to storage, and their job is polled until it has a result.
+
+const page = document.body.dataset;
+const apiBase = page.apiBase || "";
+const maxInlineBytes = Number(page.maxInlineBytes) || 4 * 1024 * 1024;
+
+const KEY_STORAGE = "pipeline.apiKey";
+const CONCURRENCY = 3;
+const POLL_LIMIT_MS = 10 * 60 * 1000;
+const UPLOAD_TYPES = ["image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff"];
+// Headers a browser sets itself and refuses to take from a script.
+const BROWSER_HEADERS = ["content-length", "host"];
+
+// The service's error codes in plain words; its own message follows as the detail.
+const PLAIN = {
+  unsupported_media_type: "This file is not a photo the service can read. It takes JPEG, PNG, WebP, BMP and TIFF.",
+  corrupt_image: "This photo is damaged or incomplete, so it cannot be read.",
+  too_many_pixels: "This photo has too many pixels for the service.",
+  payload_too_large: "This file is too large for the service.",
+  empty_body: "This file is empty.",
+  invalid_request: "The service did not accept the request.",
+  unauthorized: "The service needs an API key.",
+  forbidden: "The API key was not accepted.",
+  not_found: "The service no longer knows this job.",
+  unavailable: "The service is unavailable at the moment. Try again later.",
+  internal_error: "The service failed on this photo. Try again later.",
+  network: "The service could not be reached. Check the connection and try again.",
+  storage: "The upload to storage failed.",
+  timeout: "The conversion is taking too long. Try again later.",
+  // Answers of API Gateway itself on AWS.
+  THROTTLED: "The service is busy. Try again in a moment.",
+  QUOTA_EXCEEDED: "This API key has used up its quota for now.",
+};
+
+/** An error to show on an item: a code (for the plain words) and the service's own message. */
+class ServiceError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const elements = {
+  input: $("#file-input"),
+  drop: $("#drop"),
+  items: $("#items"),
+  template: $("#item-template"),
+  summary: $("#summary"),
+  downloadAll: $("#download-all"),
+  clear: $("#clear"),
+  format: $("#format"),
+  quality: $("#quality"),
+  qualityOn: $("#quality-on"),
+  qualityValue: $("#quality-value"),
+  keyDialog: $("#key-dialog"),
+  keyForm: $("#key-form"),
+  keyInput: $("#key-input"),
+  keyReason: $("#key-reason"),
+  keyCancel: $("#key-cancel"),
+};
+
+const items = [];
+const queue = [];
+let running = 0;
+let pasted = 0;
+
+// ---- adding photos ---------------------------------------------------------------------
+
+elements.input.addEventListener("change", () => {
+  addFiles([...elements.input.files]);
+  elements.input.value = "";
+});
+
+// The whole window takes drops, so a photo dropped beside the zone is not opened by the browser.
+let dragDepth = 0;
+window.addEventListener("dragenter", (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  dragDepth++;
+  elements.drop.classList.add("dragging");
+});
+window.addEventListener("dragleave", () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) elements.drop.classList.remove("dragging");
+});
+window.addEventListener("dragover", (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  event.dataTransfer.dropEffect = "copy";
+});
+window.addEventListener("drop", (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  dragDepth = 0;
+  elements.drop.classList.remove("dragging");
+  addFiles([...event.dataTransfer.files]);
+});
+
+document.addEventListener("paste", (event) => {
+  const files = [...(event.clipboardData?.files ?? [])];
+  if (files.length === 0) return;
+  event.preventDefault();
+  addFiles(files.map((file) => {
+    // Pasted screenshots arrive as "image.png"; number them so downloads do not collide.
+    const extension = file.type.split("/")[1] || "png";
+    return new File([file], `pasted-${++pasted}.${extension === "jpeg" ? "jpg" : extension}`, { type: file.type });
+  }));
+});
+
+function hasFiles(event) {
+  return [...(event.dataTransfer?.types ?? [])].includes("Files");
+}
+
+function addFiles(files) {
+  if (files.length === 0) return;
+  keyDeclined = false;
+  // Without a quality the service keeps a JPEG's own luma losslessly.
+  const options = { format: elements.format.value, quality: elements.qualityOn.checked ? elements.quality.value : null };
+  for (const file of files) {
+    const item = createItem(file, options);
+    items.push(item);
+    queue.push(item);
+  }
+  pump();
+  updateSummary();
+}
+
+function pump() {
+  while (running < CONCURRENCY && queue.length > 0) {
+    const item = queue.shift();
+    running++;
+    convert(item).finally(() => {
+      running--;
+      pump();
+      updateSummary();
+    });
+  }
+}
+
+// ---- one photo -------------------------------------------------------------------------
+
+function createItem(file, options) {
+  const node = elements.template.content.firstElementChild.cloneNode(true);
+  const item = {
+    file,
+    options,
+    node,
+    state: "waiting",
+    result: null,
+    urls: [],
+    name: $(".name", node),
+    stateText: $(".state", node),
+    progress: $("progress", node),
+    message: $(".message", node),
+    compare: $(".compare", node),
+    before: $(".before", node),
+    after: $(".after", node),
+    slider: $(".slider input", node),
+    details: $(".details", node),
+    download: $(".download", node),
+  };
+  item.name.textContent = file.name;
+  item.progress.setAttribute("aria-label", `Progress of ${file.name}`);
+  item.slider.setAttribute("aria-label", `Before and after of ${file.name}`);
+  item.before.alt = `${file.name}, original`;
+  item.slider.addEventListener("input", () => split(item));
+  split(item);
+  setState(item, "waiting");
+  elements.items.append(node);
+  return item;
+}
+
+function split(item) {
+  item.compare.style.setProperty("--split", `${item.slider.value}%`);
+}
+
+const STATE_TEXT = { waiting: "Waiting", uploading: "Uploading", converting: "Converting", done: "Done", failed: "Failed" };
+
+function setState(item, state, fraction) {
+  item.state = state;
+  item.node.dataset.state = state;
+  item.stateText.textContent = state === "uploading" && fraction !== undefined
+    ? `Uploading ${Math.round(fraction * 100)}%`
+    : STATE_TEXT[state];
+  const busy = state === "uploading" || state === "converting";
+  item.progress.hidden = !busy;
+  if (state === "uploading" && fraction !== undefined) item.progress.value = Math.round(fraction * 100);
+  else item.progress.removeAttribute("value"); // indeterminate while the service works
+}
+
+async function convert(item) {
+  try {
+    let result = null;
+    if (item.file.size <= maxInlineBytes) result = await convertInline(item);
+    // Too large to send inline, or its result too large to come back inline: the upload flow has no such limit.
+    if (result === null) result = await convertByUpload(item);
+    await showResult(item, result);
+  } catch (error) {
+    showError(item, error);
+  }
+}
+
+/** POST / with the photo as the body; null when the service says to use the upload flow instead. */
+async function convertInline(item) {
+  const query = new URLSearchParams();
+  if (item.options.format) query.set("format", item.options.format);
+  if (item.options.quality) query.set("quality", item.options.quality);
+  setState(item, "uploading", 0);
+  const parameters = query.toString();
+  const response = await callApi("POST", parameters ? `${apiBase}/?${parameters}` : `${apiBase}/`, item.file, {
+    onProgress: (fraction) => (fraction < 1 ? setState(item, "uploading", fraction) : setState(item, "converting")),
+  });
+  if (response.status === 200) {
+    return {
+      blob: response.blob,
+      width: Number(response.header("X-Image-Width")) || null,
+      height: Number(response.header("X-Image-Height")) || null,
+      viaUpload: false,
+    };
+  }
+  const error = await errorOf(response);
+  if (error.code === "payload_too_large") return null;
+  throw error;
+}
+
+/** POST /uploads, PUT to storage with exactly the headers the ticket lists, then poll the job. */
+async function convertByUpload(item) {
+  setState(item, "uploading", 0);
+  const contentType = await uploadType(item.file);
+  const created = await callApi("POST", `${apiBase}/uploads`, JSON.stringify({ contentType, contentLength: item.file.size }), {
+    contentType: "application/json",
+  });
+  if (created.status !== 201) throw await errorOf(created);
+  const ticket = JSON.parse(await created.blob.text());
+
+  const headers = {};
+  for (const [name, value] of Object.entries(ticket.upload.headers ?? {})) {
+    if (!BROWSER_HEADERS.includes(name.toLowerCase())) headers[name] = value;
+  }
+  const put = await send(ticket.upload.method, ticket.upload.url, item.file, headers, (fraction) => setState(item, "uploading", fraction));
+  if (put.status < 200 || put.status > 299) {
+    throw new ServiceError("storage", `Storage answered ${put.status}: ${await storageMessage(put.blob)}`);
+  }
+
+  setState(item, "converting");
+  const started = Date.now();
+  for (;;) {
+    const status = await callApi("GET", ticket.status);
+    if (status.status === 200) {
+      const job = JSON.parse(await status.blob.text());
+      const result = await send("GET", job.resultUrl, null, {});
+      if (result.status !== 200) throw new ServiceError("storage", `Storage answered ${result.status} for the result.`);
+      return { blob: result.blob, width: null, height: null, viaUpload: true };
+    }
+    if (status.status === 422) {
+      const job = JSON.parse(await status.blob.text());
+      throw new ServiceError(job.error?.code ?? "internal_error", job.error?.message ?? "The conversion failed.");
+    }
+    if (status.status !== 202) throw await errorOf(status);
+    if (Date.now() - started > POLL_LIMIT_MS) throw new ServiceError("timeout", "No result after 10 minutes.");
+    await sleep(1000 * Math.min(5, Math.max(1, Number(status.header("Retry-After")) || 1)));
+  }
+}
+
+async function showResult(item, result) {
+  const kind = await imageKind(result.blob);
+  const blob = new Blob([result.blob], { type: kind.type });
+  item.result = { blob, fileName: resultName(item.file.name, kind.extension) };
+  const afterUrl = remember(item, URL.createObjectURL(blob));
+  const beforeUrl = remember(item, URL.createObjectURL(item.file));
+
+  item.after.alt = `${item.file.name} in grayscale`;
+  const loaded = new Promise((resolve) => {
+    item.after.addEventListener("load", resolve, { once: true });
+    item.after.addEventListener("error", resolve, { once: true });
+  });
+  item.after.src = afterUrl;
+  // A format the browser cannot show (TIFF) leaves only the result to look at.
+  item.before.addEventListener("error", () => item.compare.classList.add("no-before"), { once: true });
+  item.before.src = beforeUrl;
+  await loaded;
+
+  const width = result.width ?? item.after.naturalWidth;
+  const height = result.height ?? item.after.naturalHeight;
+  let details = `${width} × ${height} · ${size(item.file.size)} → ${size(blob.size)} ${kind.label}`;
+  if (result.viaUpload && (item.options.format || item.options.quality)) {
+    details += ". Large photos are converted by the service's batch worker, which keeps the photo's format at its own quality.";
+  }
+  item.details.textContent = details;
+  item.details.hidden = false;
+  item.download.href = afterUrl;
+  item.download.download = item.result.fileName;
+  item.download.textContent = `Download ${item.result.fileName}`;
+  item.download.hidden = false;
+  item.compare.hidden = false;
+  item.node.dataset.testid = "result";
+  setState(item, "done");
+}
+
+function showError(item, error) {
+  const code = error instanceof ServiceError ? error.code : "internal_error";
+  const detail = error instanceof ServiceError ? error.message : "The page failed to handle this photo.";
+  item.message.replaceChildren();
+  const plain = document.createElement("strong");
+  plain.textContent = PLAIN[code] ?? "The photo could not be converted.";
+  const own = document.createElement("span");
+  own.className = "detail";
+  own.textContent = detail;
+  item.message.append(plain, " ", own);
+  item.message.hidden = false;
+  item.node.dataset.testid = "error";
+  item.node.dataset.code = code;
+  setState(item, "failed");
+}
+
+function remember(item, url) {
+  item.urls.push(url);
+  return url;
+}
+
+function resultName(name, extension) {
+  const dot = name.lastIndexOf(".");
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  return `${stem}_bw.${extension}`;
+}
+
+function size(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The result's format, from its first bytes (the service answers JPEG, PNG or WebP). */
+async function imageKind(blob) {
+  const b = new Uint8Array(await blob.slice(0, 12).arrayBuffer());
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return { type: "image/png", extension: "png", label: "PNG" };
+  if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45) return { type: "image/webp", extension: "webp", label: "WebP" };
+  return { type: "image/jpeg", extension: "jpg", label: "JPEG" };
+}
+
+/** The content type to declare for an upload: the browser's, or the format the first bytes show. */
+async function uploadType(file) {
+  if (UPLOAD_TYPES.includes(file.type)) return file.type;
+  const b = new Uint8Array(await file.slice(0, 12).arrayBuffer());
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "image/jpeg";
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return "image/png";
+  if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45) return "image/webp";
+  if (b[0] === 0x42 && b[1] === 0x4d) return "image/bmp";
+  if ((b[0] === 0x49 && b[1] === 0x49) || (b[0] === 0x4d && b[1] === 0x4d)) return "image/tiff";
+  return file.type || "application/octet-stream"; // the service names what it takes
+}
+
+// ---- talking to the service ------------------------------------------------------------
+
+/** One HTTP exchange; resolves with the status, the body as a Blob and a header reader. */
+function send(method, url, body, headers, onProgress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open(method, url);
+    request.responseType = "blob";
+    for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value);
+    if (onProgress) {
+      request.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      });
+    }
+    request.addEventListener("load", () => resolve({
+      status: request.status,
+      blob: request.response,
+      header: (name) => request.getResponseHeader(name),
+    }));
+    request.addEventListener("error", () => reject(new ServiceError("network", `No answer from ${new URL(url, location.href).host}.`)));
+    request.send(body);
+  });
+}
+
+/** A call to the API, with the API key when the deployment asks for one (x-api-key, never in a URL). */
+async function callApi(method, url, body = null, { contentType, onProgress } = {}) {
+  for (let throttled = 0; ; ) {
+    const key = sessionStorage.getItem(KEY_STORAGE);
+    const headers = {};
+    if (contentType) headers["Content-Type"] = contentType;
+    if (key) headers["x-api-key"] = key;
+    const response = await send(method, url, body, headers, onProgress);
+    if (response.status === 429 && throttled < 5) {
+      // The deployment's throttle: wait a little longer each time, then ask again.
+      await sleep(1000 * 2 ** throttled++);
+      continue;
+    }
+    if (response.status !== 401 && response.status !== 403) return response;
+    const error = await errorOf(response);
+    if (error.code !== "unauthorized" && error.code !== "forbidden") return response;
+    if (key && sessionStorage.getItem(KEY_STORAGE) === key) sessionStorage.removeItem(KEY_STORAGE);
+    if (sessionStorage.getItem(KEY_STORAGE)) continue; // another photo's prompt already got a new key
+    const given = await askForKey(key ? "That key was not accepted. Enter the API key again." : null);
+    if (!given) throw new ServiceError(error.code, "No API key was given.");
+  }
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The service's JSON error {"error":{"code","message"}}, or a generic one. */
+async function errorOf(response) {
+  try {
+    const body = JSON.parse(await response.blob.text());
+    if (body?.error?.code) return new ServiceError(body.error.code, body.error.message ?? "");
+  } catch {
+    // not JSON: fall through
+  }
+  return new ServiceError(response.status >= 500 ? "unavailable" : "invalid_request", `The service answered ${response.status}.`);
+}
+
+/** S3 answers errors as XML: its Message, or its status. */
+async function storageMessage(blob) {
+  const text = await blob.text();
+  const message = /<Message>([^<]*)<\/Message>/.exec(text);
+  return message ? message[1] : "no details";
+}
+
+// ---- the API key -----------------------------------------------------------------------
+
+let keyPrompt = null;
+let keyDeclined = false;
+
+/** Asks once for every photo waiting on a key; resolves with the key, or null if the person cancels. */
+function askForKey(reason) {
+  if (keyDeclined) return Promise.resolve(null);
+  if (keyPrompt) return keyPrompt;
+  keyPrompt = new Promise((resolve) => {
+    const finish = (key) => {
+      elements.keyForm.removeEventListener("submit", submit);
+      elements.keyCancel.removeEventListener("click", cancel);
+      elements.keyDialog.removeEventListener("cancel", cancel);
+      elements.keyInput.value = "";
+      if (elements.keyDialog.open) elements.keyDialog.close();
+      keyPrompt = null;
+      resolve(key);
+    };
+    const submit = (event) => {
+      event.preventDefault();
+      const key = elements.keyInput.value.trim();
+      if (!key) return;
+      sessionStorage.setItem(KEY_STORAGE, key);
+      finish(key);
+    };
+    const cancel = (event) => {
+      event.preventDefault();
+      keyDeclined = true;
+      finish(null);
+    };
+    elements.keyReason.textContent = reason ?? "This service needs an API key. It is kept in this browser tab only and sent with each request.";
+    elements.keyForm.addEventListener("submit", submit);
+    elements.keyCancel.addEventListener("click", cancel);
+    elements.keyDialog.addEventListener("cancel", cancel);
+    elements.keyDialog.showModal();
+    elements.keyInput.focus();
+  });
+  return keyPrompt;
+}
+
+// ---- the list ----------------------------------------------------------------------------
+
+elements.quality.addEventListener("input", () => {
+  elements.qualityValue.textContent = elements.quality.value;
+});
+elements.qualityOn.addEventListener("change", () => {
+  elements.quality.disabled = !elements.qualityOn.checked;
+});
+
+function updateSummary() {
+  const count = (state) => items.filter((item) => item.state === state).length;
+  const done = count("done");
+  const failed = count("failed");
+  const busy = items.length - done - failed;
+  elements.summary.textContent = items.length === 0
+    ? "No photos yet."
+    : [`${done} of ${items.length} done`, failed ? `${failed} failed` : "", busy ? `${busy} in progress` : ""].filter(Boolean).join(", ") + ".";
+  elements.downloadAll.disabled = done === 0;
+  elements.clear.disabled = items.length === 0 || busy > 0;
+}
+
+elements.clear.addEventListener("click", () => {
+  for (const item of items) {
+    for (const url of item.urls) URL.revokeObjectURL(url);
+    item.node.remove();
+  }
+  items.length = 0;
+  updateSummary();
+  elements.input.focus();
+});
+
+elements.downloadAll.addEventListener("click", async () => {
+  const done = items.filter((item) => item.state === "done");
+  const taken = new Set();
+  const entries = done.map((item) => ({ name: unique(item.result.fileName, taken), blob: item.result.blob }));
+  elements.downloadAll.disabled = true;
+  try {
+    const archive = await zip(entries);
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(archive);
+    link.download = "grayscale.zip";
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  } catch (error) {
+    elements.summary.textContent = error.message;
+  } finally {
+    elements.downloadAll.disabled = false;
+  }
+});
+
+function unique(name, taken) {
+  let candidate = name;
+  for (let n = 2; taken.has(candidate); n++) {
+    const dot = name.lastIndexOf(".");
+    candidate = `${name.slice(0, dot)} (${n})${name.slice(dot)}`;
+  }
+  taken.add(candidate);
+  return candidate;
+}
+
+// ---- a store-only zip (the results are compressed images already) -------------------------
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A zip archive (method 0, stored) of [{name, blob}], UTF-8 names; refuses what would need Zip64. */
+async function zip(entries) {
+  const now = new Date();
+  const time = (now.getHours() << 11) | (now.getMinutes() << 5) | Math.floor(now.getSeconds() / 2);
+  const date = ((now.getFullYear() - 1980) << 9) | ((now.getMonth() + 1) << 5) | now.getDate();
+  const encoder = new TextEncoder();
+  const parts = [];
+  const directory = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const data = new Uint8Array(await entry.blob.arrayBuffer());
+    const name = encoder.encode(entry.name);
+    const crc = crc32(data);
+    if (offset + 30 + name.length + data.length > 0xffffffff) {
+      throw new Error("These results are too large for one zip; download them one by one.");
+    }
+    const local = new DataView(new ArrayBuffer(30));
+    local.setUint32(0, 0x04034b50, true);
+    local.setUint16(4, 20, true); // version needed: 2.0
+    local.setUint16(6, 0x0800, true); // names are UTF-8
+    local.setUint16(8, 0, true); // stored
+    local.setUint16(10, time, true);
+    local.setUint16(12, date, true);
+    local.setUint32(14, crc, true);
+    local.setUint32(18, data.length, true);
+    local.setUint32(22, data.length, true);
+    local.setUint16(26, name.length, true);
+    local.setUint16(28, 0, true);
+    parts.push(local, name, data);
+
+    const central = new DataView(new ArrayBuffer(46));
+    central.setUint32(0, 0x02014b50, true);
+    central.setUint16(4, 20, true); // made by: 2.0
+    central.setUint16(6, 20, true);
+    central.setUint16(8, 0x0800, true);
+    central.setUint16(10, 0, true);
+    central.setUint16(12, time, true);
+    central.setUint16(14, date, true);
+    central.setUint32(16, crc, true);
+    central.setUint32(20, data.length, true);
+    central.setUint32(24, data.length, true);
+    central.setUint16(28, name.length, true);
+    central.setUint32(42, offset, true); // the rest (extra, comment, disk, attributes) stays 0
+    directory.push(central, name);
+    offset += 30 + name.length + data.length;
+  }
+  const directorySize = directory.reduce((sum, part) => sum + part.byteLength, 0);
+  if (entries.length > 0xffff) throw new Error("Too many results for one zip; download them in smaller groups.");
+  const end = new DataView(new ArrayBuffer(22));
+  end.setUint32(0, 0x06054b50, true);
+  end.setUint16(8, entries.length, true);
+  end.setUint16(10, entries.length, true);
+  end.setUint32(12, directorySize, true);
+  end.setUint32(16, offset, true);
+  return new Blob([...parts, ...directory, end], { type: "application/zip" });
+}
