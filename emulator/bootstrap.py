@@ -5,7 +5,8 @@ Names (the Parameters' defaults), the input bucket's notification (events and ke
 the queue's visibility timeout and redrive policy, and the buckets' CORS rules are read from
 template.yaml itself, so the local stack cannot drift from what `sam deploy` creates.
 Conditions and !If are evaluated with the parameters' defaults; the API's own origin
-(https://${Api}.execute-api...) is the local API's, http://127.0.0.1:$PIPELINE_API_PORT (3000).
+(https://${Api}.execute-api...) is the local API's, on whatever port it listens
+(http://127.0.0.1:* and http://localhost:*).
 Resources the emulator has no use for (functions, the API, alarms, the dashboard, log groups,
 WAF) are not created. Idempotent. Uses boto3 against AWS_ENDPOINT_URL (default http://127.0.0.1:4566).
 
@@ -61,11 +62,12 @@ class Template:
         self.params = {k: v.get("Default") for k, v in self.doc.get("Parameters", {}).items()}
         self.resources = self.doc["Resources"]
         self.conditions = self.doc.get("Conditions", {})
-        self.api_origin = "http://127.0.0.1:" + os.environ.get("PIPELINE_API_PORT", "3000")
+        # The local API listens on a port chosen at start (3000 by run.sh, free ones in tests).
+        self.api_origins = ["http://127.0.0.1:*", "http://localhost:*"]
 
     def value(self, node):
         """Resolves !Ref (a parameter's default, a resource's name, AWS::NoValue), !If, and
-        !Sub of the API's origin; other values pass through."""
+        !Sub of the API's origin (a list: the local API's origins); other values pass through."""
         if isinstance(node, dict) and "Ref" in node:
             ref = node["Ref"]
             if ref == "AWS::NoValue":
@@ -79,12 +81,19 @@ class Template:
         if isinstance(node, dict) and "Fn::Sub" in node and isinstance(node["Fn::Sub"], str):
             api = _API_ORIGIN.match(node["Fn::Sub"])
             if api and self.resources.get(api.group(1), {}).get("Type") == "AWS::Serverless::Api":
-                return self.api_origin
+                return self.api_origins
         return node
 
     def values(self, nodes):
-        """Resolves each item of a list, leaving out those that resolve to AWS::NoValue."""
-        return [v for v in (self.value(n) for n in nodes) if v is not NO_VALUE]
+        """Resolves each item of a list, leaving out those that resolve to AWS::NoValue and
+        flattening those that resolve to several."""
+        resolved = []
+        for value in (self.value(n) for n in nodes):
+            if isinstance(value, list):
+                resolved.extend(value)
+            elif value is not NO_VALUE:
+                resolved.append(value)
+        return resolved
 
     def condition(self, name):
         """Evaluates a named condition with the parameters' defaults."""
