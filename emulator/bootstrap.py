@@ -4,13 +4,18 @@
 Names (the Parameters' defaults), the input bucket's notification (events and key filter),
 the queue's visibility timeout and redrive policy, and the buckets' CORS rules are read from
 template.yaml itself, so the local stack cannot drift from what `sam deploy` creates.
-Idempotent. Uses boto3 against AWS_ENDPOINT_URL (default http://127.0.0.1:4566).
+Conditions and !If are evaluated with the parameters' defaults; the API's own origin
+(https://${Api}.execute-api...) is the local API's, on whatever port it listens
+(http://127.0.0.1:* and http://localhost:*).
+Resources the emulator has no use for (functions, the API, alarms, the dashboard, log groups,
+WAF) are not created. Idempotent. Uses boto3 against AWS_ENDPOINT_URL (default http://127.0.0.1:4566).
 
     python3 emulator/bootstrap.py [--template template.yaml] [--print | --env]
 """
 import argparse
 import json
 import os
+import re
 import shlex
 import sys
 
@@ -41,6 +46,13 @@ _CfnLoader.add_multi_constructor("!", _tag)
 _CORS_KEYS = {"MaxAge": "MaxAgeSeconds", "Id": "ID", "ExposedHeaders": "ExposeHeaders"}
 
 
+# A value CloudFormation drops (!Ref AWS::NoValue): the key or list item holding it disappears.
+NO_VALUE = object()
+
+# The deployed API's origin, which is the local API's origin here.
+_API_ORIGIN = re.compile(r"^https://\$\{(\w+)\}\.execute-api\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}$")
+
+
 class Template:
     """The parts of template.yaml the local stack needs, with parameters resolved to their defaults."""
 
@@ -49,15 +61,59 @@ class Template:
             self.doc = yaml.load(f, Loader=_CfnLoader)
         self.params = {k: v.get("Default") for k, v in self.doc.get("Parameters", {}).items()}
         self.resources = self.doc["Resources"]
+        self.conditions = self.doc.get("Conditions", {})
+        # The local API listens on a port chosen at start (3000 by run.sh, free ones in tests).
+        self.api_origins = ["http://127.0.0.1:*", "http://localhost:*"]
 
     def value(self, node):
-        """Resolves !Ref to a parameter's default or a resource's name; other values pass through."""
+        """Resolves !Ref (a parameter's default, a resource's name, AWS::NoValue), !If, and
+        !Sub of the API's origin (a list: the local API's origins); other values pass through."""
         if isinstance(node, dict) and "Ref" in node:
             ref = node["Ref"]
+            if ref == "AWS::NoValue":
+                return NO_VALUE
             if ref in self.params:
                 return self.params[ref]
             return self.name_of(ref)
+        if isinstance(node, dict) and "Fn::If" in node:
+            name, when_true, when_false = node["Fn::If"]
+            return self.value(when_true if self.condition(name) else when_false)
+        if isinstance(node, dict) and "Fn::Sub" in node and isinstance(node["Fn::Sub"], str):
+            api = _API_ORIGIN.match(node["Fn::Sub"])
+            if api and self.resources.get(api.group(1), {}).get("Type") == "AWS::Serverless::Api":
+                return self.api_origins
         return node
+
+    def values(self, nodes):
+        """Resolves each item of a list, leaving out those that resolve to AWS::NoValue and
+        flattening those that resolve to several."""
+        resolved = []
+        for value in (self.value(n) for n in nodes):
+            if isinstance(value, list):
+                resolved.extend(value)
+            elif value is not NO_VALUE:
+                resolved.append(value)
+        return resolved
+
+    def condition(self, name):
+        """Evaluates a named condition with the parameters' defaults."""
+        return self._evaluate(self.conditions[name])
+
+    def _evaluate(self, node):
+        if isinstance(node, dict) and len(node) == 1:
+            (function, argument), = node.items()
+            if function == "Condition":
+                return self.condition(argument)
+            if function == "Fn::Equals":
+                left, right = (self.value(a) for a in argument)
+                return str(left) == str(right)
+            if function == "Fn::Not":
+                return not self._evaluate(argument[0])
+            if function == "Fn::And":
+                return all(self._evaluate(a) for a in argument)
+            if function == "Fn::Or":
+                return any(self._evaluate(a) for a in argument)
+        raise ValueError(f"cannot evaluate the condition {node!r}")
 
     def name_of(self, logical_id):
         props = self.resources[logical_id].get("Properties", {})
@@ -81,7 +137,9 @@ class Template:
         variables = {}
         def add(env):
             for name, value in (env or {}).get("Variables", {}).items():
-                variables[name] = str(self.value(value))
+                resolved = self.value(value)
+                if resolved is not NO_VALUE:
+                    variables[name] = str(resolved)
         add(self.doc.get("Globals", {}).get("Function", {}).get("Environment"))
         for function in self.of_type("AWS::Serverless::Function").values():
             props = function.get("Properties", {})
@@ -122,7 +180,7 @@ class Template:
                     "rules": [{"Name": r["Name"], "Value": self.value(r["Value"])} for r in rules],
                 })
             cors = [
-                {_CORS_KEYS.get(k, k): [self.value(v) for v in rule[k]] if isinstance(rule[k], list) else self.value(rule[k]) for k in rule}
+                {_CORS_KEYS.get(k, k): self.values(rule[k]) if isinstance(rule[k], list) else self.value(rule[k]) for k in rule}
                 for rule in props.get("CorsConfiguration", {}).get("CorsRules", [])
             ]
             buckets[logical_id] = {"name": self.name_of(logical_id), "notifications": notifications, "cors": cors}

@@ -29,10 +29,10 @@ public sealed class SettingsTests
             if (name == "OPENCV_LOG_LEVEL")
                 continue; // OpenCV's own logging switch, not a setting of ours
             Assert.True(declared.ContainsKey(name), $"template.yaml sets {name}, which no setting declares");
-            if (declared[name] is not NumberSetting number || value.Tag.Value != "!Ref")
+            if (declared[name] is not NumberSetting number || value is not YamlScalarNode reference || SamTemplate.TagOf(reference) != "!Ref")
                 continue;
             // CloudFormation refuses at deploy time exactly what the function would refuse at start.
-            var parameter = SamTemplate.Map(_template.Root, "Parameters", value.Value!);
+            var parameter = SamTemplate.Map(_template.Root, "Parameters", reference.Value!);
             Assert.Equal(number.Min, Bound(parameter, "MinValue"));
             Assert.Equal(number.Max, Bound(parameter, "MaxValue"));
             Assert.InRange(long.Parse(SamTemplate.Scalar(parameter, "Default"), CultureInfo.InvariantCulture), number.Min, number.Max);
@@ -52,15 +52,15 @@ public sealed class SettingsTests
     private static long? Bound(YamlMappingNode parameter, string key) =>
         parameter.Children.TryGetValue(new YamlScalarNode(key), out var node) ? long.Parse(((YamlScalarNode)node).Value!, CultureInfo.InvariantCulture) : null;
 
-    /// <summary>Every environment variable of every function, with its value node.</summary>
-    private IEnumerable<(string Name, YamlScalarNode Value)> Variables()
+    /// <summary>Every environment variable of every function, with its value node (a scalar, or e.g. an !If).</summary>
+    private IEnumerable<(string Name, YamlNode Value)> Variables()
     {
         var globals = SamTemplate.Map(_template.Root, "Globals", "Function", "Environment", "Variables");
         var functions = new[] { "ApiFunction", "WorkerFunction" }.Select(f => SamTemplate.Map(_template.Properties(f), "Environment", "Variables"));
         foreach (var variables in functions.Prepend(globals))
         {
             foreach (var (key, value) in variables.Children)
-                yield return (((YamlScalarNode)key).Value!, (YamlScalarNode)value);
+                yield return (((YamlScalarNode)key).Value!, value);
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Pipeline.Settings;
 using YamlDotNet.RepresentationModel;
 
 namespace Pipeline.Tests.Deploy;
@@ -62,25 +64,28 @@ public sealed class TemplateTests
     {
         var api = _template.Properties("PipelineApi");
         Assert.Equal(["*~1*"], Strings(api.Children["BinaryMediaTypes"]));
-        var auth = SamTemplate.Map(api, "Auth");
-        Assert.Equal("true", SamTemplate.Scalar(auth, "ApiKeyRequired"));
-        var throttle = SamTemplate.Map(auth, "UsagePlan", "Throttle");
+        Assert.Equal(["*/*"], TranslatedTemplate.ApiBody["x-amazon-apigateway-binary-media-types"]!.AsArray().Select(t => (string?)t));
+        // The key is required route by route (ApiGatewayTests): health and preflights need none.
+        var throttle = SamTemplate.Map(api, "Auth", "UsagePlan", "Throttle");
         Assert.True(throttle.Children.ContainsKey("RateLimit") && throttle.Children.ContainsKey("BurstLimit"));
+        var plan = TranslatedTemplate.OfType("AWS::ApiGateway::UsagePlan").Single().Resource["Properties"]!;
+        Assert.Equal("PipelineApi", (string?)plan["ApiStages"]![0]!["ApiId"]!["Ref"]);
+        Assert.Single(TranslatedTemplate.OfType("AWS::ApiGateway::UsagePlanKey"));
     }
 
     [Fact]
     public void The_web_page_needs_no_key_and_every_keyless_route_but_health_is_throttled_at_the_stage()
     {
-        var events = SamTemplate.Map(_template.Properties("ApiFunction"), "Events").Children
-            .Select(e => SamTemplate.Map((YamlMappingNode)e.Value, "Properties"))
-            .Where(p => p.Children.ContainsKey("Auth") && SamTemplate.Scalar(SamTemplate.Map(p, "Auth"), "ApiKeyRequired") == "false")
-            .Select(p => (Path: SamTemplate.Scalar(p, "Path"), Method: SamTemplate.Scalar(p, "Method")))
-            .Where(e => e.Method != "OPTIONS" && e.Path != "/health")
+        // The routes that reach the function without a key, as the API's definition declares them.
+        var keyless = TranslatedTemplate.ApiMethods()
+            .Where(m => (string?)m.Definition["x-amazon-apigateway-integration"]!["type"] == "aws_proxy" && m.Definition["security"] is null)
+            .Select(m => (Path: m.Path, Method: m.Method.ToUpperInvariant()))
+            .Order()
             .ToList();
         var settings = ((YamlSequenceNode)_template.Properties("PipelineApi").Children["MethodSettings"]).Cast<YamlMappingNode>().ToList();
 
-        Assert.Equal([("/", "GET"), ("/assets/{name}", "GET")], events);
-        foreach (var (path, method) in events)
+        Assert.Equal([("/", "GET"), ("/assets/{name}", "GET")], keyless);
+        foreach (var (path, method) in keyless)
         {
             // MethodSettings write a resource path's slashes as ~1 after a leading /; the root is plain /.
             var resourcePath = path == "/" ? "/" : "/" + path.Replace("/", "~1", StringComparison.Ordinal);
@@ -99,9 +104,20 @@ public sealed class TemplateTests
         Assert.Equal(["ReportBatchItemFailures"], Strings(queueEvent.Children["FunctionResponseTypes"]));
         Assert.True(SamTemplate.Map(queueEvent, "ScalingConfig").Children.ContainsKey("MaximumConcurrency"));
         var maxReceiveCount = _template.Value(SamTemplate.Map(_template.Properties("WorkerQueue"), "RedrivePolicy").Children["maxReceiveCount"]);
-        Assert.Equal("3", maxReceiveCount);
+        // AWS's guidance for Lambda event sources: at least 5, so throttles alone do not dead-letter.
+        Assert.Equal("5", maxReceiveCount);
+        Assert.Equal(5, PipelineSettings.MaxReceiveCount.Default);
         var workerVariables = SamTemplate.Map(_template.Properties("WorkerFunction"), "Environment", "Variables");
         Assert.Equal(maxReceiveCount, _template.Value(workerVariables.Children["PIPELINE_MAX_RECEIVE_COUNT"]));
+    }
+
+    [Fact]
+    public void The_queue_hides_a_received_message_for_at_least_six_worker_timeouts()
+    {
+        var visibility = int.Parse(SamTemplate.Scalar(_template.Properties("WorkerQueue"), "VisibilityTimeout"), CultureInfo.InvariantCulture);
+        var timeout = int.Parse(SamTemplate.Scalar(_template.Properties("WorkerFunction"), "Timeout"), CultureInfo.InvariantCulture);
+
+        Assert.True(visibility >= 6 * timeout, $"visibility timeout {visibility} s < 6 x the worker's {timeout} s");
     }
 
     [Theory]

@@ -92,26 +92,31 @@ public sealed class FaultTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_object_that_can_never_be_read_reaches_the_dlq_after_three_receives_and_the_rest_of_its_batch_succeeds()
+    public async Task An_object_that_can_never_be_read_reaches_the_dlq_after_the_templates_receive_count_and_the_rest_of_its_batch_succeeds()
     {
+        // The redrive policy's maxReceiveCount, which the local stack takes from template.yaml.
+        var template = SamTemplate.Load();
+        var receives = int.Parse(template.Value(SamTemplate.Map(template.Properties("WorkerQueue"), "RedrivePolicy").Children["maxReceiveCount"]), CultureInfo.InvariantCulture);
         var keys = await UploadAsync(Enumerable.Range(0, 5).ToDictionary(i => i == 2 ? "poison.jpg" : $"good {i}.jpg", i => TestImages.Jpeg(640, 480, seed: i)));
         var poison = _prefix + "poison.jpg";
         var good = keys.Where(k => k != poison).ToList();
         var fault = _proxy.Fail("GetObject " + poison, FaultProxy.S3("GET", _stack.InputBucket, poison), 500);
 
-        // One poller, so the five messages arrive in one batch.
-        var worker = await StartProxiedWorkerAsync(pollers: 1);
+        // One poller, so the five messages arrive in one batch. An invocation's deadline is the
+        // visibility timeout it received its batch with: the stack's, long enough for every
+        // delivery to make all of the SDK's attempts before its deadline.
+        var worker = await StartProxiedWorkerAsync(pollers: 1, visibilityTimeoutSeconds: PipelineStack.VisibilityTimeoutSeconds);
         await _stack.WaitForOutputsAsync(_prefix, good, TimeSpan.FromSeconds(30));
-        var dead = await WaitForDeadLetterAsync(poison, TimeSpan.FromSeconds(45));
+        var dead = await WaitForDeadLetterAsync(poison, TimeSpan.FromSeconds(20 * receives));
         Report();
 
         var firstBatch = worker.Lines.Where(l => l.Contains("\"msg\":\"batch\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l)).First();
         Assert.Equal(5, firstBatch.RootElement.GetProperty("messages").GetInt32());
         Assert.Equal(1, firstBatch.RootElement.GetProperty("failed").GetInt32());
-        Assert.Equal(3, worker.Lines.Count(l => IsFailureLine(l, poison)));
-        Assert.True(int.Parse(dead.Attributes["ApproximateReceiveCount"], CultureInfo.InvariantCulture) >= 3, "receive count " + dead.Attributes["ApproximateReceiveCount"]);
+        Assert.Equal(receives, worker.Lines.Count(l => IsFailureLine(l, poison)));
+        Assert.True(int.Parse(dead.Attributes["ApproximateReceiveCount"], CultureInfo.InvariantCulture) >= receives, "receive count " + dead.Attributes["ApproximateReceiveCount"]);
         // Each delivery read the object with the SDK's four attempts before giving up.
-        Assert.Equal(3 * 4, fault.Injected);
+        Assert.Equal(receives * 4, fault.Injected);
         // On its last receive the poison object was also reported, so a job would read "failed".
         var report = poison + ObjectKeys.ErrorSuffix;
         var outputs = await _stack.KeysAsync(_stack.OutputBucket, _prefix);

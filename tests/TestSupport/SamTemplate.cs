@@ -35,8 +35,48 @@ public sealed class SamTemplate
     public string Value(YamlNode node)
     {
         var scalar = (YamlScalarNode)node;
-        return scalar.Tag.Value == "!Ref" ? ParameterDefault(scalar.Value!) : scalar.Value!;
+        return TagOf(scalar) == "!Ref" ? ParameterDefault(scalar.Value!) : scalar.Value!;
     }
+
+    /// <summary>
+    /// What CloudFormation makes of <paramref name="node"/> when deployed with
+    /// <paramref name="parameters"/> (the rest at their defaults): !Ref of a parameter, !Sub of
+    /// parameters, !If over the template's Conditions. Null for <c>!Ref AWS::NoValue</c>.
+    /// </summary>
+    public string? Resolve(YamlNode node, IReadOnlyDictionary<string, string>? parameters = null)
+    {
+        parameters ??= new Dictionary<string, string>();
+        string Parameter(string name) => parameters.TryGetValue(name, out var value) ? value : ParameterDefault(name);
+        switch (TagOf(node), node)
+        {
+            case (null, YamlScalarNode plain):
+                return plain.Value;
+            case ("!Ref", YamlScalarNode reference):
+                return reference.Value == "AWS::NoValue" ? null : Parameter(reference.Value!);
+            case ("!Sub", YamlScalarNode template):
+                // Parameters are substituted; resources and pseudo parameters (${Api}, ${AWS::Region}) stay as written.
+                var declared = Map(Root, "Parameters").Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToHashSet();
+                return System.Text.RegularExpressions.Regex.Replace(template.Value!, @"\$\{([A-Za-z0-9]+)\}", m => declared.Contains(m.Groups[1].Value) ? Parameter(m.Groups[1].Value) : m.Value);
+            case ("!If", YamlSequenceNode choice):
+                return Resolve(choice[IsTrue(choice[0], parameters) ? 1 : 2], parameters);
+            default:
+                throw new InvalidOperationException($"cannot resolve {TagOf(node)} {node}");
+        }
+    }
+
+    /// <summary>Whether the condition <paramref name="node"/> (a name or an expression) holds with <paramref name="parameters"/>.</summary>
+    public bool IsTrue(YamlNode node, IReadOnlyDictionary<string, string>? parameters = null) => (TagOf(node), node) switch
+    {
+        (null or "!Condition", YamlScalarNode name) => IsTrue(Map(Root, "Conditions").Children[new YamlScalarNode(name.Value)], parameters),
+        ("!Equals", YamlSequenceNode pair) => Resolve(pair[0], parameters) == Resolve(pair[1], parameters),
+        ("!Not", YamlSequenceNode one) => !IsTrue(one[0], parameters),
+        ("!And", YamlSequenceNode all) => all.All(c => IsTrue(c, parameters)),
+        ("!Or", YamlSequenceNode any) => any.Any(c => IsTrue(c, parameters)),
+        _ => throw new InvalidOperationException($"cannot evaluate the condition {node}"),
+    };
+
+    /// <summary>A node's CloudFormation short-form tag (<c>!Ref</c>, <c>!If</c>, ...), or null when it has none.</summary>
+    public static string? TagOf(YamlNode node) => node.Tag.IsEmpty ? null : node.Tag.Value;
 
     /// <summary>Walks a path of keys through nested mappings.</summary>
     public static YamlMappingNode Map(YamlMappingNode node, params string[] path)

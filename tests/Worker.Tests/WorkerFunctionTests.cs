@@ -10,6 +10,7 @@ using Pipeline.Aws;
 using Pipeline.Imaging;
 using Pipeline.Lambda;
 using Pipeline.Jobs;
+using Pipeline.Settings;
 using Pipeline.Worker;
 
 namespace Pipeline.Tests.Worker;
@@ -37,6 +38,9 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         _s3 = _moto.S3;
         OpenCvRuntime.Initialize(new ImagingLimits());
     }
+
+    /// <summary>The queue's maxReceiveCount, as the worker's options take it by default.</summary>
+    private static int LastReceive => (int)PipelineSettings.MaxReceiveCount.Default;
 
     private string Input => _moto.InputBucket;
     private string Output => _moto.OutputBucket;
@@ -346,8 +350,8 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         var key = $"{_prefix}unlucky.jpg";
         var etag = await PutAsync(key, TestImages.Jpeg(64, 48));
 
-        // Out of time on the third receive: the message goes to the dead-letter queue...
-        var failures = await FailuresAsync(Function(), SqsEvent(3, ("last", Notification(Input, key, etag))), timeLeft: TimeSpan.FromSeconds(1));
+        // Out of time on the last receive the queue allows: the message goes to the dead-letter queue...
+        var failures = await FailuresAsync(Function(), SqsEvent(LastReceive, ("last", Notification(Input, key, etag))), timeLeft: TimeSpan.FromSeconds(1));
 
         Assert.Equal(["last"], failures);
         var report = await ReportAsync(key);
@@ -355,7 +359,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         Assert.Contains("dead-letter queue", report.GetProperty("message").GetString(), StringComparison.Ordinal);
 
         // ...and when it is redriven, the result replaces the report.
-        Assert.Empty(await FailuresAsync(Function(), SqsEvent(4, ("redriven", Notification(Input, key, etag)))));
+        Assert.Empty(await FailuresAsync(Function(), SqsEvent(LastReceive + 1, ("redriven", Notification(Input, key, etag)))));
         Assert.True(await ExistsAsync(key));
         Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
     }
@@ -395,7 +399,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         var key = $"{_prefix}retry-later.jpg";
         var etag = await PutAsync(key, TestImages.Jpeg(64, 48));
 
-        var failures = await FailuresAsync(Function(), SqsEvent(2, ("second", Notification(Input, key, etag))), timeLeft: TimeSpan.FromSeconds(1));
+        var failures = await FailuresAsync(Function(), SqsEvent(LastReceive - 1, ("second", Notification(Input, key, etag))), timeLeft: TimeSpan.FromSeconds(1));
 
         Assert.Equal(["second"], failures);
         Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));

@@ -116,7 +116,7 @@ public static class PipelineSettings
     public static readonly NumberSetting MaxReceiveCount = new()
     {
         Name = "PIPELINE_MAX_RECEIVE_COUNT",
-        Default = 3,
+        Default = 5,
         Max = 1000,
         Help = "the queue's maxReceiveCount: on a message's last receive a failure also leaves an `.error.json` (`unavailable`), so its job reads \"failed\"",
     };
@@ -133,8 +133,8 @@ public static class PipelineSettings
     public static readonly TextSetting AllowedOrigin = new()
     {
         Name = "PIPELINE_ALLOWED_ORIGIN",
-        UnsetText = "`*` (template)",
-        Help = "CORS: the origin browsers may call the API from; preflights are answered without an API key",
+        UnsetText = "unset",
+        Help = "CORS: another origin browsers may call the API from (`*` for any); unset, only pages of the API's own origin can, which need no CORS. Deployed, the AllowedOrigin parameter sets it; preflights are answered without an API key",
     };
 
     /// <summary>PIPELINE_QUEUE_NAME, read by the local worker host.</summary>
