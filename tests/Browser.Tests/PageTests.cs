@@ -243,6 +243,8 @@ public sealed class PageTests
     {
         const string transferred = "() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map(e => [e.name, e.transferSize])";
         await using var session = await _browser.OpenAsync();
+        // The browser asks for the icon after the page has loaded: wait for it to arrive.
+        await session.Page.WaitForFunctionAsync("() => performance.getEntriesByType('resource').some(e => e.name.includes('/assets/icon.svg') && e.responseEnd > 0)", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
         var first = await session.Page.EvaluateAsync<object[][]>(transferred);
         await session.Page.GotoAsync(Stack.ApiUrl.ToString());
         var second = await session.Page.EvaluateAsync<object[][]>(transferred);
