@@ -29,7 +29,10 @@ cleanup() {
   wait 2>/dev/null || true
   echo "stopped."
 }
-trap cleanup EXIT INT TERM
+# Ctrl-C or a TERM ends the script (wherever it is) through the EXIT trap.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 emulator_pid="$(emulator/start.sh "$logs/emulator.log")"
 [ -n "$emulator_pid" ] && pids+=("$emulator_pid")

@@ -49,6 +49,8 @@ if mode == "list":
         try:
             keys = [r["s3"]["object"]["key"] for r in json.loads(m["Body"]).get("Records", [])]
         except (ValueError, KeyError, TypeError, AttributeError):
+            keys = []
+        if not keys:
             keys = ["(not an S3 notification)"]
         print(m["MessageId"], m["Attributes"].get("ApproximateReceiveCount", "?"), " ".join(keys))
     for i in range(0, len(held), 10):
