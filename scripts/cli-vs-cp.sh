@@ -33,10 +33,14 @@ aws_local() { aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"; }
 ./pipeline convert "$work/warm-up" "$work/warm-up-out" >/dev/null || true
 warm="$(wc -l <"$logs/worker.log")"
 
+requests() { grep -c '" [0-9][0-9][0-9] ' "$logs/emulator.log" || true; }
+r0="$(requests)"
 t0="$(date +%s.%N)"; ./pipeline convert "$work/photos" "$work/cli-out" >"$work/cli-1.txt"; t1="$(date +%s.%N)"
+r1="$(requests)"
 ./pipeline convert "$work/photos" "$work/cli-out" >"$work/cli-2.txt"; t2="$(date +%s.%N)"
 worker_lines_1mp="$(wc -l <"$logs/worker.log")"
 
+r3="$(requests)"
 prefix="cp-$(date -u +%Y%m%dT%H%M%S)/"
 t3="$(date +%s.%N)"
 aws_local s3 cp "$work/photos" "s3://$PIPELINE_INPUT_BUCKET/$prefix" --recursive --only-show-errors
@@ -45,6 +49,7 @@ while [ "$(aws_local s3 ls "s3://$PIPELINE_OUTPUT_BUCKET/$prefix" --recursive | 
 t5="$(date +%s.%N)"
 aws_local s3 cp "s3://$PIPELINE_OUTPUT_BUCKET/$prefix" "$work/cp-out" --recursive --only-show-errors
 t6="$(date +%s.%N)"
+r6="$(requests)"
 
 skip="$(wc -l <"$logs/worker.log")"
 t7="$(date +%s.%N)"; ./pipeline convert "$work/photos-12mp" "$work/cli-12mp-out" >"$work/cli-12mp.txt"; t8="$(date +%s.%N)"
@@ -57,6 +62,8 @@ per_image() { # FROM TO SIZE_MIN SIZE_MAX FIELD
 }
 obj_1mp="$(per_image "$((warm + 1))" "$worker_lines_1mp" 0 1000000 ms)"
 conv_1mp="$(per_image "$((warm + 1))" "$worker_lines_1mp" 0 1000000 conv)"
+obj_cp="$(per_image "$((worker_lines_1mp + 1))" "$skip" 0 1000000 ms)"
+conv_cp="$(per_image "$((worker_lines_1mp + 1))" "$skip" 0 1000000 conv)"
 obj_12mp="$(per_image "$((skip + 1))" "\$" 1000000 100000000 ms)"
 conv_12mp="$(per_image "$((skip + 1))" "\$" 1000000 100000000 conv)"
 
@@ -70,11 +77,12 @@ mkdir -p reports
   echo "1 MP folder, ./pipeline convert (upload, wait, download):   $(seconds "$t0" "$t1") s   last line: $(tail -1 "$work/cli-1.txt")"
   echo "the same again (nothing to upload or download):          $(seconds "$t1" "$t2") s   last line: $(tail -1 "$work/cli-2.txt")"
   echo "aws s3 cp --recursive + polling outputs + aws s3 cp back: $(seconds "$t3" "$t6") s   (upload $(seconds "$t3" "$t4") s, all outputs $(seconds "$t3" "$t5") s, copy back $(seconds "$t5" "$t6") s)"
+  echo "emulator requests per image (client and worker): ./pipeline $(awk -v a="$r0" -v b="$r1" -v n="$count" 'BEGIN {printf "%.1f", (b - a) / n}'), aws s3 cp + polling + copy back $(awk -v a="$r3" -v b="$r6" -v n="$count" 'BEGIN {printf "%.1f", (b - a) / n}')"
   echo "12 MP folder, ./pipeline convert:                         $(seconds "$t7" "$t8") s   last line: $(tail -1 "$work/cli-12mp.txt")"
   echo
-  echo "worker, per image, median ms        1 MP    12 MP"
-  echo "  read + convert + write (moto)    $obj_1mp    $obj_12mp"
-  echo "  conversion alone                 $conv_1mp    $conv_12mp"
+  echo "worker, per image, median ms     1 MP (./pipeline)  1 MP (aws s3 cp)  12 MP (./pipeline)"
+  echo "  read + convert + write (moto)    $obj_1mp    $obj_cp    $obj_12mp"
+  echo "  conversion alone                 $conv_1mp    $conv_cp    $conv_12mp"
   echo "  ($PIPELINE_WORKER_CONCURRENCY images at once on $(nproc) cores: each conversion shares a core, so these are wall times under contention)"
 } >"$report"
 cat "$report"
