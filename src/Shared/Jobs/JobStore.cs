@@ -289,11 +289,17 @@ public sealed class JobStore
         Protocol = _urlProtocol,
     });
 
-    private async Task<JobState> ReadStateAsync(string inputKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the job of <paramref name="inputKey"/> from its outputs' metadata; given a listing of
+    /// the output bucket (<paramref name="listed"/>), only the outputs it holds are looked at.
+    /// </summary>
+    private async Task<JobState> ReadStateAsync(string inputKey, CancellationToken cancellationToken, HashSet<string>? listed = null)
     {
+        static Task<StoredOutput?> None() => Task.FromResult<StoredOutput?>(null);
+        string resultKey = ObjectKeys.Result(inputKey), reportKey = ObjectKeys.Error(inputKey);
         // A key in report form is refused as an input, so what stands at its result key is another input's report.
-        var resultHead = ObjectKeys.IsReserved(inputKey) ? Task.FromResult<StoredOutput?>(null) : HeadAsync(Storage.OutputBucket, ObjectKeys.Result(inputKey), cancellationToken);
-        var reportHead = HeadAsync(Storage.OutputBucket, ObjectKeys.Error(inputKey), cancellationToken);
+        var resultHead = ObjectKeys.IsReserved(inputKey) || listed?.Contains(resultKey) == false ? None() : HeadAsync(Storage.OutputBucket, resultKey, cancellationToken);
+        var reportHead = listed?.Contains(reportKey) == false ? None() : HeadAsync(Storage.OutputBucket, reportKey, cancellationToken);
         var result = await resultHead is { } r && r.BelongsTo(inputKey) ? r : null;
         var report = await reportHead is { } p && p.BelongsTo(inputKey) ? p : null;
 
@@ -328,7 +334,7 @@ public sealed class JobStore
         {
             var key = inputKeys[i];
             bool anyOutput = outputs.Contains(ObjectKeys.Result(key)) || outputs.Contains(ObjectKeys.Error(key));
-            states[i] = anyOutput ? await ReadStateAsync(key, token) : Pending(key);
+            states[i] = anyOutput ? await ReadStateAsync(key, token, outputs) : Pending(key);
         });
         return states;
     }
