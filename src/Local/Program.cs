@@ -21,13 +21,21 @@ using Pipeline.Worker;
 //   pipeline-local settings                                             every setting, as the README's Markdown table
 // Both read the same environment as the deployed functions (PIPELINE_*, AWS_ENDPOINT_URL, AWS_REGION, credentials).
 var log = new JsonLog(Console.OpenStandardOutput());
-return args switch
+try
 {
-    ["api", ..] => await RunApiAsync(args, log),
-    ["worker", ..] => await RunWorkerAsync(args, log),
-    ["settings"] => PrintSettings(),
-    _ => Usage(),
-};
+    return args switch
+    {
+        ["api", ..] => await RunApiAsync(args, log),
+        ["worker", ..] => await RunWorkerAsync(args, log),
+        ["settings"] => PrintSettings(),
+        _ => Usage(),
+    };
+}
+catch (OptionException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return Usage();
+}
 
 static async Task<int> RunApiAsync(string[] args, JsonLog log)
 {
@@ -155,5 +163,9 @@ static string? Option(string[] args, string name)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
-static int? IntOption(string[] args, string name) =>
-    Option(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
+static int? IntOption(string[] args, string name) => Option(args, name) switch
+{
+    null => null,
+    var text when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) => value,
+    var text => throw new OptionException($"{name} takes a whole number, not '{text}'"),
+};

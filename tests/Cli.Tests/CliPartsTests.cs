@@ -46,6 +46,20 @@ public sealed class CliPartsTests : IDisposable
     }
 
     [Fact]
+    public void A_file_named_like_a_report_is_refused_so_it_cannot_stand_where_another_files_report_goes()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "named")).FullName;
+        File.WriteAllText(Path.Combine(folder, "a.jpg"), "x");
+        File.WriteAllText(Path.Combine(folder, "a.jpg.error.json"), "{}");
+
+        var mapping = FolderMapping.Create(folder, Path.Combine(_dir, "out"), prefix: null);
+        var files = mapping.Files();
+
+        Assert.Null(FolderMapping.Unusable(files.Single(f => f.RelativePath == "a.jpg")));
+        Assert.Contains(".error.json are kept for failure reports", FolderMapping.Unusable(files.Single(f => f.RelativePath == "a.jpg.error.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_api_uploads_prefix_is_refused()
     {
         var folder = Directory.CreateDirectory(Path.Combine(_dir, "uploads")).FullName;

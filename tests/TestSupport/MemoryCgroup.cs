@@ -18,7 +18,15 @@ public sealed class MemoryCgroup : IDisposable
     {
         _v1 = Directory.Exists(V1Root) && File.Exists(System.IO.Path.Combine(V1Root, "memory.limit_in_bytes"));
         Path = System.IO.Path.Combine(_v1 ? V1Root : V2Root, name + "-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(Path);
+        try
+        {
+            Directory.CreateDirectory(Path);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new InvalidOperationException(
+                $"Capping memory needs a writable cgroup memory controller (root, {V1Root} or a cgroup v2 {V2Root} with memory enabled); creating {Path} failed: {e.Message}", e);
+        }
         var limit = limitBytes.ToString(CultureInfo.InvariantCulture);
         if (_v1)
         {
@@ -56,14 +64,25 @@ public sealed class MemoryCgroup : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        // The processes are gone by now (disposed first); an empty cgroup can be removed.
-        try
+        // The processes are gone by now (disposed first); an empty cgroup can be removed, though
+        // the kernel may report it busy for a moment after the last one exits. It never removes
+        // one by itself, so keep trying for a while.
+        for (int attempt = 1; ; attempt++)
         {
-            Directory.Delete(Path);
-        }
-        catch (IOException)
-        {
-            // Still in use for a moment after the last process exits: the kernel frees it later.
+            try
+            {
+                Directory.Delete(Path);
+                return;
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                Thread.Sleep(100);
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"left the cgroup {Path} behind: {e.Message}");
+                return;
+            }
         }
     }
 }

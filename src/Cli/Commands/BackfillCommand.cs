@@ -23,7 +23,7 @@ public static class BackfillCommand
             var stack = target.Resolve(parsed, environment);
             var prefix = stack.PrefixOf(parsed.GetValue(location));
             var queueName = stack.Queue ?? throw new PipelineException(ErrorCode.InvalidRequest,
-                "No worker queue: pass --queue (the stack's NotificationSenderUrl output) or set PIPELINE_QUEUE_NAME.");
+                "No worker queue: pass --queue (the stack's WorkerQueueUrl output) or set PIPELINE_QUEUE_NAME.");
             using var sqs = stack.CreateSqsClient();
             var queue = await NotificationSender.OpenAsync(sqs, queueName, cancellationToken);
             var display = new ProgressDisplay();

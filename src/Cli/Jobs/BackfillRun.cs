@@ -14,6 +14,9 @@ public sealed class BackfillRun
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    // An input overwritten while waiting gets its own event (and a later run's backfill if not).
+    private const string Changed = "overwritten or deleted in the bucket before its job finished (an overwrite is converted through its own event)";
+
     private readonly JobStore _store;
     private readonly NotificationSender _queue;
     private readonly string _prefix;
@@ -65,8 +68,15 @@ public sealed class BackfillRun
             waiter.Add(job.Key, job.Input!.ETag, job.OutputETag);
         while (waiter.Count > 0)
         {
-            foreach (var job in await waiter.PollAsync(cancellationToken))
+            var round = await waiter.PollAsync(cancellationToken);
+            foreach (var job in round.Over)
                 Count(job, thisRun: true);
+            foreach (var key in round.Changed)
+            {
+                _failures.Add(new Failure(key, Changed));
+                Interlocked.Increment(ref _failed);
+                Interlocked.Increment(ref _finishedThisRun);
+            }
             if (waiter.Count > 0)
                 await Task.Delay(PollInterval, cancellationToken);
         }

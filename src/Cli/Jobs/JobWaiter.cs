@@ -6,7 +6,9 @@ namespace Pipeline.Cli.Jobs;
 /// The jobs a command waits for, each for one input version, polled together through the job
 /// store (one listing of the output bucket, then a look only at keys that have an output).
 /// A job is over when it is finished for that version, or when a report that records no
-/// version (processing gave up) appears or changes while waiting.
+/// version (processing gave up) appears or changes while waiting. One whose input is
+/// overwritten or deleted before it finishes can never finish for that version: it is given
+/// up on as changed.
 /// </summary>
 public sealed class JobWaiter
 {
@@ -43,31 +45,44 @@ public sealed class JobWaiter
             _waiting[key] = new Awaited(etag, outputETag);
     }
 
-    /// <summary>Reads every awaited job once; returns those that are over and stops awaiting them.</summary>
-    public async Task<List<JobState>> PollAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads every awaited job once; returns those that are over, and the keys of those whose
+    /// input changed (overwritten or deleted) before they finished, and stops awaiting both.
+    /// </summary>
+    public async Task<WaitRound> PollAsync(CancellationToken cancellationToken)
     {
         List<KeyValuePair<string, Awaited>> awaited;
         lock (_gate)
             awaited = [.. _waiting];
         if (awaited.Count == 0)
-            return [];
+            return new WaitRound([], []);
+        // Versions first: a job that finishes after this listing is still seen as over below.
+        var versions = await _store.InputVersionsAsync(_prefix, cancellationToken);
         var states = await _store.ReadManyAsync(_prefix, awaited.Select(a => a.Key).ToList(), cancellationToken);
         var over = new List<JobState>();
+        var changed = new List<string>();
         lock (_gate)
         {
             for (int i = 0; i < states.Count; i++)
             {
                 var (key, wanted) = awaited[i];
                 var state = states[i];
+                if (!_waiting.TryGetValue(key, out var current) || current != wanted)
+                    continue; // awaited again meanwhile, for another version or output
                 bool gaveUp = state.Status == JobStatus.Failed && state.SourceETag is null && state.OutputETag != wanted.OutputETag;
-                if ((state.IsFinishedFor(wanted.ETag) || gaveUp) && _waiting.TryGetValue(key, out var current) && current == wanted)
+                if (state.IsFinishedFor(wanted.ETag) || gaveUp)
                 {
                     _waiting.Remove(key);
                     over.Add(state);
                 }
+                else if (versions.GetValueOrDefault(key) != wanted.ETag)
+                {
+                    _waiting.Remove(key);
+                    changed.Add(key);
+                }
             }
         }
-        return over;
+        return new WaitRound(over, changed);
     }
 
     private sealed record Awaited(string ETag, string? OutputETag);

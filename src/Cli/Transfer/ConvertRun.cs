@@ -85,7 +85,10 @@ public sealed class ConvertRun
             }
         });
 
-        var jobs = (await _store.ListAsync(_folder.Prefix, cancellationToken)).ToDictionary(j => j.Key, StringComparer.Ordinal);
+        // Only this folder's keys are read: other objects under the prefix are none of this run's business.
+        var versions = await _store.InputVersionsAsync(_folder.Prefix, cancellationToken);
+        var stored = etags.Keys.Select(f => f.Key).Where(versions.ContainsKey).ToList();
+        var jobs = (await _store.ReadManyAsync(_folder.Prefix, stored, cancellationToken)).ToDictionary(j => j.Key, StringComparer.Ordinal);
         var byKey = etags.Keys.ToDictionary(f => f.Key, StringComparer.Ordinal);
         var waiter = new JobWaiter(_store, _folder.Prefix);
         var ready = new List<JobState>();
@@ -93,11 +96,11 @@ public sealed class ConvertRun
         foreach (var (file, etag) in etags.OrderBy(e => e.Key.RelativePath, StringComparer.Ordinal))
         {
             var job = jobs.GetValueOrDefault(file.Key);
-            if (job?.Input?.ETag != etag)
+            if (job is null || versions[file.Key] != etag)
                 toUpload.Add((file, job?.OutputETag)); // new, or changed since it was uploaded
             else if (job.IsFinishedFor(etag))
                 ready.Add(job);
-            else if (job.Status == JobStatus.Failed)
+            else if (job.Status == JobStatus.Failed && job.SourceETag is null)
                 toUpload.Add((file, job.OutputETag)); // processing gave up on it: uploading again retries
             else
                 waiter.Add(file.Key, etag, job.OutputETag); // uploaded before; its event is on its way
@@ -126,11 +129,16 @@ public sealed class ConvertRun
             bool hinted = false;
             while (true)
             {
-                var over = await waiter.PollAsync(cancellationToken);
+                var (over, changed) = await waiter.PollAsync(cancellationToken);
                 await FinishAsync(over, byKey, waiter, etags, thisRun: true, cancellationToken);
+                foreach (var key in changed)
+                {
+                    Fail(byKey[key], "changed or deleted in the bucket by someone else before its job finished; run again to upload it again");
+                    Interlocked.Increment(ref _finishedThisRun);
+                }
                 if (uploads.IsCompleted && waiter.Count == 0)
                     break;
-                if (over.Count > 0)
+                if (over.Count + changed.Count > 0)
                     lastProgress = _clock.Elapsed;
                 else if (!hinted && uploads.IsCompleted && _clock.Elapsed - lastProgress > StallHint)
                 {

@@ -72,7 +72,9 @@ public sealed class FolderMapping
     public static string? Unusable(LocalFile file) =>
         Encoding.UTF8.GetByteCount(file.Key) > ObjectKeys.MaxKeyBytes
             ? $"its key would be longer than S3's {ObjectKeys.MaxKeyBytes} bytes; shorten its path"
-            : null;
+            : ObjectKeys.IsReserved(file.Key)
+                ? $"names ending in {ObjectKeys.ErrorSuffix} are kept for failure reports; rename it"
+                : null;
 
     /// <summary>Where the result of <paramref name="file"/> goes.</summary>
     public string ResultPath(LocalFile file) => Path.Combine(OutRoot, file.RelativePath);

@@ -89,6 +89,11 @@ public sealed class JobStore
         }).ToList();
     }, cancellationToken);
 
+    /// <summary>The current version (ETag) of every input under <paramref name="prefix"/>, by key.</summary>
+    public Task<Dictionary<string, string>> InputVersionsAsync(string prefix, CancellationToken cancellationToken) => Guarded(async () =>
+        (await ListObjectsAsync(Storage.InputBucket, prefix, cancellationToken))
+            .ToDictionary(o => o.Key, o => ObjectKeys.NormalizeETag(o.ETag), StringComparer.Ordinal), cancellationToken);
+
     /// <summary>
     /// Where the jobs of <paramref name="inputKeys"/>, all under <paramref name="prefix"/>, stand,
     /// in the same order: one listing of the output bucket, then a look at the outputs of only
