@@ -17,7 +17,4 @@ public sealed record S3Location(string Bucket, string Prefix)
         int slash = rest.IndexOf('/', StringComparison.Ordinal);
         return slash < 0 ? new S3Location(rest, "") : new S3Location(rest[..slash], rest[(slash + 1)..]);
     }
-
-    /// <inheritdoc/>
-    public override string ToString() => $"s3://{Bucket}/{Prefix}";
 }

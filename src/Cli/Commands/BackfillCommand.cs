@@ -30,29 +30,12 @@ public static class BackfillCommand
             var run = new BackfillRun(stack.CreateStore(), queue, prefix, display.Say);
             bool wait = !parsed.GetValue(noWait);
             var work = run.RunAsync(wait, cancellationToken);
-            await display.ShowAsync(run.Snapshot, work, TimeSpan.FromSeconds(5));
-            bool interrupted = false;
-            try
-            {
-                await work;
-            }
-            catch (Exception) when (cancellationToken.IsCancellationRequested)
-            {
-                interrupted = true;
-            }
+            await display.ShowAsync(run.Tally.Snapshot, work, TimeSpan.FromSeconds(5));
+            bool interrupted = await RunSummary.EndedByStopAsync(work, cancellationToken);
 
-            foreach (var failure in run.Failures)
-                Console.Out.WriteLine($"failed: {failure.Path}: {failure.Reason}");
-            var s = run.Snapshot();
-            var summary = string.Create(CultureInfo.InvariantCulture, $"{s.Converted} converted, {s.Failed} failed");
-            var details = string.Create(CultureInfo.InvariantCulture, $"{s.Total} inputs, {run.Sent} sent to the worker, {s.Elapsed.TotalSeconds:0.0} s");
-            if (interrupted)
-            {
-                Console.Out.WriteLine($"{summary}; stopped with {s.Remaining} remaining ({details}): run the same command again to resume");
-                return ExitCodes.Interrupted;
-            }
-            Console.Out.WriteLine(wait ? $"{summary} ({details})" : $"{summary}, {s.Remaining} pending ({details}; not waiting)");
-            return s.Failed > 0 ? ExitCodes.SomeFailed : ExitCodes.Ok;
+            var s = run.Tally.Snapshot();
+            var details = string.Create(CultureInfo.InvariantCulture, $"{s.Total} inputs, {s.Sent} sent to the worker, {s.Elapsed.TotalSeconds:0.0} s");
+            return RunSummary.Print(run.Tally, interrupted, details, waited: wait);
         });
         return command;
     }

@@ -29,21 +29,12 @@ public static class ConvertCommand
             var run = new ConvertRun(store, uploader, mapping, Math.Max(1, parsed.GetValue(concurrency)), display.Say);
             var files = mapping.Files();
             var work = run.RunAsync(files, cancellationToken);
-            await display.ShowAsync(run.Snapshot, work, TimeSpan.FromSeconds(5));
-            var result = await work;
+            await display.ShowAsync(run.Tally.Snapshot, work, TimeSpan.FromSeconds(5));
+            bool interrupted = await RunSummary.EndedByStopAsync(work, cancellationToken);
 
-            var shown = parsed.GetValue(folder)!;
-            foreach (var failure in result.Failures)
-                Console.Out.WriteLine($"failed: {Path.Combine(shown, failure.Path)}: {failure.Reason}");
-            var summary = string.Create(CultureInfo.InvariantCulture, $"{result.Converted} converted, {result.Failed} failed");
-            var details = string.Create(CultureInfo.InvariantCulture, $"{result.Files} files, {result.Uploaded} uploaded, {result.Elapsed.TotalSeconds:0.0} s");
-            if (result.Interrupted)
-            {
-                Console.Out.WriteLine($"{summary}; stopped with {result.Files - result.Converted - result.Failed} remaining ({details}): run the same command again to resume");
-                return ExitCodes.Interrupted;
-            }
-            Console.Out.WriteLine($"{summary} ({details})");
-            return result.Failed > 0 ? ExitCodes.SomeFailed : ExitCodes.Ok;
+            var s = run.Tally.Snapshot();
+            var details = string.Create(CultureInfo.InvariantCulture, $"{s.Total} files, {s.Sent} uploaded, {s.Elapsed.TotalSeconds:0.0} s");
+            return RunSummary.Print(run.Tally, interrupted, details, shownRoot: parsed.GetValue(folder)!);
         });
         return command;
     }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Pipeline.Cli.Progress;
 using Pipeline.Jobs;
 
@@ -21,9 +19,6 @@ public sealed class BackfillRun
     private readonly NotificationSender _queue;
     private readonly string _prefix;
     private readonly Action<string> _say;
-    private readonly ConcurrentBag<Failure> _failures = [];
-    private readonly Stopwatch _clock = new();
-    private int _total, _toSend, _sent, _converted, _failed, _finishedThisRun;
 
     /// <summary>Creates a run over the inputs under <paramref name="prefix"/>.</summary>
     public BackfillRun(JobStore store, NotificationSender queue, string prefix, Action<string> say)
@@ -34,32 +29,26 @@ public sealed class BackfillRun
         _say = say;
     }
 
-    /// <summary>How many were sent; the rest were already finished for their version.</summary>
-    public int Sent => _sent;
-
-    /// <summary>Each failure, by key.</summary>
-    public IReadOnlyList<Failure> Failures => [.. _failures.OrderBy(f => f.Path, StringComparer.Ordinal)];
-
-    /// <summary>The counts so far.</summary>
-    public ProgressSnapshot Snapshot() => new(_total, _toSend, _sent, _converted, _failed, _finishedThisRun, _clock.Elapsed, "sent");
+    /// <summary>The run's counts and failures (by key); objects already finished for their version are not sent.</summary>
+    public RunTally Tally { get; } = new("sent");
 
     /// <summary>Sends, then waits (when <paramref name="wait"/>) until every job sent is over.</summary>
     public async Task RunAsync(bool wait, CancellationToken cancellationToken)
     {
-        _clock.Start();
+        Tally.Start();
         var jobs = await _store.ListAsync(_prefix, cancellationToken);
-        _total = jobs.Count;
+        Tally.Total = jobs.Count;
         var toSend = new List<JobState>();
         foreach (var job in jobs)
         {
             if (!job.IsFinishedFor(job.Input!.ETag))
                 toSend.Add(job);
             else
-                Count(job, thisRun: false);
+                Tally.Finished(job.Key, job, thisRun: false);
         }
-        _toSend = toSend.Count;
+        Tally.ToSend = toSend.Count;
         _say($"{jobs.Count} inputs under s3://{_store.Storage.InputBucket}/{_prefix}: {toSend.Count} to send to the worker, {jobs.Count - toSend.Count} already finished for their current version");
-        await _queue.SendAsync(toSend.Select(j => j.Input!).ToList(), n => Interlocked.Add(ref _sent, n), cancellationToken);
+        await _queue.SendAsync(toSend.Select(j => j.Input!).ToList(), Tally.AddSent, cancellationToken);
         if (!wait)
             return;
 
@@ -70,30 +59,11 @@ public sealed class BackfillRun
         {
             var round = await waiter.PollAsync(cancellationToken);
             foreach (var job in round.Over)
-                Count(job, thisRun: true);
+                Tally.Finished(job.Key, job, thisRun: true);
             foreach (var key in round.Changed)
-            {
-                _failures.Add(new Failure(key, Changed));
-                Interlocked.Increment(ref _failed);
-                Interlocked.Increment(ref _finishedThisRun);
-            }
+                Tally.Fail(key, Changed, thisRun: true);
             if (waiter.Count > 0)
                 await Task.Delay(PollInterval, cancellationToken);
         }
-    }
-
-    private void Count(JobState job, bool thisRun)
-    {
-        if (job.Status == JobStatus.Done)
-        {
-            Interlocked.Increment(ref _converted);
-        }
-        else
-        {
-            _failures.Add(new Failure(job.Key, job.Error is { } error ? $"{error.Code}: {error.Message}" : "failed"));
-            Interlocked.Increment(ref _failed);
-        }
-        if (thisRun)
-            Interlocked.Increment(ref _finishedThisRun);
     }
 }

@@ -69,7 +69,7 @@ public sealed class JobWaiter
                 var state = states[i];
                 if (!_waiting.TryGetValue(key, out var current) || current != wanted)
                     continue; // awaited again meanwhile, for another version or output
-                bool gaveUp = state.Status == JobStatus.Failed && state.SourceETag is null && state.OutputETag != wanted.OutputETag;
+                bool gaveUp = state.FailedTransiently && state.OutputETag != wanted.OutputETag;
                 if (state.IsFinishedFor(wanted.ETag) || gaveUp)
                 {
                     _waiting.Remove(key);

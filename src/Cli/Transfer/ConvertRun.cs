@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Amazon.Runtime;
 using Pipeline.Cli.Jobs;
 using Pipeline.Cli.Progress;
@@ -27,9 +26,6 @@ public sealed class ConvertRun
     private readonly FolderMapping _folder;
     private readonly int _concurrency;
     private readonly Action<string> _say;
-    private readonly ConcurrentBag<Failure> _failures = [];
-    private readonly Stopwatch _clock = new();
-    private int _total, _toUpload, _uploaded, _converted, _failed, _finishedThisRun;
 
     /// <summary>Creates a run over <paramref name="folder"/>; <paramref name="say"/> prints a line.</summary>
     public ConvertRun(JobStore store, Uploader uploader, FolderMapping folder, int concurrency, Action<string> say)
@@ -41,38 +37,20 @@ public sealed class ConvertRun
         _say = say;
     }
 
-    /// <summary>The counts so far.</summary>
-    public ProgressSnapshot Snapshot() =>
-        new(_total, _toUpload, _uploaded, _converted, _failed, _finishedThisRun, _clock.Elapsed, "uploaded");
+    /// <summary>The run's counts and failures (paths relative to the folder).</summary>
+    public RunTally Tally { get; } = new("uploaded");
 
-    /// <summary>Runs to the end, or until <paramref name="cancellationToken"/> fires (then the result says so).</summary>
-    public async Task<ConvertResult> RunAsync(IReadOnlyList<LocalFile> files, CancellationToken cancellationToken)
+    /// <summary>Runs to the end; when <paramref name="cancellationToken"/> fires, throws whatever the stop interrupted.</summary>
+    public async Task RunAsync(IReadOnlyList<LocalFile> files, CancellationToken cancellationToken)
     {
-        _clock.Start();
-        _total = files.Count;
-        try
-        {
-            await RunCoreAsync(files, cancellationToken);
-            return Result(interrupted: false);
-        }
-        catch (Exception) when (cancellationToken.IsCancellationRequested)
-        {
-            // Whatever the stop interrupted (the job store reports a cancelled read as unavailable storage).
-            return Result(interrupted: true);
-        }
-    }
-
-    private ConvertResult Result(bool interrupted) =>
-        new(_total, _uploaded, _converted, _failed, [.. _failures.OrderBy(f => f.Path, StringComparer.Ordinal)], interrupted, _clock.Elapsed);
-
-    private async Task RunCoreAsync(IReadOnlyList<LocalFile> files, CancellationToken cancellationToken)
-    {
+        Tally.Start();
+        Tally.Total = files.Count;
         var etags = new ConcurrentDictionary<LocalFile, string>();
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (file, token) =>
         {
             if (FolderMapping.Unusable(file) is { } reason)
             {
-                Fail(file, reason);
+                Tally.Fail(file.RelativePath, reason);
                 return;
             }
             try
@@ -81,7 +59,7 @@ public sealed class ConvertRun
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Fail(file, $"cannot be read ({e.Message})");
+                Tally.Fail(file.RelativePath, $"cannot be read ({e.Message})");
             }
         });
 
@@ -100,13 +78,13 @@ public sealed class ConvertRun
                 toUpload.Add((file, job?.OutputETag)); // new, or changed since it was uploaded
             else if (job.IsFinishedFor(etag))
                 ready.Add(job);
-            else if (job.Status == JobStatus.Failed && job.SourceETag is null)
+            else if (job.FailedTransiently)
                 toUpload.Add((file, job.OutputETag)); // processing gave up on it: uploading again retries
             else
                 waiter.Add(file.Key, etag, job.OutputETag); // uploaded before; its event is on its way
         }
-        _toUpload = toUpload.Count;
-        _say($"{files.Count} files in {_folder.Root} → s3://{_store.Storage.InputBucket}/{_folder.Prefix}: {toUpload.Count} to upload, {files.Count - toUpload.Count - _failures.Count} already there");
+        Tally.ToSend = toUpload.Count;
+        _say($"{files.Count} files in {_folder.Root} → s3://{_store.Storage.InputBucket}/{_folder.Prefix}: {toUpload.Count} to upload, {files.Count - toUpload.Count - Tally.Snapshot().Failed} already there");
 
         var uploads = Parallel.ForEachAsync(toUpload, new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = cancellationToken }, async (item, token) =>
         {
@@ -116,31 +94,29 @@ public sealed class ConvertRun
             }
             catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException or UnauthorizedAccessException && !token.IsCancellationRequested)
             {
-                Fail(item.File, $"upload failed ({e.GetType().Name}: {e.Message})");
+                Tally.Fail(item.File.RelativePath, $"upload failed ({e.GetType().Name}: {e.Message})");
                 return;
             }
-            Interlocked.Increment(ref _uploaded);
+            Tally.AddSent();
             waiter.Add(item.File.Key, etags[item.File], item.OutputETag);
         });
         try
         {
             await FinishAsync(ready, byKey, waiter, etags, thisRun: false, cancellationToken);
-            var lastProgress = _clock.Elapsed;
+            var lastProgress = Tally.Snapshot().Elapsed;
             bool hinted = false;
             while (true)
             {
                 var (over, changed) = await waiter.PollAsync(cancellationToken);
                 await FinishAsync(over, byKey, waiter, etags, thisRun: true, cancellationToken);
                 foreach (var key in changed)
-                {
-                    Fail(byKey[key], "changed or deleted in the bucket by someone else before its job finished; run again to upload it again");
-                    Interlocked.Increment(ref _finishedThisRun);
-                }
+                    Tally.Fail(byKey[key].RelativePath, "changed or deleted in the bucket by someone else before its job finished; run again to upload it again", thisRun: true);
                 if (uploads.IsCompleted && waiter.Count == 0)
                     break;
+                var elapsed = Tally.Snapshot().Elapsed;
                 if (over.Count + changed.Count > 0)
-                    lastProgress = _clock.Elapsed;
-                else if (!hinted && uploads.IsCompleted && _clock.Elapsed - lastProgress > StallHint)
+                    lastProgress = elapsed;
+                else if (!hinted && uploads.IsCompleted && elapsed - lastProgress > StallHint)
                 {
                     hinted = true;
                     _say($"no job has finished for {StallHint.TotalSeconds:0} s while {waiter.Count} wait: is the worker running? Objects stored while notifications were off need: pipeline backfill s3://{_store.Storage.InputBucket}/{_folder.Prefix}");
@@ -165,12 +141,7 @@ public sealed class ConvertRun
                 waiter.Add(job.Key, etags[file], null); // replaced since it was read: read it again
                 return;
             }
-            if (job.Status == JobStatus.Done)
-                Interlocked.Increment(ref _converted);
-            else
-                Fail(file, job.Error is { } error ? $"{error.Code}: {error.Message}" : "failed");
-            if (thisRun)
-                Interlocked.Increment(ref _finishedThisRun);
+            Tally.Finished(file.RelativePath, job, thisRun);
         });
     }
 
@@ -200,11 +171,5 @@ public sealed class ConvertRun
         }
         File.Delete(other);
         return true;
-    }
-
-    private void Fail(LocalFile file, string reason)
-    {
-        _failures.Add(new Failure(file.RelativePath, reason));
-        Interlocked.Increment(ref _failed);
     }
 }

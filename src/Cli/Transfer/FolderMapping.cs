@@ -14,9 +14,6 @@ namespace Pipeline.Cli.Transfer;
 /// </summary>
 public sealed class FolderMapping
 {
-    /// <summary>The local suffix of a downloaded failure report.</summary>
-    public const string ReportSuffix = ObjectKeys.ErrorSuffix;
-
     private FolderMapping(string root, string outRoot, string prefix)
     {
         Root = root;
@@ -63,7 +60,7 @@ public sealed class FolderMapping
         return Directory.EnumerateFiles(Root, "*", options)
             .Select(path => (Path: path, Relative: Path.GetRelativePath(Root, path).Replace(Path.DirectorySeparatorChar, '/')))
             .Where(f => !f.Relative.Split('/').Any(part => part.StartsWith('.')))
-            .Select(f => new LocalFile(f.Relative, f.Path, new FileInfo(f.Path).Length, Prefix + f.Relative))
+            .Select(f => new LocalFile(f.Relative, f.Path, Prefix + f.Relative))
             .OrderBy(f => f.RelativePath, StringComparer.Ordinal)
             .ToList();
     }
@@ -80,7 +77,7 @@ public sealed class FolderMapping
     public string ResultPath(LocalFile file) => Path.Combine(OutRoot, file.RelativePath);
 
     /// <summary>Where the failure report of <paramref name="file"/> goes.</summary>
-    public string ReportPath(LocalFile file) => ResultPath(file) + ReportSuffix;
+    public string ReportPath(LocalFile file) => ResultPath(file) + ObjectKeys.ErrorSuffix;
 
     private static bool Contains(string outer, string inner) =>
         inner == outer || inner.StartsWith(outer + Path.DirectorySeparatorChar, StringComparison.Ordinal);

@@ -3,6 +3,5 @@ namespace Pipeline.Cli.Transfer;
 /// <summary>A file of the folder being converted and the input key it maps to.</summary>
 /// <param name="RelativePath">Its path under the folder, with '/' separators.</param>
 /// <param name="FullPath">Its absolute path.</param>
-/// <param name="Length">Its size in bytes.</param>
 /// <param name="Key">Its input key: the folder's prefix and <paramref name="RelativePath"/>.</param>
-public sealed record LocalFile(string RelativePath, string FullPath, long Length, string Key);
+public sealed record LocalFile(string RelativePath, string FullPath, string Key);
