@@ -19,8 +19,8 @@ public sealed record ApiHostLimits
     /// </summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long an idle keep-alive connection stays open.</summary>
-    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long an idle keep-alive connection stays open (Kestrel's own default is 130 s).</summary>
+    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad limit.</summary>
     public void Validate()
@@ -28,13 +28,11 @@ public sealed record ApiHostLimits
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));
         // Kestrel checks its timeouts once a second.
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadTimeout, TimeSpan.FromSeconds(1), nameof(ReadTimeout));
-        ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveTimeout, TimeSpan.FromSeconds(1), nameof(KeepAliveTimeout));
     }
 
-    /// <summary>Sets Kestrel's own limits: connections, header and keep-alive timeouts, no body size limit (the gateway answers 413 itself).</summary>
+    /// <summary>Sets Kestrel's own limits (validated ones): connections, header and keep-alive timeouts, no body size limit (the gateway answers 413 itself).</summary>
     public void ApplyTo(KestrelServerOptions kestrel)
     {
-        Validate();
         kestrel.Limits.MaxConcurrentConnections = MaxConnections;
         kestrel.Limits.RequestHeadersTimeout = ReadTimeout;
         kestrel.Limits.KeepAliveTimeout = KeepAliveTimeout;

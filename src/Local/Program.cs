@@ -31,7 +31,7 @@ try
         _ => Usage(),
     };
 }
-catch (OptionException e)
+catch (Exception e) when (e is OptionException or ArgumentOutOfRangeException)
 {
     Console.Error.WriteLine(e.Message);
     return Usage();
@@ -48,15 +48,7 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
         MaxConnections = IntOption(args, "--max-connections") ?? limits.MaxConnections,
         ReadTimeout = IntOption(args, "--read-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : limits.ReadTimeout,
     };
-    try
-    {
-        limits.Validate();
-    }
-    catch (ArgumentOutOfRangeException e)
-    {
-        Console.Error.WriteLine(e.Message);
-        return Usage();
-    }
+    limits.Validate();
     if (!TryCompose(ApiFunction.FromEnvironment, log, out var function))
         return 1;
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -30,6 +31,8 @@ public sealed class WebPage
     private readonly Dictionary<string, PageFile> _assets;
     private readonly string _index;
     private readonly Func<Task<IReadOnlyList<string>>> _storageOrigins;
+    // The page as served under each base path (one or two per deployment), with its ETag.
+    private readonly ConcurrentDictionary<string, (byte[] Body, string ETag)> _rendered = new(StringComparer.Ordinal);
     private string? _policy;
 
     /// <summary>
@@ -40,7 +43,7 @@ public sealed class WebPage
     public WebPage(int maxInlineBytes, Func<Task<IReadOnlyList<string>>> storageOrigins)
     {
         _storageOrigins = storageOrigins;
-        _assets = AssetTypes.ToDictionary(a => a.Name, a => new PageFile(a.Name, a.ContentType, Read(a.Name)), StringComparer.Ordinal);
+        _assets = AssetTypes.ToDictionary(a => a.Name, a => new PageFile(a.ContentType, Read(a.Name)), StringComparer.Ordinal);
         Version = Convert.ToHexStringLower(SHA256.HashData([.. _assets.Values.SelectMany(a => a.Bytes)]))[..12];
         _index = Encoding.UTF8.GetString(Read("index.html"))
             .Replace("{{version}}", Version, StringComparison.Ordinal)
@@ -50,15 +53,11 @@ public sealed class WebPage
     /// <summary>The assets' version, the <c>v</c> parameter of their URLs.</summary>
     public string Version { get; }
 
-    /// <summary>Every asset, by name.</summary>
-    public IReadOnlyDictionary<string, PageFile> Assets => _assets;
-
     /// <summary>GET /: the page, its links under the caller's stage (/Prod on an execute-api URL).</summary>
     public async Task<ApiResponse> IndexAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
     {
         var policy = await PolicyAsync();
-        var body = Encoding.UTF8.GetBytes(_index.Replace("{{base}}", WebUtility.HtmlEncode(request.BasePath), StringComparison.Ordinal));
-        var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData([.. body, .. Encoding.UTF8.GetBytes(policy)]))[..16] + "\"";
+        var (body, etag) = _rendered.GetOrAdd(request.BasePath, Render, policy);
         if (request.Header("if-none-match") == etag)
             return Responses.NotModified(etag, RevalidateCache, policy);
         var response = Responses.PageFile(body, "text/html; charset=utf-8", RevalidateCache, policy);
@@ -98,6 +97,12 @@ public sealed class WebPage
         var policy = ContentSecurityPolicy(await _storageOrigins());
         _policy = policy;
         return policy;
+    }
+
+    private (byte[] Body, string ETag) Render(string basePath, string policy)
+    {
+        var body = Encoding.UTF8.GetBytes(_index.Replace("{{base}}", WebUtility.HtmlEncode(basePath), StringComparison.Ordinal));
+        return (body, "\"" + Convert.ToHexStringLower(SHA256.HashData([.. body, .. Encoding.UTF8.GetBytes(policy)]))[..16] + "\"");
     }
 
     private static byte[] Read(string name)

@@ -333,24 +333,32 @@ function size(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** The result's format, from its first bytes (the service answers JPEG, PNG or WebP). */
-async function imageKind(blob) {
+/** The image format the first bytes of a blob show, or null. */
+async function sniff(blob) {
   const b = new Uint8Array(await blob.slice(0, 12).arrayBuffer());
-  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return { type: "image/png", extension: "png", label: "PNG" };
-  if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45) return { type: "image/webp", extension: "webp", label: "WebP" };
-  return { type: "image/jpeg", extension: "jpg", label: "JPEG" };
-}
-
-/** The content type to declare for an upload: the browser's, or the format the first bytes show. */
-async function uploadType(file) {
-  if (UPLOAD_TYPES.includes(file.type)) return file.type;
-  const b = new Uint8Array(await file.slice(0, 12).arrayBuffer());
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "image/jpeg";
   if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return "image/png";
   if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45) return "image/webp";
   if (b[0] === 0x42 && b[1] === 0x4d) return "image/bmp";
   if ((b[0] === 0x49 && b[1] === 0x49) || (b[0] === 0x4d && b[1] === 0x4d)) return "image/tiff";
-  return file.type || "application/octet-stream"; // the service names what it takes
+  return null;
+}
+
+const RESULT_KINDS = {
+  "image/png": { type: "image/png", extension: "png", label: "PNG" },
+  "image/webp": { type: "image/webp", extension: "webp", label: "WebP" },
+  "image/jpeg": { type: "image/jpeg", extension: "jpg", label: "JPEG" },
+};
+
+/** The result's format, from its first bytes (the service answers JPEG, PNG or WebP). */
+async function imageKind(blob) {
+  return RESULT_KINDS[await sniff(blob)] || RESULT_KINDS["image/jpeg"];
+}
+
+/** The content type to declare for an upload: the browser's, or the format the first bytes show. */
+async function uploadType(file) {
+  if (UPLOAD_TYPES.includes(file.type)) return file.type;
+  return (await sniff(file)) || file.type || "application/octet-stream"; // the service names what it takes
 }
 
 // ---- talking to the service ------------------------------------------------------------
@@ -545,6 +553,7 @@ function crc32(bytes) {
 
 /** A zip archive (method 0, stored) of [{name, blob}], UTF-8 names; refuses what would need Zip64. */
 async function zip(entries) {
+  if (entries.length > 0xffff) throw new Error("Too many results for one zip; download them in smaller groups.");
   const now = new Date();
   const time = (now.getHours() << 11) | (now.getMinutes() << 5) | Math.floor(now.getSeconds() / 2);
   const date = ((now.getFullYear() - 1980) << 9) | ((now.getMonth() + 1) << 5) | now.getDate();
@@ -590,7 +599,6 @@ async function zip(entries) {
     offset += 30 + name.length + data.length;
   }
   const directorySize = directory.reduce((sum, part) => sum + part.byteLength, 0);
-  if (entries.length > 0xffff) throw new Error("Too many results for one zip; download them in smaller groups.");
   const end = new DataView(new ArrayBuffer(22));
   end.setUint32(0, 0x06054b50, true);
   end.setUint16(8, entries.length, true);
