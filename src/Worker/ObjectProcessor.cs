@@ -36,14 +36,11 @@ public sealed class ObjectProcessor
             bytesIn = bytes.Length;
             var info = _converter.Inspect(bytes);
             pixels = info.Pixels;
-            long need = info.EstimatedPeakBytes;
-            int? quality = _quality;
-            if (need > _budget.Capacity && quality is null && info.EstimatedReencodePeakBytes <= _budget.Capacity)
-            {
-                // The lossless path's coefficients would not fit, decoding and encoding again does.
-                need = info.EstimatedReencodePeakBytes;
-                quality = GrayscaleConverter.DefaultQuality;
-            }
+            // Priced for the path it takes: with no quality named, a JPEG keeps its own luma when
+            // the lossless path's coefficients fit; otherwise it is decoded and encoded again.
+            bool mayKeepLuma = _quality is null && info.EstimatedPeakBytes <= _budget.Capacity;
+            long need = mayKeepLuma ? info.EstimatedPeakBytes : info.EstimatedReencodePeakBytes;
+            int? quality = mayKeepLuma ? null : _quality ?? GrayscaleConverter.DefaultQuality;
             if (need > _budget.Capacity)
             {
                 // Alone, it would still take more than the worker may hold: refuse it rather

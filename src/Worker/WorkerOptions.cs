@@ -53,7 +53,7 @@ public sealed record WorkerOptions
             Imaging = ImagingLimits.FromEnvironment(read),
             MaxConcurrency = concurrency,
             Quality = (int?)PipelineSettings.Quality.ReadOptional(read),
-            DecodeBudgetBytes = PipelineSettings.DecodeBudgetBytes.Read(read, DefaultDecodeBudget(read, concurrency, storage.MaxObjectBytes)),
+            DecodeBudgetBytes = PipelineSettings.DecodeBudgetBytes.ReadOptional(read) ?? DefaultDecodeBudget(read, concurrency, storage.MaxObjectBytes),
             MaxReceiveCount = (int)PipelineSettings.MaxReceiveCount.Read(read),
         };
     }
