@@ -333,7 +333,8 @@ public static class HostileCorpus
         return png.ToArray();
     }
 
-    private static void WritePngChunk(Stream png, string type, byte[] data)
+    /// <summary>Writes a PNG chunk: length, type, data and the CRC of type and data.</summary>
+    internal static void WritePngChunk(Stream png, string type, byte[] data)
     {
         Span<byte> length = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(length, (uint)data.Length);

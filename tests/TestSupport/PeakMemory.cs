@@ -15,6 +15,15 @@ public static class PeakMemory
         Reset(Environment.ProcessId);
     }
 
+    /// <summary>Runs <paramref name="work"/> and returns its result and how far this process's peak grew meanwhile.</summary>
+    public static (T Result, long Growth) GrowthDuring<T>(Func<T> work)
+    {
+        ResetSelf();
+        long before = Bytes(Environment.ProcessId);
+        var result = work();
+        return (result, Bytes(Environment.ProcessId) - before);
+    }
+
     /// <summary>Resets the peak of process <paramref name="pid"/> to its current resident memory.</summary>
     public static void Reset(int pid) => File.WriteAllText($"/proc/{pid}/clear_refs", "5");
 

@@ -157,12 +157,9 @@ public static class TestImages
     public static byte[] WithPngChunk(byte[] png, string type, byte[] data)
     {
         const int AfterIhdr = 8 + 12 + 13; // signature, then IHDR: length, type, 13 bytes, CRC
-        var chunk = new byte[12 + data.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
-        System.Text.Encoding.ASCII.GetBytes(type, chunk.AsSpan(4, 4));
-        data.CopyTo(chunk, 8);
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32(chunk.AsSpan(4, 4 + data.Length)));
-        return [.. png.AsSpan(0, AfterIhdr), .. chunk, .. png.AsSpan(AfterIhdr)];
+        using var chunk = new MemoryStream();
+        HostileCorpus.WritePngChunk(chunk, type, data);
+        return [.. png.AsSpan(0, AfterIhdr), .. chunk.ToArray(), .. png.AsSpan(AfterIhdr)];
     }
 
     /// <summary>A gAMA chunk's data: the file gamma times 100,000 (45,455 is the usual 1/2.2).</summary>
@@ -171,18 +168,5 @@ public static class TestImages
         var data = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(data, gammaTimes100000);
         return data;
-    }
-
-    // PNG's CRC-32 (ISO 3309, reflected polynomial 0xEDB88320) over the chunk type and data.
-    private static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in bytes)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-                crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
-        }
-        return ~crc;
     }
 }

@@ -26,10 +26,7 @@ public class HostileAlphaMemoryTests(ITestOutputHelper output)
         var png = HalfTransparentPng(Width, Height, bitsPerSample);
         var converter = new GrayscaleConverter(new ImagingLimits());
 
-        PeakMemory.ResetSelf();
-        long before = PeakMemory.Bytes(Environment.ProcessId);
-        var result = converter.Convert(png);
-        long peak = PeakMemory.Bytes(Environment.ProcessId) - before;
+        var (result, peak) = PeakMemory.GrowthDuring(() => converter.Convert(png));
 
         output.WriteLine($"{bitsPerSample}-bit: peak grew {peak / 1e6:0} MB for a {decodedBytes / 1e6:0} MB decoded image ({(double)peak / decodedBytes:0.00}x)");
         Assert.Equal((Width, Height), (result.Width, result.Height));

@@ -24,10 +24,7 @@ public class LosslessJpegMemoryTests(ITestOutputHelper output)
         var converter = new GrayscaleConverter(new ImagingLimits());
         var info = converter.Inspect(jpeg);
 
-        PeakMemory.ResetSelf();
-        long before = PeakMemory.Bytes(Environment.ProcessId);
-        var result = converter.Convert(jpeg, info, ImageFormat.Jpeg);
-        long peak = PeakMemory.Bytes(Environment.ProcessId) - before;
+        var (result, peak) = PeakMemory.GrowthDuring(() => converter.Convert(jpeg, info, ImageFormat.Jpeg));
 
         output.WriteLine($"{layout}, orientation {orientation}: peak grew {peak / 1e6:0.0} MB ({(double)peak / info.Pixels:0.00} B/px) for a {jpeg.Length / 1e6:0.0} MB JPEG; "
             + $"estimate {info.EstimatedPeakBytes / 1e6:0.0} MB ({(double)info.EstimatedPeakBytes / info.Pixels:0.00} B/px); result {result.Bytes.Length / 1e6:0.0} MB");

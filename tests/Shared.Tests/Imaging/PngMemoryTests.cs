@@ -21,10 +21,7 @@ public class PngMemoryTests(ITestOutputHelper output)
         var converter = new GrayscaleConverter(new ImagingLimits());
         var info = converter.Inspect(png);
 
-        PeakMemory.ResetSelf();
-        long before = PeakMemory.Bytes(Environment.ProcessId);
-        var result = converter.Convert(png, info, ImageFormat.Png);
-        long peak = PeakMemory.Bytes(Environment.ProcessId) - before;
+        var (result, peak) = PeakMemory.GrowthDuring(() => converter.Convert(png, info, ImageFormat.Png));
 
         output.WriteLine($"{bitsPerSample}-bit: peak grew {peak / 1e6:0.0} MB ({(double)peak / info.Pixels:0.00} B/px); estimate {info.EstimatedPeakBytes / 1e6:0.0} MB; result {result.Bytes.Length / 1e6:0.0} MB");
         Assert.Equal((4000, 3000), (result.Width, result.Height));
