@@ -51,7 +51,7 @@ public static class MemoryBenchmark
                 result.InitPeak.Add(PeakMemory.Bytes(worker.Id));
 
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var reply = await runtime.InvokeAsync(SqsEvent(S3Notifications.ObjectCreated(aws.InputBucket, key, etag, image.Jpeg.Length)), timeout: TimeSpan.FromMinutes(2))
+                var reply = await runtime.InvokeAsync(S3Notifications.SqsEvent(1, (Guid.NewGuid().ToString(), S3Notifications.ObjectCreated(aws.InputBucket, key, etag, image.Jpeg.Length))), timeout: TimeSpan.FromMinutes(2))
                     .WaitAsync(TimeSpan.FromMinutes(3));
                 result.InvokeMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 result.Peak.Add(PeakMemory.Bytes(worker.Id));
@@ -69,18 +69,6 @@ public static class MemoryBenchmark
         }
         return results;
     }
-
-    /// <summary>An SQS event (the worker's only input) carrying one S3 notification as its message body.</summary>
-    private static byte[] SqsEvent(string notification) => System.Text.Encoding.UTF8.GetBytes(new JsonObject
-    {
-        ["Records"] = new JsonArray(new JsonObject
-        {
-            ["messageId"] = Guid.NewGuid().ToString(),
-            ["eventSource"] = "aws:sqs",
-            ["body"] = notification,
-            ["attributes"] = new JsonObject { ["ApproximateReceiveCount"] = "1" },
-        }),
-    }.ToJsonString());
 
     /// <summary>Starts an AOT bootstrap against <paramref name="runtime"/>, loading OpenCV from the layer.</summary>
     public static ChildProcess StartBootstrap(string executable, FakeRuntimeApi runtime, IReadOnlyDictionary<string, string> environment)

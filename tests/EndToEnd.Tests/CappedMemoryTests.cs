@@ -96,16 +96,8 @@ public sealed class CappedMemoryTests : IAsyncLifetime
         return TestImages.Encode(mat, extension, parameters);
     }
 
-    private byte[] SqsBatch(IEnumerable<(string Key, string ETag)> objects) => JsonSerializer.SerializeToUtf8Bytes(new SQSEvent
-    {
-        Records = objects.Select((o, i) => new SQSEvent.SQSMessage
-        {
-            MessageId = "m" + i.ToString(CultureInfo.InvariantCulture),
-            EventSource = "aws:sqs",
-            Body = S3Notifications.ObjectCreated(_moto.InputBucket, o.Key, o.ETag),
-            Attributes = new() { ["ApproximateReceiveCount"] = "1" },
-        }).ToList(),
-    }, WorkerJsonContext.Default.SQSEvent);
+    private byte[] SqsBatch(IEnumerable<(string Key, string ETag)> objects) =>
+        S3Notifications.SqsEvent(1, objects.Select((o, i) => ("m" + i.ToString(CultureInfo.InvariantCulture), S3Notifications.ObjectCreated(_moto.InputBucket, o.Key, o.ETag))));
 
     private async Task<string?> ReportCodeAsync(string key)
     {

@@ -46,10 +46,7 @@ public sealed class ExplicitEnvironmentTests : IAsyncLifetime
 
         // The notification the input bucket sends for the upload, as the SQS event source delivers it.
         var etag = (await _moto.S3.GetObjectMetadataAsync(_moto.InputBucket, "uploads/" + id)).ETag.Trim('"');
-        var batch = JsonSerializer.SerializeToUtf8Bytes(new SQSEvent
-        {
-            Records = [new SQSEvent.SQSMessage { MessageId = "m1", EventSource = "aws:sqs", Body = S3Notifications.ObjectCreated(_moto.InputBucket, "uploads/" + id, etag) }],
-        }, WorkerJsonContext.Default.SQSEvent);
+        var batch = S3Notifications.SqsEvent(1, ("m1", S3Notifications.ObjectCreated(_moto.InputBucket, "uploads/" + id, etag)));
         var answer = await worker.HandleAsync(new Invocation("w1", DateTimeOffset.UtcNow.AddMinutes(1), null, null, batch), CancellationToken.None);
         Assert.Empty(JsonSerializer.Deserialize(answer.Span, WorkerJsonContext.Default.SQSBatchResponse)!.BatchItemFailures);
 

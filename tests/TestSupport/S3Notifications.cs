@@ -29,4 +29,20 @@ public static class S3Notifications
                 },
             }),
         }.ToJsonString();
+
+    /// <summary>
+    /// An SQS event as the event source mapping delivers it to the worker: each message's id and
+    /// body (e.g. an <see cref="ObjectCreated"/> document), received <paramref name="receiveCount"/> times.
+    /// </summary>
+    public static byte[] SqsEvent(int receiveCount, params IEnumerable<(string Id, string Body)> messages) =>
+        System.Text.Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["Records"] = new JsonArray([.. messages.Select(m => new JsonObject
+            {
+                ["messageId"] = m.Id,
+                ["eventSource"] = "aws:sqs",
+                ["body"] = m.Body,
+                ["attributes"] = new JsonObject { ["ApproximateReceiveCount"] = receiveCount.ToString(CultureInfo.InvariantCulture) },
+            })]),
+        }.ToJsonString());
 }

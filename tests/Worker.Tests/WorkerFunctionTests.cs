@@ -66,16 +66,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
 
     private static byte[] SqsEvent(params (string Id, string Body)[] messages) => SqsEvent(receiveCount: 1, messages);
 
-    private static byte[] SqsEvent(int receiveCount, params (string Id, string Body)[] messages) => JsonSerializer.SerializeToUtf8Bytes(new SQSEvent
-    {
-        Records = messages.Select(m => new SQSEvent.SQSMessage
-        {
-            MessageId = m.Id,
-            Body = m.Body,
-            EventSource = "aws:sqs",
-            Attributes = new() { ["ApproximateReceiveCount"] = receiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-        }).ToList(),
-    }, WorkerJsonContext.Default.SQSEvent);
+    private static byte[] SqsEvent(int receiveCount, params (string Id, string Body)[] messages) => S3Notifications.SqsEvent(receiveCount, messages);
 
     private static async Task<List<string>> FailuresAsync(WorkerFunction function, byte[] payload, TimeSpan? timeLeft = null)
     {
