@@ -249,7 +249,7 @@ public sealed class ApiGatewayEmulator : IDisposable
         foreach (var (name, value) in proxy.Headers)
             response.Headers[name] = value;
         foreach (var (name, values) in proxy.MultiValueHeaders)
-            response.Headers[name] = new StringValues(values);
+            response.Headers[name] = new StringValues([.. values]);
         response.ContentLength = proxy.Body.Length;
         await response.BodyWriter.WriteAsync(proxy.Body, http.RequestAborted);
     }
