@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json.Nodes;
+using Pipeline.Jobs;
 
 namespace Pipeline.Tests;
 
@@ -12,23 +12,7 @@ public static class S3Notifications
     /// does it ('+' for a space, %XX for the rest, '/' included).
     /// </summary>
     public static string ObjectCreated(string bucket, string key, string etag, long size = 0) =>
-        new JsonObject
-        {
-            ["Records"] = new JsonArray(new JsonObject
-            {
-                ["eventVersion"] = "2.1",
-                ["eventSource"] = "aws:s3",
-                ["awsRegion"] = "us-east-1",
-                ["eventTime"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-                ["eventName"] = "ObjectCreated:Put",
-                ["s3"] = new JsonObject
-                {
-                    ["s3SchemaVersion"] = "1.0",
-                    ["bucket"] = new JsonObject { ["name"] = bucket, ["arn"] = "arn:aws:s3:::" + bucket },
-                    ["object"] = new JsonObject { ["key"] = WebUtility.UrlEncode(key), ["size"] = size, ["eTag"] = etag },
-                },
-            }),
-        }.ToJsonString();
+        S3Notification.ObjectCreated(new SourceObject(bucket, key, etag, size), DateTimeOffset.UtcNow);
 
     /// <summary>
     /// An SQS event as the event source mapping delivers it to the worker: each message's id and

@@ -1,15 +1,13 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Pipeline.Jobs;
-
-namespace Pipeline.Cli.Jobs;
+namespace Pipeline.Jobs;
 
 /// <summary>
-/// An S3 ObjectCreated notification for an object that is already stored, shaped as S3 writes
-/// them to the worker's queue (key URL-encoded, '+' for a space), so the worker treats it like
-/// any upload's event. It names the version (ETag) that was listed: a later overwrite makes
-/// the worker skip it, as the new version has its own event.
+/// An S3 ObjectCreated notification, shaped as S3 writes them to the worker's queue (key
+/// URL-encoded, '+' for a space), so the worker treats it like any upload's event; the CLI's
+/// backfill sends these for objects already stored, and tests deliver them. It names one
+/// version (ETag): a later overwrite makes the worker skip it, as the new version has its own event.
 /// </summary>
 public static class S3Notification
 {
