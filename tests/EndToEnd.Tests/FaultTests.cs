@@ -146,7 +146,7 @@ public sealed class FaultTests : IAsyncLifetime
                 ["--pollers"] = pollers.ToString(CultureInfo.InvariantCulture),
                 ["--visibility-timeout"] = visibilityTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
             });
-        await worker.WaitForLineAsync(l => l.Contains("local worker polling", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        await LocalHost.WaitUntilPollingAsync(worker);
         return worker;
     }
 

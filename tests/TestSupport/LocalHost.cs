@@ -21,9 +21,13 @@ public static class LocalHost
     public static async Task<ChildProcess> StartWorkerAsync(IReadOnlyDictionary<string, string> environment, IReadOnlyDictionary<string, string>? options = null)
     {
         var worker = StartWorker(environment, options);
-        await worker.WaitForLineAsync(l => l.Contains("local worker polling", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        await WaitUntilPollingAsync(worker);
         return worker;
     }
+
+    /// <summary>Returns once <paramref name="worker"/> says it polls its queue.</summary>
+    public static Task WaitUntilPollingAsync(ChildProcess worker) =>
+        worker.WaitForLineAsync(l => l.Contains("local worker polling", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
 
     /// <summary>Starts a local worker (see <see cref="StartWorkerAsync"/>) without waiting for it.</summary>
     public static ChildProcess StartWorker(IReadOnlyDictionary<string, string> environment, IReadOnlyDictionary<string, string>? options = null)

@@ -52,9 +52,10 @@ public sealed class MemoryCgroup : IDisposable
     public long PeakBytes => long.Parse(File.ReadAllText(System.IO.Path.Combine(Path, _v1 ? "memory.max_usage_in_bytes" : "memory.peak")).Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>How many times the kernel had to kill a process of the cgroup for memory.</summary>
-    public int OomKills => _v1
-        ? File.ReadLines(System.IO.Path.Combine(Path, "memory.oom_control")).Where(l => l.StartsWith("oom_kill ", StringComparison.Ordinal)).Select(l => int.Parse(l[9..], CultureInfo.InvariantCulture)).FirstOrDefault()
-        : File.ReadLines(System.IO.Path.Combine(Path, "memory.events")).Where(l => l.StartsWith("oom_kill ", StringComparison.Ordinal)).Select(l => int.Parse(l[9..], CultureInfo.InvariantCulture)).FirstOrDefault();
+    public int OomKills => File.ReadLines(System.IO.Path.Combine(Path, _v1 ? "memory.oom_control" : "memory.events"))
+        .Where(l => l.StartsWith("oom_kill ", StringComparison.Ordinal))
+        .Select(l => int.Parse(l[9..], CultureInfo.InvariantCulture))
+        .FirstOrDefault();
 
     /// <summary>A shell command line that moves itself into the cgroup, then runs <c>"$0" "$@"</c>.</summary>
     public string EnterCommand => $"echo $$ > {System.IO.Path.Combine(Path, "cgroup.procs")} && exec \"$0\" \"$@\"";

@@ -65,8 +65,7 @@ public sealed class PipelineStack : IAsyncLifetime
         ApiUrl = new Uri($"http://127.0.0.1:{apiPort}/");
         _api = StartLocal("api", ["api", "--port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await Tools.WaitForHttpAsync(new Uri(ApiUrl, "health"), _api);
-        StartWorker();
-        await Worker.WaitForLineAsync(l => l.Contains("local worker polling", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        await LocalHost.WaitUntilPollingAsync(StartWorker());
     }
 
     /// <summary>

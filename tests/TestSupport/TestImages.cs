@@ -133,24 +133,35 @@ public static class TestImages
     }
 
     /// <summary>Inserts an APP1 EXIF segment holding only an Orientation tag after the SOI marker.</summary>
-    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation) =>
+        AfterSoi(jpeg, App1(Exif(littleEndian: false, (0x0112, 3, 1, orientation))));
+
+    /// <summary>A JPEG APP1 segment around <paramref name="payload"/>.</summary>
+    public static byte[] App1(params byte[] payload) =>
+        [0xFF, 0xE1, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
+
+    /// <summary><paramref name="jpeg"/> with <paramref name="segments"/> inserted right after its SOI marker.</summary>
+    public static byte[] AfterSoi(byte[] jpeg, params byte[][] segments) =>
+        [.. jpeg[..2], .. segments.SelectMany(s => s), .. jpeg[2..]];
+
+    /// <summary>An Exif APP1 payload: "Exif\0\0", a TIFF header and IFD0 with the given (tag, type, count, value) entries.</summary>
+    public static byte[] Exif(bool littleEndian, params (ushort Tag, ushort Type, uint Count, ushort Value)[] entries)
     {
-        var tiff = new byte[26];
-        "MM\0*"u8.CopyTo(tiff);
-        BinaryPrimitives.WriteUInt32BigEndian(tiff.AsSpan(4), 8);    // IFD0 offset
-        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(8), 1);    // one entry
-        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(10), 0x0112); // Orientation
-        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(12), 3);   // SHORT
-        BinaryPrimitives.WriteUInt32BigEndian(tiff.AsSpan(14), 1);   // count
-        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(18), orientation);
-        // bytes 22..25: next IFD offset 0
-        var payload = "Exif\0\0"u8.ToArray().Concat(tiff).ToArray();
-        var segment = new byte[4 + payload.Length];
-        segment[0] = 0xFF;
-        segment[1] = 0xE1;
-        BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(payload.Length + 2));
-        payload.CopyTo(segment, 4);
-        return [.. jpeg.AsSpan(0, 2), .. segment, .. jpeg.AsSpan(2)];
+        var tiff = new byte[8 + 2 + 12 * entries.Length + 4];
+        void U16(int at, ushort v) { if (littleEndian) BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(at), v); else BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(at), v); }
+        void U32(int at, uint v) { if (littleEndian) BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(at), v); else BinaryPrimitives.WriteUInt32BigEndian(tiff.AsSpan(at), v); }
+        (littleEndian ? "II"u8 : "MM"u8).CopyTo(tiff);
+        U16(2, 42);
+        U32(4, 8);
+        U16(8, (ushort)entries.Length);
+        for (int i = 0; i < entries.Length; i++)
+        {
+            U16(10 + 12 * i, entries[i].Tag);
+            U16(12 + 12 * i, entries[i].Type);
+            U32(14 + 12 * i, entries[i].Count);
+            U16(18 + 12 * i, entries[i].Value);
+        }
+        return [.. "Exif\0\0"u8, .. tiff];
     }
 
     /// <summary>Inserts a chunk (e.g. gAMA, sRGB) right after a PNG's IHDR chunk, with its CRC.</summary>

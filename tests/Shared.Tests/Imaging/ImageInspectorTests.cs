@@ -45,39 +45,13 @@ public class ImageInspectorTests
         Assert.Contains(Enumerable.Range(0, withRestarts.Length - 1), i => withRestarts[i] == 0xFF && withRestarts[i + 1] is >= 0xD0 and <= 0xD7);
     }
 
-    private static byte[] App1(params byte[] payload) =>
-        [0xFF, 0xE1, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
-
-    private static byte[] AfterSoi(byte[] jpeg, params byte[][] segments) =>
-        [.. jpeg[..2], .. segments.SelectMany(s => s), .. jpeg[2..]];
-
-    /// <summary>An Exif APP1 payload: "Exif\0\0", a TIFF header and IFD0 with the given (tag, type, count, value) entries.</summary>
-    private static byte[] Exif(bool littleEndian, params (ushort Tag, ushort Type, uint Count, ushort Value)[] entries)
-    {
-        var tiff = new byte[8 + 2 + 12 * entries.Length + 4];
-        void U16(int at, ushort v) { if (littleEndian) System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(at), v); else System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(at), v); }
-        void U32(int at, uint v) { if (littleEndian) System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(at), v); else System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(tiff.AsSpan(at), v); }
-        (littleEndian ? "II"u8 : "MM"u8).CopyTo(tiff);
-        U16(2, 42);
-        U32(4, 8);
-        U16(8, (ushort)entries.Length);
-        for (int i = 0; i < entries.Length; i++)
-        {
-            U16(10 + 12 * i, entries[i].Tag);
-            U16(12 + 12 * i, entries[i].Type);
-            U32(14 + 12 * i, entries[i].Count);
-            U16(18 + 12 * i, entries[i].Value);
-        }
-        return [.. "Exif\0\0"u8, .. tiff];
-    }
-
     [Theory]
     [InlineData(false, 6)]
     [InlineData(true, 8)]
     [InlineData(true, 1)]
     public void The_exif_orientation_is_read_in_either_byte_order(bool littleEndian, ushort orientation)
     {
-        var jpeg = AfterSoi(TestImages.Jpeg(), App1(Exif(littleEndian, (0x010F, 2, 1, 0), (0x0112, 3, 1, orientation))));
+        var jpeg = TestImages.AfterSoi(TestImages.Jpeg(), TestImages.App1(TestImages.Exif(littleEndian, (0x010F, 2, 1, 0), (0x0112, 3, 1, orientation))));
 
         Assert.Equal(orientation, ImageInspector.Inspect(jpeg).Orientation);
     }
@@ -85,22 +59,22 @@ public class ImageInspectorTests
     [Fact]
     public void Without_exif_the_orientation_is_1_and_only_the_first_app1_counts()
     {
-        var xmp = App1([.. "http://ns.adobe.com/xap/1.0/\0"u8, .. "<x:xmpmeta/>"u8]);
-        var exif = App1(Exif(false, (0x0112, 3, 1, 6)));
+        var xmp = TestImages.App1([.. "http://ns.adobe.com/xap/1.0/\0"u8, .. "<x:xmpmeta/>"u8]);
+        var exif = TestImages.App1(TestImages.Exif(false, (0x0112, 3, 1, 6)));
 
         Assert.Equal(1, ImageInspector.Inspect(TestImages.Jpeg()).Orientation);
-        Assert.Equal(1, ImageInspector.Inspect(AfterSoi(TestImages.Jpeg(), App1(Exif(false, (0x010F, 2, 1, 0))))).Orientation);
-        Assert.Equal(1, ImageInspector.Inspect(AfterSoi(TestImages.Jpeg(), xmp, exif)).Orientation); // decoders read the first APP1 only
-        Assert.Equal(6, ImageInspector.Inspect(AfterSoi(TestImages.Jpeg(), exif, xmp)).Orientation);
+        Assert.Equal(1, ImageInspector.Inspect(TestImages.AfterSoi(TestImages.Jpeg(), TestImages.App1(TestImages.Exif(false, (0x010F, 2, 1, 0))))).Orientation);
+        Assert.Equal(1, ImageInspector.Inspect(TestImages.AfterSoi(TestImages.Jpeg(), xmp, exif)).Orientation); // decoders read the first APP1 only
+        Assert.Equal(6, ImageInspector.Inspect(TestImages.AfterSoi(TestImages.Jpeg(), exif, xmp)).Orientation);
     }
 
     public static TheoryData<string, byte[]> MalformedExif() => new()
     {
-        { "value 0", Exif(false, (0x0112, 3, 1, 0)) },
-        { "value 9", Exif(false, (0x0112, 3, 1, 9)) },
-        { "type LONG", Exif(false, (0x0112, 4, 1, 6)) },
-        { "count 2", Exif(false, (0x0112, 3, 2, 6)) },
-        { "the tag twice", Exif(false, (0x0112, 3, 1, 6), (0x0112, 3, 1, 6)) },
+        { "value 0", TestImages.Exif(false, (0x0112, 3, 1, 0)) },
+        { "value 9", TestImages.Exif(false, (0x0112, 3, 1, 9)) },
+        { "type LONG", TestImages.Exif(false, (0x0112, 4, 1, 6)) },
+        { "count 2", TestImages.Exif(false, (0x0112, 3, 2, 6)) },
+        { "the tag twice", TestImages.Exif(false, (0x0112, 3, 1, 6), (0x0112, 3, 1, 6)) },
         { "byte order XX", [.. "Exif\0\0XX\0*"u8, 0, 0, 0, 8] },
         { "not TIFF 42", [.. "Exif\0\0MM\0+"u8, 0, 0, 0, 8] },
         { "IFD past the end", [.. "Exif\0\0MM\0*"u8, 0x7F, 0xFF, 0xFF, 0xFF] },
@@ -113,7 +87,7 @@ public class ImageInspectorTests
     [MemberData(nameof(MalformedExif))]
     public void Malformed_or_ambiguous_exif_leaves_the_orientation_to_the_decoder(string what, byte[] payload)
     {
-        var info = ImageInspector.Inspect(AfterSoi(TestImages.Jpeg(), App1(payload)));
+        var info = ImageInspector.Inspect(TestImages.AfterSoi(TestImages.Jpeg(), TestImages.App1(payload)));
 
         Assert.True(info.Orientation == 0, $"{what}: orientation {info.Orientation}");
     }
