@@ -116,7 +116,7 @@ public sealed class CodecBenchmark
         _jpeg = jpeg;
         _tutorial = tutorial;
         _localApi = localApi;
-        var limits = new ImagingLimits();
+        var limits = DefaultLimits.Imaging;
         _converter = new GrayscaleConverter(limits);
         // No storage: the inline route needs none. The log formats every record as in production, into Stream.Null.
         _function = new ApiFunction(new ApiOptions { Imaging = limits }, _converter, jobs: null, JsonLog.Null);

@@ -29,7 +29,7 @@ void Progress(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}
 var clock = Stopwatch.StartNew();
 var work = Path.Combine(Artifacts.RepoRoot, "bench", "out");
 Directory.CreateDirectory(work);
-OpenCvRuntime.Initialize(new ImagingLimits());
+OpenCvRuntime.Initialize(DefaultLimits.Imaging);
 CodecBenchmark.SingleThreaded();
 var summary = new StringBuilder();
 var loadAtStart = ProcStats.LoadAverage();

@@ -20,7 +20,7 @@ public sealed record ApiOptions
     public int MaxInlineResultBytes { get; init; } = 4_500_000;
 
     /// <summary>Pixel limits of the imaging core.</summary>
-    public ImagingLimits Imaging { get; init; } = new();
+    public ImagingLimits Imaging { get; init; } = new() { MaxPixels = PipelineSettings.MaxPixels.Default };
 
     /// <summary>
     /// When set, every route that needs a key needs this value in x-api-key. Deployed, API
@@ -38,7 +38,7 @@ public sealed record ApiOptions
     public static ApiOptions FromEnvironment(Func<string, string?> read) => new()
     {
         MaxInlineBytes = (int)PipelineSettings.MaxInlineBytes.Read(read),
-        Imaging = ImagingLimits.FromEnvironment(read),
+        Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read) },
         ApiKey = PipelineSettings.ApiKey.Read(read),
         AllowedOrigin = PipelineSettings.AllowedOrigin.Read(read),
     };

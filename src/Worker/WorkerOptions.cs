@@ -11,7 +11,7 @@ public sealed record WorkerOptions
     public required StorageOptions Storage { get; init; }
 
     /// <summary>Pixel limits of the imaging core.</summary>
-    public ImagingLimits Imaging { get; init; } = new();
+    public ImagingLimits Imaging { get; init; } = new() { MaxPixels = PipelineSettings.MaxPixels.Default };
 
     /// <summary>
     /// How many objects of one batch are processed at once. Decoding is CPU-bound, but each
@@ -50,7 +50,7 @@ public sealed record WorkerOptions
         return new WorkerOptions
         {
             Storage = storage,
-            Imaging = ImagingLimits.FromEnvironment(read),
+            Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read) },
             MaxConcurrency = concurrency,
             Quality = (int?)PipelineSettings.Quality.ReadOptional(read),
             DecodeBudgetBytes = PipelineSettings.DecodeBudgetBytes.ReadOptional(read) ?? DefaultDecodeBudget(read, concurrency, storage.MaxObjectBytes),

@@ -15,7 +15,7 @@ namespace Pipeline.Tests;
 /// <summary>CORS, links under the caller's stage, storage outages, logged routes and encoder limits.</summary>
 public class ApiEdgeCaseTests
 {
-    private static readonly ImagingLimits Limits = new();
+    private static readonly ImagingLimits Limits = DefaultLimits.Imaging;
     private static readonly StorageOptions Storage = new() { InputBucket = "pipeline-input", OutputBucket = "pipeline-output" };
 
     public ApiEdgeCaseTests() => OpenCvRuntime.Initialize(Limits);

@@ -12,7 +12,7 @@ namespace Pipeline.Tests;
 
 public class ApiFunctionTests
 {
-    private static readonly ImagingLimits Limits = new();
+    private static readonly ImagingLimits Limits = DefaultLimits.Imaging;
 
     public ApiFunctionTests() => OpenCvRuntime.Initialize(Limits);
 

@@ -14,13 +14,13 @@ namespace Pipeline.Tests;
 public class HostileApiTests
 {
     private const int Variants = 400;
-    private readonly ApiFunction _function = new(new ApiOptions(), new GrayscaleConverter(new ImagingLimits()), jobs: null, JsonLog.Null);
+    private readonly ApiFunction _function = new(new ApiOptions(), new GrayscaleConverter(DefaultLimits.Imaging), jobs: null, JsonLog.Null);
     private readonly ITestOutputHelper _output;
 
     public HostileApiTests(ITestOutputHelper output)
     {
         _output = output;
-        OpenCvRuntime.Initialize(new ImagingLimits());
+        OpenCvRuntime.Initialize(DefaultLimits.Imaging);
     }
 
     public static TheoryData<string> Cases => [.. HostileCorpus.All.Keys];

@@ -17,7 +17,7 @@ namespace Pipeline.Tests;
 /// <summary>GET / and its assets: what a browser gets, and the headers that keep it safe.</summary>
 public partial class WebPageTests
 {
-    private static readonly ImagingLimits Limits = new();
+    private static readonly ImagingLimits Limits = DefaultLimits.Imaging;
     private static readonly StorageOptions Storage = new() { InputBucket = "pipeline-input", OutputBucket = "pipeline-output" };
 
     public WebPageTests() => OpenCvRuntime.Initialize(Limits);

@@ -7,7 +7,7 @@ namespace Pipeline.Tests;
 /// <summary>Small images generated in memory, so no test depends on a downloaded file.</summary>
 public static class TestImages
 {
-    static TestImages() => OpenCvRuntime.Initialize(new ImagingLimits());
+    static TestImages() => OpenCvRuntime.Initialize(DefaultLimits.Imaging);
 
     /// <summary>A colourful BGR picture: four coloured quadrants over a diagonal gradient.</summary>
     public static Mat ColourMat(int width, int height, int seed = 0)

@@ -15,16 +15,6 @@ using Pipeline.Worker;
 
 namespace Pipeline.Tests.Worker;
 
-/// <summary>A moto server shared by the worker's tests.</summary>
-public sealed class MotoFixture : IAsyncLifetime
-{
-    public MotoServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Server = await MotoServer.StartAsync();
-
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
 /// <summary>The worker function's own handler against real S3 (moto): what it writes, reports and retries.</summary>
 public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
 {
@@ -36,7 +26,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     {
         _moto = fixture.Server;
         _s3 = _moto.S3;
-        OpenCvRuntime.Initialize(new ImagingLimits());
+        OpenCvRuntime.Initialize(DefaultLimits.Imaging);
     }
 
     /// <summary>The queue's maxReceiveCount, as the worker's options take it by default.</summary>
@@ -218,7 +208,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         // Turned 90° by its EXIF tag: copying the coefficients needs ~6 B/px, re-encoding ~3.
         var key = $"{_prefix}turned.jpg";
         var jpeg = TestImages.ExifOrientedJpeg(1024, 768, orientation: 6);
-        var info = new GrayscaleConverter(new ImagingLimits()).Inspect(jpeg);
+        var info = new GrayscaleConverter(DefaultLimits.Imaging).Inspect(jpeg);
         Assert.True(info.EstimatedReencodePeakBytes < 3_500_000 && info.EstimatedPeakBytes > 3_500_000, $"{info.EstimatedReencodePeakBytes} / {info.EstimatedPeakBytes}");
         var etag = await PutAsync(key, jpeg);
 

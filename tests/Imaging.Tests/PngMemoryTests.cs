@@ -13,12 +13,12 @@ public class PngMemoryTests(ITestOutputHelper output)
     [InlineData(16)]
     public void A_12_MP_colour_png_peaks_within_its_estimate(int bitsPerSample)
     {
-        OpenCvRuntime.Initialize(new ImagingLimits());
+        OpenCvRuntime.Initialize(DefaultLimits.Imaging);
         using var colour = TestImages.ColourMat(4000, 3000);
         using var wide = new Mat();
         colour.ConvertTo(wide, bitsPerSample == 16 ? MatType.CV_16UC3 : MatType.CV_8UC3, bitsPerSample == 16 ? 257 : 1);
         var png = TestImages.Encode(wide, ".png");
-        var converter = new GrayscaleConverter(new ImagingLimits());
+        var converter = new GrayscaleConverter(DefaultLimits.Imaging);
         var info = converter.Inspect(png);
 
         var (result, peak) = PeakMemory.GrowthDuring(() => converter.Convert(png, info, ImageFormat.Png));

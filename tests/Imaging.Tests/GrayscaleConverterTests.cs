@@ -7,9 +7,9 @@ namespace Pipeline.Tests.Imaging;
 
 public class GrayscaleConverterTests
 {
-    private readonly GrayscaleConverter _converter = new(new ImagingLimits());
+    private readonly GrayscaleConverter _converter = new(DefaultLimits.Imaging);
 
-    public GrayscaleConverterTests() => OpenCvRuntime.Initialize(new ImagingLimits());
+    public GrayscaleConverterTests() => OpenCvRuntime.Initialize(DefaultLimits.Imaging);
 
     public static TheoryData<string> ColourInputs => ["jpeg", "png", "webp", "bmp", "tiff", "progressive", "png16"];
 

@@ -11,9 +11,9 @@ namespace Pipeline.Tests.Imaging;
 /// <summary>The hostile corpus through the imaging core: a grayscale result or a PipelineException with the expected code, nothing else.</summary>
 public class HostileInputTests
 {
-    private readonly GrayscaleConverter _converter = new(new ImagingLimits());
+    private readonly GrayscaleConverter _converter = new(DefaultLimits.Imaging);
 
-    public HostileInputTests() => OpenCvRuntime.Initialize(new ImagingLimits());
+    public HostileInputTests() => OpenCvRuntime.Initialize(DefaultLimits.Imaging);
 
     public static TheoryData<string> Cases => [.. HostileCorpus.All.Keys];
 

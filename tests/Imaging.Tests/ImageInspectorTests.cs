@@ -31,7 +31,7 @@ public class ImageInspectorTests
         var info = ImageInspector.Inspect(complete);
 
         Assert.Equal((ImageFormat.Jpeg, 64, 48), (info.Format, info.Width, info.Height));
-        Assert.Equal(ImageFormat.Jpeg, new GrayscaleConverter(new ImagingLimits()).Convert(complete).Format);
+        Assert.Equal(ImageFormat.Jpeg, new GrayscaleConverter(DefaultLimits.Imaging).Convert(complete).Format);
     }
 
     [Fact]

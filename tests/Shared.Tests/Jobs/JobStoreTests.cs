@@ -5,7 +5,7 @@ using Pipeline.Aws;
 using Pipeline.Imaging;
 using Pipeline.Jobs;
 
-namespace Pipeline.Tests.Worker;
+namespace Pipeline.Tests.Jobs;
 
 /// <summary>
 /// The job store under at-least-once, unordered delivery and hostile key names: every input
@@ -16,13 +16,13 @@ public sealed class JobStoreTests : IClassFixture<MotoFixture>
 {
     private readonly MotoServer _moto;
     private readonly JobStore _store;
-    private readonly GrayscaleConverter _converter = new(new ImagingLimits());
+    private readonly GrayscaleConverter _converter = new(DefaultLimits.Imaging);
     private readonly string _prefix = $"store-{Guid.NewGuid():N}/";
 
     public JobStoreTests(MotoFixture fixture)
     {
         _moto = fixture.Server;
-        OpenCvRuntime.Initialize(new ImagingLimits());
+        OpenCvRuntime.Initialize(DefaultLimits.Imaging);
         var aws = AwsEnvironment.FromEnvironment(name => _moto.Environment.GetValueOrDefault(name));
         _store = new JobStore(aws.CreateS3Client(), new StorageOptions { InputBucket = _moto.InputBucket, OutputBucket = _moto.OutputBucket }, aws.UsesHttp, TimeProvider.System);
     }

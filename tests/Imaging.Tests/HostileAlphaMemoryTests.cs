@@ -20,11 +20,11 @@ public class HostileAlphaMemoryTests(ITestOutputHelper output)
     [InlineData(16)]
     public void A_12_MP_png_with_alpha_peaks_below_twice_its_decoded_size(int bitsPerSample)
     {
-        OpenCvRuntime.Initialize(new ImagingLimits());
+        OpenCvRuntime.Initialize(DefaultLimits.Imaging);
         const int Width = 4000, Height = 3000;
         long decodedBytes = (long)Width * Height * 4 * bitsPerSample / 8;
         var png = HalfTransparentPng(Width, Height, bitsPerSample);
-        var converter = new GrayscaleConverter(new ImagingLimits());
+        var converter = new GrayscaleConverter(DefaultLimits.Imaging);
 
         var (result, peak) = PeakMemory.GrowthDuring(() => converter.Convert(png));
 

@@ -14,14 +14,14 @@ public class FuzzTests
     public FuzzTests(ITestOutputHelper output)
     {
         _output = output;
-        OpenCvRuntime.Initialize(new ImagingLimits());
+        OpenCvRuntime.Initialize(DefaultLimits.Imaging);
     }
 
     [Fact]
     public void Mutated_images_are_converted_or_rejected_with_a_pipeline_exception_never_anything_else()
     {
         int seed = HostileCorpus.FuzzSeed();
-        var converter = new GrayscaleConverter(new ImagingLimits());
+        var converter = new GrayscaleConverter(DefaultLimits.Imaging);
         var clock = Stopwatch.StartNew();
         var failures = new List<string>();
         int converted = 0;

@@ -15,9 +15,9 @@ namespace Pipeline.Tests.Imaging;
 /// </summary>
 public class LosslessJpegTests
 {
-    private readonly GrayscaleConverter _converter = new(new ImagingLimits());
+    private readonly GrayscaleConverter _converter = new(DefaultLimits.Imaging);
 
-    public LosslessJpegTests() => OpenCvRuntime.Initialize(new ImagingLimits());
+    public LosslessJpegTests() => OpenCvRuntime.Initialize(DefaultLimits.Imaging);
 
     public static TheoryData<string> Layouts => ["4:4:4", "4:2:2", "4:2:0", "4:4:0", "4:1:1", "progressive", "restart", "gray"];
 

@@ -19,9 +19,9 @@ public class LosslessJpegMemoryTests(ITestOutputHelper output)
     [InlineData("4:4:4", 6)]
     public void A_12_MP_jpeg_peaks_within_its_estimate(string layout, int orientation)
     {
-        OpenCvRuntime.Initialize(new ImagingLimits());
+        OpenCvRuntime.Initialize(DefaultLimits.Imaging);
         var jpeg = TestImages.WithExifOrientation(JpegSamples.Photo(4000, 3000, layout), (ushort)orientation);
-        var converter = new GrayscaleConverter(new ImagingLimits());
+        var converter = new GrayscaleConverter(DefaultLimits.Imaging);
         var info = converter.Inspect(jpeg);
 
         var (result, peak) = PeakMemory.GrowthDuring(() => converter.Convert(jpeg, info, ImageFormat.Jpeg));
