@@ -1,16 +1,9 @@
 using OpenCvSharp;
 using Pipeline.Errors;
+using Pipeline.Imaging.Readers;
 using ErrorCode = Pipeline.Errors.ErrorCode;
 
 namespace Pipeline.Imaging;
-
-/// <summary>An encoded grayscale image.</summary>
-/// <param name="Bytes">The encoded image.</param>
-/// <param name="Format">Its format.</param>
-/// <param name="Width">Width in pixels, after EXIF orientation was applied.</param>
-/// <param name="Height">Height in pixels, after EXIF orientation was applied.</param>
-/// <param name="Lossless">True when a JPEG's luma coefficients were copied as they are (<see cref="LosslessJpeg"/>), not decoded and re-encoded.</param>
-public sealed record ConvertedImage(byte[] Bytes, ImageFormat Format, int Width, int Height, bool Lossless = false);
 
 /// <summary>
 /// Encoded bytes in, encoded grayscale bytes out. Gray is one thing for every format: BT.601
@@ -20,7 +13,10 @@ public sealed record ConvertedImage(byte[] Bytes, ImageFormat Format, int Width,
 /// be done exactly; everything else goes through OpenCV. Opaque images are decoded
 /// luma-only (libjpeg then skips the chroma upsampling and colour conversion); images
 /// with alpha keep it where the output format can carry it and are flattened onto white
-/// where it cannot. Nothing touches the file system and every Mat is disposed.
+/// where it cannot. The orientation applied is the inspection's on every path (the decoders'
+/// own Exif readers are told to ignore it), a PNG reaches libpng as its minimal form
+/// (<see cref="PngReader.Minimal"/>), nothing touches the file system and every Mat is
+/// disposed on every path.
 /// </summary>
 public sealed class GrayscaleConverter
 {
@@ -64,7 +60,7 @@ public sealed class GrayscaleConverter
             ArgumentOutOfRangeException.ThrowIfLessThan(named, 1, nameof(quality));
             ArgumentOutOfRangeException.ThrowIfGreaterThan(named, 100, nameof(quality));
         }
-        int longestSide = Math.Max(info.Width, info.Height); // either may end up as the width after EXIF rotation
+        int longestSide = Math.Max(info.Width, info.Height); // either may end up as the width after orientation
         if (longestSide > output.MaxSide())
         {
             throw new PipelineException(ErrorCode.InvalidRequest,
@@ -74,15 +70,18 @@ public sealed class GrayscaleConverter
         if (quality is null && output == ImageFormat.Jpeg && LosslessJpeg.TryConvert(encoded, info) is { } lossless)
             return lossless;
 
-        using var gray = info.HasAlpha ? DecodeWithAlpha(encoded, info, output) : DecodeLuma(encoded, info);
-        var bytes = Encode(gray, output, quality ?? DefaultQuality);
-        return new ConvertedImage(bytes, output, gray.Width, gray.Height);
+        var decodable = ImageInspector.Decodable(encoded, info);
+        using var stored = info.HasAlpha ? DecodeWithAlpha(decodable, info, output) : DecodeLuma(decodable, info);
+        using var upright = Orient(stored, info.Orientation);
+        var bytes = Encode(upright ?? stored, output, quality ?? DefaultQuality);
+        return new ConvertedImage(bytes, output, (upright ?? stored).Width, (upright ?? stored).Height);
     }
 
     private static Mat DecodeLuma(ReadOnlySpan<byte> encoded, ImageInfo info)
     {
-        // Grayscale mode also applies the EXIF orientation and reduces 16-bit input to 8 bits.
-        var mat = info.Format == ImageFormat.Png && info.Channels == 3 ? DecodePngColourToLuma(encoded, info) : Decode(encoded, ImreadModes.Grayscale, info);
+        var mat = info.Format == ImageFormat.Png && info.Channels == 3
+            ? DecodePngColourToLuma(encoded, info)
+            : Decode(encoded, ImreadModes.Grayscale, info); // also reduces 16-bit input to 8 bits
         if (mat.Type() != MatType.CV_8UC1)
         {
             mat.Dispose();
@@ -103,9 +102,7 @@ public sealed class GrayscaleConverter
         using var colour = Decode(encoded, ImreadModes.Color, info);
         if (colour.Type() != MatType.CV_8UC3)
             throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image decoded to an unexpected pixel type.");
-        var luma = new Mat();
-        Cv2.CvtColor(colour, luma, ColorConversionCodes.BGR2GRAY);
-        return luma;
+        return Owned(new Mat(), luma => Cv2.CvtColor(colour, luma, ColorConversionCodes.BGR2GRAY));
     }
 
     private static Mat DecodeWithAlpha(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output)
@@ -146,33 +143,62 @@ public sealed class GrayscaleConverter
                 alpha.ConvertTo(alpha, MatType.CV_8U, 1.0 / 257);
         }
 
-        var result = new Mat();
         if (alpha.Empty())
-        {
-            luma.CopyTo(result);
-        }
-        else if (output.SupportsAlpha())
-        {
-            Cv2.Merge([luma, luma, luma, alpha], result);
-        }
-        else
-        {
-            // Flatten onto white: v = luma·a/255 + (255 − a).
-            using var covered = new Mat();
-            using var uncovered = new Mat();
-            Cv2.Multiply(luma, alpha, covered, 1.0 / 255);
-            Cv2.Subtract(new Scalar(255), alpha, uncovered);
-            Cv2.Add(covered, uncovered, result);
-        }
-        return result;
+            return Owned(new Mat(), result => luma.CopyTo(result));
+        if (output.SupportsAlpha())
+            return Owned(new Mat(), result => Cv2.Merge([luma, luma, luma, alpha], result));
+        // Flatten onto white: v = luma·a/255 + (255 − a).
+        using var covered = new Mat();
+        using var uncovered = new Mat();
+        Cv2.Multiply(luma, alpha, covered, 1.0 / 255);
+        Cv2.Subtract(new Scalar(255), alpha, uncovered);
+        return Owned(new Mat(), result => Cv2.Add(covered, uncovered, result));
     }
 
+    /// <summary>
+    /// The image turned upright for Exif orientation 2–8 (a new Mat the caller disposes), or
+    /// null for 1; the same moves the lossless path makes (see <see cref="LosslessJpeg"/>).
+    /// </summary>
+    private static Mat? Orient(Mat stored, int orientation) => orientation switch
+    {
+        2 => Owned(new Mat(), m => Cv2.Flip(stored, m, FlipMode.Y)),
+        3 => Owned(new Mat(), m => Cv2.Rotate(stored, m, RotateFlags.Rotate180)),
+        4 => Owned(new Mat(), m => Cv2.Flip(stored, m, FlipMode.X)),
+        5 => Owned(new Mat(), m => Cv2.Transpose(stored, m)),
+        6 => Owned(new Mat(), m => Cv2.Rotate(stored, m, RotateFlags.Rotate90Clockwise)),
+        7 => Owned(new Mat(), m =>
+        {
+            Cv2.Transpose(stored, m);
+            Cv2.Flip(m, m, FlipMode.XY);
+        }),
+        8 => Owned(new Mat(), m => Cv2.Rotate(stored, m, RotateFlags.Rotate90Counterclockwise)),
+        _ => null,
+    };
+
+    /// <summary>Fills <paramref name="mat"/> with <paramref name="fill"/> and returns it, disposing it if that throws.</summary>
+    private static Mat Owned(Mat mat, Action<Mat> fill)
+    {
+        try
+        {
+            fill(mat);
+            return mat;
+        }
+        catch
+        {
+            mat.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Decodes as stored: the decoders' own orientation handling is always off (see <see cref="Orient"/>).</summary>
     private static Mat Decode(ReadOnlySpan<byte> encoded, ImreadModes mode, ImageInfo info)
     {
+        // IMREAD_UNCHANGED (-1) already ignores orientation; the others are told to.
+        var flags = mode == ImreadModes.Unchanged ? mode : mode | ImreadModes.IgnoreOrientation;
         Mat mat;
         try
         {
-            mat = Cv2.ImDecode(encoded, mode);
+            mat = Cv2.ImDecode(encoded, flags);
         }
         catch (OpenCVException e)
         {

@@ -38,8 +38,8 @@ public sealed class ObjectProcessor
             pixels = info.Pixels;
             // Priced for the path it takes: with no quality named, a JPEG keeps its own luma when
             // the lossless path's coefficients fit; otherwise it is decoded and encoded again.
-            bool mayKeepLuma = _quality is null && info.EstimatedPeakBytes <= _budget.Capacity;
-            long need = mayKeepLuma ? info.EstimatedPeakBytes : info.EstimatedReencodePeakBytes;
+            bool mayKeepLuma = _quality is null && DecodeCost.PeakBytes(info, keepsLuma: true) <= _budget.Capacity;
+            long need = mayKeepLuma ? DecodeCost.PeakBytes(info, keepsLuma: true) : DecodeCost.PeakBytes(info, keepsLuma: false);
             int? quality = mayKeepLuma ? null : _quality ?? GrayscaleConverter.DefaultQuality;
             if (need > _budget.Capacity)
             {

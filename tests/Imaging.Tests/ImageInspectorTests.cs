@@ -68,11 +68,26 @@ public class ImageInspectorTests
         Assert.Equal(6, ImageInspector.Inspect(TestImages.AfterSoi(TestImages.Jpeg(), exif, xmp)).Orientation);
     }
 
-    public static TheoryData<string, byte[]> MalformedExif() => new()
+    [Theory]
+    [InlineData(true, 3)]
+    [InlineData(false, 3)]
+    [InlineData(true, 4)]
+    [InlineData(false, 4)]
+    [InlineData(true, 9)]
+    [InlineData(false, 9)]
+    public void The_orientation_is_read_as_short_long_or_signed_long_in_either_byte_order(bool littleEndian, ushort type)
+    {
+        var jpeg = TestImages.AfterSoi(TestImages.Jpeg(), TestImages.App1(TestImages.Exif(littleEndian, (0x0112, type, 1, 6))));
+
+        Assert.Equal(6, ImageInspector.Inspect(jpeg).Orientation);
+    }
+
+    public static TheoryData<string, byte[]> UnclearExif() => new()
     {
         { "value 0", TestImages.Exif(false, (0x0112, 3, 1, 0)) },
         { "value 9", TestImages.Exif(false, (0x0112, 3, 1, 9)) },
-        { "type LONG", TestImages.Exif(false, (0x0112, 4, 1, 6)) },
+        { "type RATIONAL", TestImages.Exif(false, (0x0112, 5, 1, 6)) },
+        { "type ASCII", TestImages.Exif(false, (0x0112, 2, 1, 6)) },
         { "count 2", TestImages.Exif(false, (0x0112, 3, 2, 6)) },
         { "the tag twice", TestImages.Exif(false, (0x0112, 3, 1, 6), (0x0112, 3, 1, 6)) },
         { "byte order XX", [.. "Exif\0\0XX\0*"u8, 0, 0, 0, 8] },
@@ -80,16 +95,16 @@ public class ImageInspectorTests
         { "IFD past the end", [.. "Exif\0\0MM\0*"u8, 0x7F, 0xFF, 0xFF, 0xFF] },
         { "65535 entries", [.. "Exif\0\0MM\0*"u8, 0, 0, 0, 8, 0xFF, 0xFF, 0, 0] },
         { "TIFF header cut", [.. "Exif\0\0MM\0"u8] },
-        { "a TIFF header without the Exif prefix", [.. "XXXX\0\0MM\0*"u8, 0, 0, 0, 8, 0, 0] },
+        { "a TIFF header without the Exif prefix", [.. "XXXX\0\0MM\0*"u8, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0] },
     };
 
     [Theory]
-    [MemberData(nameof(MalformedExif))]
-    public void Malformed_or_ambiguous_exif_leaves_the_orientation_to_the_decoder(string what, byte[] payload)
+    [MemberData(nameof(UnclearExif))]
+    public void An_orientation_not_stated_clearly_is_ignored(string what, byte[] payload)
     {
         var info = ImageInspector.Inspect(TestImages.AfterSoi(TestImages.Jpeg(), TestImages.App1(payload)));
 
-        Assert.True(info.Orientation == 0, $"{what}: orientation {info.Orientation}");
+        Assert.True(info.Orientation == 1, $"{what}: orientation {info.Orientation}");
     }
 
     [Fact]
@@ -106,6 +121,6 @@ public class ImageInspectorTests
         Assert.Equal((1.0, true), (gray.StoredSamplesPerPixel, gray.LumaTranscodable));
         Assert.True(progressive is { Progressive: true, LumaTranscodable: true });
         Assert.False(arithmetic.LumaTranscodable);
-        Assert.True(yuv420.EstimatedPeakBytes < yuv444.EstimatedPeakBytes);
+        Assert.True(DecodeCost.PeakBytes(yuv420, keepsLuma: true) < DecodeCost.PeakBytes(yuv444, keepsLuma: true));
     }
 }

@@ -17,7 +17,7 @@ public static class Artifacts
         var project = char.ToUpperInvariant(function[0]) + function[1..];
         WithLock(() =>
         {
-            if (!File.Exists(path) || File.GetLastWriteTimeUtc(path) < NewestSource("src/Shared", "src/" + project))
+            if (!File.Exists(path) || File.GetLastWriteTimeUtc(path) < NewestSource("src/Shared", "src/Errors", "src/Imaging", "src/" + project))
                 RunScript("scripts/publish-aot.sh", function);
         });
         return path;

@@ -192,6 +192,11 @@ public static class HostileCorpus
             new("jpeg-exif-ifd-loop", ExifLoopJpeg(), null, "image/jpeg", ImageFormat.Jpeg, new Size(64, 48)),
             new("png-16bit", TestImages.Png16(), null, "image/png", ImageFormat.Png, new Size(64, 48)),
             new("png-16bit-alpha", Png16Alpha(), null, "image/png", ImageFormat.Png, new Size(64, 48)),
+            // Read differently by a lenient reader and by libtiff: 8x8 to the one, 7000x7000 RGBA16 (392 MB) to the other.
+            new("tiff-size-tags-repeated", TiffBuilder.Zeros(7000, 7000, 16, 4, TiffBuilder.SizeTags.RepeatedThenEight), ErrorCode.CorruptImage, "image/tiff") { IsBomb = true },
+            new("tiff-size-tags-long8", TiffBuilder.Zeros(7000, 7000, 16, 4, TiffBuilder.SizeTags.Long8), ErrorCode.CorruptImage, "image/tiff") { IsBomb = true },
+            // 400 zTXt chunks of 7 MB each: libpng would inflate every one (12 s); it never sees them.
+            new("png-400-ztxt-chunks", PngWithTextBombs(TestImages.Png(64, 64), 400, 7_000_000), null, "image/png", ImageFormat.Png, new Size(64, 64)),
         };
         foreach (var (name, bytes, format) in ValidImages())
             cases.Add(new(name, bytes, null, format.MediaType(), format, new Size(64, 48)));
@@ -286,15 +291,19 @@ public static class HostileCorpus
     /// <summary>The little-endian TIFF with its ImageWidth and ImageLength tags patched.</summary>
     private static byte[] WithTiffSize(byte[] tiff, ushort width, ushort height)
     {
+        // The size tags, and the rows per strip so that the strips the file has cover the
+        // claimed height: a header a strict reader accepts, which only the pixel limit refuses.
         var patched = tiff.ToArray();
         int ifd = BinaryPrimitives.ReadInt32LittleEndian(patched.AsSpan(4));
         int entries = BinaryPrimitives.ReadUInt16LittleEndian(patched.AsSpan(ifd));
+        var at = new Dictionary<ushort, int>();
         for (int entry = ifd + 2; entry < ifd + 2 + 12 * entries; entry += 12)
-        {
-            var tag = BinaryPrimitives.ReadUInt16LittleEndian(patched.AsSpan(entry));
-            if (tag is 256 or 257)
-                BinaryPrimitives.WriteUInt32LittleEndian(patched.AsSpan(entry + 8), tag == 256 ? width : height); // SHORT or LONG: the low bytes come first
-        }
+            at[BinaryPrimitives.ReadUInt16LittleEndian(patched.AsSpan(entry))] = entry;
+        int strips = BinaryPrimitives.ReadInt32LittleEndian(patched.AsSpan(at[273] + 4));
+        // SHORT or LONG values: the low bytes come first.
+        BinaryPrimitives.WriteUInt32LittleEndian(patched.AsSpan(at[256] + 8), width);
+        BinaryPrimitives.WriteUInt32LittleEndian(patched.AsSpan(at[257] + 8), height);
+        BinaryPrimitives.WriteUInt32LittleEndian(patched.AsSpan(at[278] + 8), (uint)((height + strips - 1) / strips));
         return patched;
     }
 
@@ -359,16 +368,23 @@ public static class HostileCorpus
         return jpeg;
     }
 
-    /// <summary>A VP8X (extended) WebP whose canvas is <paramref name="width"/>×<paramref name="height"/>, around a 64×48 lossless frame.</summary>
+    /// <summary>
+    /// A VP8X (extended) WebP whose canvas is <paramref name="width"/>×<paramref name="height"/>,
+    /// around a lossless frame whose header claims the same size (its data is a 64×48 image's).
+    /// </summary>
     private static byte[] WebPCanvas(int width, int height)
     {
-        var frame = TestImages.WebP(); // RIFF size WEBP VP8L...
+        var frame = TestImages.WebP(); // RIFF size WEBP VP8L size 0x2F bits...
+        var vp8l = frame.AsSpan(12).ToArray();
+        uint bits = BinaryPrimitives.ReadUInt32LittleEndian(vp8l.AsSpan(9));
+        bits = (bits & 0xF000_0000) | (uint)(width - 1) | (uint)(height - 1) << 14;
+        BinaryPrimitives.WriteUInt32LittleEndian(vp8l.AsSpan(9), bits);
         var vp8x = new byte[18];
         "VP8X"u8.CopyTo(vp8x);
         BinaryPrimitives.WriteUInt32LittleEndian(vp8x.AsSpan(4), 10);
         WriteUInt24(vp8x.AsSpan(12), width - 1);
         WriteUInt24(vp8x.AsSpan(15), height - 1);
-        var chunks = (byte[])[.. vp8x, .. frame.AsSpan(12)];
+        var chunks = (byte[])[.. vp8x, .. vp8l];
         return [.. WebPMagic(chunks.Length), .. chunks];
     }
 
@@ -377,6 +393,27 @@ public static class HostileCorpus
         target[0] = (byte)value;
         target[1] = (byte)(value >> 8);
         target[2] = (byte)(value >> 16);
+    }
+
+    /// <summary>
+    /// <paramref name="png"/> with <paramref name="count"/> zTXt chunks after its IHDR, each the
+    /// same compressed text that inflates to <paramref name="inflatedBytes"/> bytes.
+    /// </summary>
+    public static byte[] PngWithTextBombs(byte[] png, int count, int inflatedBytes)
+    {
+        using var compressed = new MemoryStream();
+        compressed.Write("Comment\0\0"u8); // keyword, its terminator, compression method 0
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+            zlib.Write(new byte[inflatedBytes]);
+        using var chunk = new MemoryStream();
+        WritePngChunk(chunk, "zTXt", compressed.ToArray());
+        const int AfterIhdr = 8 + 12 + 13;
+        using var result = new MemoryStream();
+        result.Write(png.AsSpan(0, AfterIhdr));
+        for (int i = 0; i < count; i++)
+            result.Write(chunk.GetBuffer().AsSpan(0, (int)chunk.Length));
+        result.Write(png.AsSpan(AfterIhdr));
+        return result.ToArray();
     }
 
     /// <summary>An RGBA PNG with 16 bits a sample and a transparent right half.</summary>

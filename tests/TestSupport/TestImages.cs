@@ -144,7 +144,10 @@ public static class TestImages
     public static byte[] AfterSoi(byte[] jpeg, params byte[][] segments) =>
         [.. jpeg[..2], .. segments.SelectMany(s => s), .. jpeg[2..]];
 
-    /// <summary>An Exif APP1 payload: "Exif\0\0", a TIFF header and IFD0 with the given (tag, type, count, value) entries.</summary>
+    /// <summary>
+    /// An Exif APP1 payload: "Exif\0\0", a TIFF header and IFD0 with the given (tag, type, count,
+    /// value) entries; the value is written as the type stores one (4 bytes for LONG and SLONG).
+    /// </summary>
     public static byte[] Exif(bool littleEndian, params (ushort Tag, ushort Type, uint Count, ushort Value)[] entries)
     {
         var tiff = new byte[8 + 2 + 12 * entries.Length + 4];
@@ -159,7 +162,10 @@ public static class TestImages
             U16(10 + 12 * i, entries[i].Tag);
             U16(12 + 12 * i, entries[i].Type);
             U32(14 + 12 * i, entries[i].Count);
-            U16(18 + 12 * i, entries[i].Value);
+            if (entries[i].Type is 4 or 9)
+                U32(18 + 12 * i, entries[i].Value);
+            else
+                U16(18 + 12 * i, entries[i].Value);
         }
         return [.. "Exif\0\0"u8, .. tiff];
     }

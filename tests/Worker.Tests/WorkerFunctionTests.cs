@@ -209,7 +209,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         var key = $"{_prefix}turned.jpg";
         var jpeg = TestImages.ExifOrientedJpeg(1024, 768, orientation: 6);
         var info = new GrayscaleConverter(DefaultLimits.Imaging).Inspect(jpeg);
-        Assert.True(info.EstimatedReencodePeakBytes < 3_500_000 && info.EstimatedPeakBytes > 3_500_000, $"{info.EstimatedReencodePeakBytes} / {info.EstimatedPeakBytes}");
+        Assert.True(DecodeCost.PeakBytes(info, keepsLuma: false) < 3_500_000 && DecodeCost.PeakBytes(info, keepsLuma: true) > 3_500_000, $"{DecodeCost.PeakBytes(info, keepsLuma: false)} / {DecodeCost.PeakBytes(info, keepsLuma: true)}");
         var etag = await PutAsync(key, jpeg);
 
         Assert.Empty(await FailuresAsync(Function(decodeBudgetBytes: 3_500_000), SqsEvent(("turned", Notification(Input, key, etag)))));

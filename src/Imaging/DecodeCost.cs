@@ -1,0 +1,41 @@
+namespace Pipeline.Imaging;
+
+/// <summary>
+/// What converting an image costs at most, from its header: the memory a conversion may hold at
+/// its peak (measured per format and path with OpenCV 4.13 and libjpeg-turbo; the measurements
+/// are in reports/memory.txt), which the worker reserves from its decode budget and the
+/// converter process is held to. The figures are upper bounds: a conversion that needs more
+/// is stopped, so they must cover every legitimate image (a test checks each corpus image's
+/// measured peak against them).
+/// </summary>
+public static class DecodeCost
+{
+    /// <summary>
+    /// The peak bytes of a conversion of <paramref name="info"/>: the lossless JPEG path's when
+    /// <paramref name="keepsLuma"/> and the image can take it (it may still fall back to decode +
+    /// encode, so the larger of the two), else decode + encode.
+    /// </summary>
+    public static long PeakBytes(ImageInfo info, bool keepsLuma) =>
+        (long)Math.Ceiling(info.Pixels * (keepsLuma ? Math.Max(DecodeBytesPerPixel(info), LosslessBytesPerPixel(info)) : DecodeBytesPerPixel(info)));
+
+    // A luma-only JPEG decode needs ~2.2 bytes a pixel; a progressive one keeps two bytes per
+    // coefficient of every component; WebP decodes to RGB before OpenCV converts it, so do colour
+    // PNGs; images with alpha decode in colour; the TIFF reader needs up to ~16 B/px. An applied
+    // orientation holds a second gray plane for a moment.
+    private static double DecodeBytesPerPixel(ImageInfo info) => (info.Format switch
+    {
+        ImageFormat.Jpeg when info.Progressive => 2 * Math.Max(info.Components, 1) + 3,
+        ImageFormat.Tiff => info.SixteenBit ? 16 : 8,
+        _ when info.HasAlpha => info.SixteenBit ? 14 : 8,
+        ImageFormat.WebP => 5,
+        ImageFormat.Png when info.SixteenBit => 7,
+        ImageFormat.Png when info.Channels == 3 => 5,
+        _ => 3,
+    }) + (info.Orientation > 1 ? 1 : 0);
+
+    // The lossless path reads every component's quantised coefficients (2 bytes each) into
+    // memory, needs a second copy of the luma's to rotate or flip, and grows its output buffer
+    // by doubling before the result is copied out.
+    private static double LosslessBytesPerPixel(ImageInfo info) =>
+        info.Format == ImageFormat.Jpeg && info.LumaTranscodable ? 2 * info.StoredSamplesPerPixel + (info.Orientation > 1 ? 2 : 0) + 1 : 0;
+}
