@@ -18,6 +18,8 @@ public enum ErrorCode
     UnsupportedMediaType,
     /// <summary>A supported format whose data is corrupt or truncated (422).</summary>
     CorruptImage,
+    /// <summary>Converting the image took more memory or CPU than an image of its size may (422): it was stopped.</summary>
+    TooExpensive,
     /// <summary>The Accept header names no format the service can produce (406).</summary>
     NotAcceptable,
     /// <summary>No credentials were presented where an API key is required (401).</summary>

@@ -12,6 +12,7 @@ public static class ErrorCodes
         ErrorCode.TooManyPixels => "too_many_pixels",
         ErrorCode.UnsupportedMediaType => "unsupported_media_type",
         ErrorCode.CorruptImage => "corrupt_image",
+        ErrorCode.TooExpensive => "too_expensive",
         ErrorCode.NotAcceptable => "not_acceptable",
         ErrorCode.Unauthorized => "unauthorized",
         ErrorCode.Forbidden => "forbidden",
@@ -34,7 +35,7 @@ public static class ErrorCodes
         ErrorCode.NotReady => 409,
         ErrorCode.PayloadTooLarge or ErrorCode.TooManyPixels => 413,
         ErrorCode.UnsupportedMediaType => 415,
-        ErrorCode.CorruptImage => 422,
+        ErrorCode.CorruptImage or ErrorCode.TooExpensive => 422,
         ErrorCode.Unavailable => 503,
         _ => 500,
     };

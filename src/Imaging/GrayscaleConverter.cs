@@ -209,6 +209,15 @@ public sealed class GrayscaleConverter
             mat.Dispose();
             throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image could not be decoded.");
         }
+        if (mat.Width != info.Width || mat.Height != info.Height)
+        {
+            // The differential test keeps the readers and decoders in agreement; should they ever
+            // part, the decoded image is not trusted.
+            var decoded = $"{mat.Width}x{mat.Height}";
+            mat.Dispose();
+            throw new PipelineException(ErrorCode.CorruptImage,
+                $"The {info.Format.DisplayName()} image decoded as {decoded} pixels where its header says {info.Width}x{info.Height}.");
+        }
         return mat;
     }
 

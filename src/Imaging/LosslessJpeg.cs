@@ -17,6 +17,9 @@ public static unsafe class LosslessJpeg
     // A one-component output is transformed in single 8×8 blocks, whatever the source's subsampling.
     private const int BlockSize = 8;
 
+    /// <summary>Whether libturbojpeg could be loaded (tried once); without it every JPEG is decoded and encoded.</summary>
+    public static bool IsAvailable => TurboJpeg.IsAvailable;
+
     /// <summary>
     /// The grayscale JPEG, or null when this path does not apply: not an 8-bit Huffman-coded
     /// YCbCr or grayscale JPEG, an orientation that would leave partial edge blocks in place
@@ -28,7 +31,7 @@ public static unsafe class LosslessJpeg
         if (info.Format != ImageFormat.Jpeg || !info.LumaTranscodable || info.Orientation is < 1 or > 8)
             return null;
         var operation = Operation(info.Orientation);
-        if (!IsPerfect(operation, info.Width, info.Height) || !IsAvailable)
+        if (!IsPerfect(operation, info.Width, info.Height) || !TurboJpeg.IsAvailable)
             return null;
 
         var handle = InitTransform();

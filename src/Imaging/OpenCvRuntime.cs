@@ -6,33 +6,37 @@ using OpenCvSharp;
 namespace Pipeline.Imaging;
 
 /// <summary>
-/// Prepares the process for OpenCV before the native library is first loaded: where to find
+/// Prepares a process for OpenCV before the native library is first loaded: where to find
 /// libOpenCvSharpExtern.so (a Native AOT binary does not look next to itself, and a Lambda
 /// layer lands in /opt/lib), and OpenCV's own pixel limit, which OpenCV reads from the
-/// native environment once, when the library loads.
+/// native environment once, when the library loads. The services convert in a converter
+/// process (<see cref="Isolation.ConverterHost"/>), whose parent sets that variable when it
+/// starts it; a process converting by itself (the tests, the benchmark) sets it here.
 /// </summary>
 public static partial class OpenCvRuntime
 {
     private const string LibraryName = "OpenCvSharpExtern";
-    private const string PixelLimitVariable = "OPENCV_IO_MAX_IMAGE_PIXELS";
-    private static readonly Lock Gate = new();
-    private static bool _initialized;
 
-    /// <summary>Folders searched for the native library before the default probing, in order.</summary>
+    /// <summary>OpenCV's own limit on the pixels of an image it decodes, read from the environment when it loads.</summary>
+    public const string PixelLimitVariable = "OPENCV_IO_MAX_IMAGE_PIXELS";
+
+    private static readonly Lock Gate = new();
+    private static bool _resolving;
+
+    /// <summary>Folders searched for the native libraries before the default probing, in order.</summary>
     public static IReadOnlyList<string> SearchDirectories { get; } = [AppContext.BaseDirectory, "/opt/lib"];
 
     /// <summary>
-    /// Installs the library resolver and, unless the environment already sets it, sets
-    /// OPENCV_IO_MAX_IMAGE_PIXELS to <see cref="ImagingLimits.MaxPixels"/> natively.
-    /// Safe to call more than once; must run before any other OpenCV call.
+    /// For a process that converts by itself: installs the library resolver and, unless the
+    /// environment already sets it, sets OPENCV_IO_MAX_IMAGE_PIXELS to
+    /// <see cref="ImagingLimits.MaxPixels"/> natively. Safe to call more than once; must run
+    /// before any other OpenCV call.
     /// </summary>
     public static void Initialize(ImagingLimits limits)
     {
         lock (Gate)
         {
-            if (_initialized)
-                return;
-            NativeLibrary.SetDllImportResolver(typeof(Cv2).Assembly, Resolve);
+            InstallResolver();
             if (Environment.GetEnvironmentVariable(PixelLimitVariable) is null)
             {
                 var value = limits.MaxPixels.ToString(CultureInfo.InvariantCulture);
@@ -41,8 +45,24 @@ public static partial class OpenCvRuntime
                     throw new InvalidOperationException($"setenv({PixelLimitVariable}) failed.");
                 Environment.SetEnvironmentVariable(PixelLimitVariable, value);
             }
-            _initialized = true;
         }
+    }
+
+    /// <summary>For a converter process: installs the resolver and loads OpenCV and libturbojpeg now, before the first image.</summary>
+    public static void Load()
+    {
+        lock (Gate)
+            InstallResolver();
+        _ = Cv2.GetVersionString();
+        _ = LosslessJpeg.IsAvailable;
+    }
+
+    private static void InstallResolver()
+    {
+        if (_resolving)
+            return;
+        NativeLibrary.SetDllImportResolver(typeof(Cv2).Assembly, Resolve);
+        _resolving = true;
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)

@@ -1,0 +1,12 @@
+namespace Pipeline.Imaging.Isolation;
+
+/// <summary>One image to convert in a converter process.</summary>
+/// <param name="Input">The encoded image.</param>
+/// <param name="Info">Its inspection (checked against the limits).</param>
+/// <param name="Output">The format to encode the result in.</param>
+/// <param name="Quality">JPEG/WebP quality, or null for none named (see <see cref="GrayscaleConverter.Convert(ReadOnlySpan{byte}, ImageInfo, ImageFormat, int?)"/>).</param>
+public sealed record ConversionRequest(ReadOnlyMemory<byte> Input, ImageInfo Info, ImageFormat Output, int? Quality)
+{
+    /// <summary>True when the conversion may take the lossless JPEG path, which the memory it is given must cover.</summary>
+    public bool MayKeepLuma => Quality is null && Output == ImageFormat.Jpeg;
+}

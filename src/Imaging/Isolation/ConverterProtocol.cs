@@ -1,0 +1,129 @@
+using System.Buffers.Binary;
+using System.Text;
+using Pipeline.Errors;
+
+namespace Pipeline.Imaging.Isolation;
+
+/// <summary>
+/// The frames a service and its converter process exchange over the child's stdin and stdout,
+/// little-endian. The child announces it is ready with one byte once its libraries are loaded;
+/// then each request (a header holding the inspection, the output and the quality, then the
+/// image) gets one response: the result (a header, then the image) or an error (a code and a
+/// message that is safe to show).
+/// </summary>
+internal static class ConverterProtocol
+{
+    public const byte Ready = (byte)'R';
+    private const uint RequestMagic = 0x564E4350; // "PCNV"
+    private const int RequestHeaderSize = 32;
+    private const int ResultHeaderSize = 30;
+    private const byte Succeeded = 0, Failed = 1;
+    private const int MaxMessageBytes = 4096;
+
+    private const byte HasAlphaFlag = 1, SixteenBitFlag = 2, ProgressiveFlag = 4, TranscodableFlag = 8;
+
+    public static async Task WriteRequestAsync(Stream stream, ConversionRequest request, CancellationToken cancellationToken)
+    {
+        var header = new byte[RequestHeaderSize];
+        var info = request.Info;
+        BinaryPrimitives.WriteUInt32LittleEndian(header, RequestMagic);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), request.Input.Length);
+        header[8] = (byte)info.Format;
+        header[9] = (byte)request.Output;
+        BinaryPrimitives.WriteInt16LittleEndian(header.AsSpan(10), (short)(request.Quality ?? -1));
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), info.Width);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16), info.Height);
+        header[20] = (byte)((info.HasAlpha ? HasAlphaFlag : 0) | (info.SixteenBit ? SixteenBitFlag : 0)
+            | (info.Progressive ? ProgressiveFlag : 0) | (info.LumaTranscodable ? TranscodableFlag : 0));
+        header[21] = (byte)info.Channels;
+        header[22] = (byte)info.Components;
+        header[23] = (byte)info.Orientation;
+        BinaryPrimitives.WriteDoubleLittleEndian(header.AsSpan(24), info.StoredSamplesPerPixel);
+        await stream.WriteAsync(header, cancellationToken);
+        await stream.WriteAsync(request.Input, cancellationToken);
+        await stream.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Reads a request into <paramref name="buffer"/> (grown as needed); false at the end of the stream.</summary>
+    public static bool TryReadRequest(Stream stream, ref byte[] buffer, out ConversionRequest request)
+    {
+        Span<byte> header = stackalloc byte[RequestHeaderSize];
+        request = null!;
+        if (stream.ReadAtLeast(header, RequestHeaderSize, throwOnEndOfStream: false) < RequestHeaderSize)
+            return false;
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header) != RequestMagic)
+            throw new InvalidDataException("Not a conversion request.");
+        int length = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+        if (buffer.Length < length)
+            buffer = new byte[length];
+        stream.ReadExactly(buffer, 0, length);
+        byte flags = header[20];
+        var info = new ImageInfo((ImageFormat)header[8], BinaryPrimitives.ReadInt32LittleEndian(header[12..]), BinaryPrimitives.ReadInt32LittleEndian(header[16..]),
+            HasAlpha: (flags & HasAlphaFlag) != 0, Channels: header[21], SixteenBit: (flags & SixteenBitFlag) != 0, Progressive: (flags & ProgressiveFlag) != 0)
+        {
+            Components = header[22],
+            Orientation = header[23],
+            LumaTranscodable = (flags & TranscodableFlag) != 0,
+            StoredSamplesPerPixel = BinaryPrimitives.ReadDoubleLittleEndian(header[24..]),
+        };
+        short quality = BinaryPrimitives.ReadInt16LittleEndian(header[10..]);
+        request = new ConversionRequest(buffer.AsMemory(0, length), info, (ImageFormat)header[9], quality < 0 ? null : quality);
+        return true;
+    }
+
+    public static void WriteResult(Stream stream, ConvertedImage image, long peakBytes, double milliseconds)
+    {
+        Span<byte> header = stackalloc byte[1 + ResultHeaderSize];
+        header[0] = Succeeded;
+        header[1] = (byte)image.Format;
+        header[2] = (byte)(image.Lossless ? 1 : 0);
+        BinaryPrimitives.WriteInt32LittleEndian(header[3..], image.Width);
+        BinaryPrimitives.WriteInt32LittleEndian(header[7..], image.Height);
+        BinaryPrimitives.WriteInt64LittleEndian(header[11..], peakBytes);
+        BinaryPrimitives.WriteDoubleLittleEndian(header[19..], milliseconds);
+        BinaryPrimitives.WriteInt32LittleEndian(header[27..], image.Bytes.Length);
+        stream.Write(header);
+        stream.Write(image.Bytes);
+        stream.Flush();
+    }
+
+    public static void WriteError(Stream stream, ErrorCode code, string message)
+    {
+        var text = Encoding.UTF8.GetBytes(message.Length > MaxMessageBytes / 4 ? message[..(MaxMessageBytes / 4)] : message);
+        Span<byte> header = stackalloc byte[6];
+        header[0] = Failed;
+        header[1] = (byte)code;
+        BinaryPrimitives.WriteInt32LittleEndian(header[2..], text.Length);
+        stream.Write(header);
+        stream.Write(text);
+        stream.Flush();
+    }
+
+    /// <summary>Reads one response: the result, or the converter's error thrown as a <see cref="PipelineException"/>.</summary>
+    public static async Task<ConversionResult> ReadResponseAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var status = new byte[1];
+        await stream.ReadExactlyAsync(status, cancellationToken);
+        if (status[0] == Failed)
+        {
+            var header = new byte[5];
+            await stream.ReadExactlyAsync(header, cancellationToken);
+            int length = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(1));
+            if (length is < 0 or > MaxMessageBytes)
+                throw new InvalidDataException("The converter's error message is malformed.");
+            var text = new byte[length];
+            await stream.ReadExactlyAsync(text, cancellationToken);
+            throw new PipelineException((ErrorCode)header[0], Encoding.UTF8.GetString(text));
+        }
+        if (status[0] != Succeeded)
+            throw new InvalidDataException("The converter's response is malformed.");
+        var result = new byte[ResultHeaderSize];
+        await stream.ReadExactlyAsync(result, cancellationToken);
+        int size = BinaryPrimitives.ReadInt32LittleEndian(result.AsSpan(26));
+        var bytes = new byte[size];
+        await stream.ReadExactlyAsync(bytes, cancellationToken);
+        var image = new ConvertedImage(bytes, (ImageFormat)result[0], BinaryPrimitives.ReadInt32LittleEndian(result.AsSpan(2)),
+            BinaryPrimitives.ReadInt32LittleEndian(result.AsSpan(6)), Lossless: result[1] == 1);
+        return new ConversionResult(image, BinaryPrimitives.ReadInt64LittleEndian(result.AsSpan(10)), BinaryPrimitives.ReadDoubleLittleEndian(result.AsSpan(18)));
+    }
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+
+namespace Pipeline.Imaging.Isolation;
+
+/// <summary>
+/// Converts images in converter processes (<see cref="ConverterHost"/>), one image at a time
+/// each, up to <see cref="MaxProcesses"/> at once. A process is started when none is idle and
+/// kept for the next image; one that died, was killed for overrunning its budget or for a
+/// cancellation is replaced by a fresh one. What any image does inside its process (a decoder
+/// that allocates without end, loops, or crashes) costs that image alone: the caller gets a
+/// <see cref="Errors.PipelineException"/> and the next image a healthy process.
+/// </summary>
+public sealed class IsolatedConverter : IAsyncDisposable
+{
+    private readonly ConverterCommand _command;
+    private readonly long _maxPixels;
+    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentBag<ConverterProcess> _idle = [];
+
+    /// <summary>Creates a converter that starts <paramref name="command"/> as needed, at most <paramref name="maxProcesses"/> at once.</summary>
+    public IsolatedConverter(ConverterCommand command, ImagingLimits limits, int maxProcesses)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxProcesses, 1);
+        _command = command;
+        _maxPixels = limits.MaxPixels;
+        MaxProcesses = maxProcesses;
+        _slots = new SemaphoreSlim(maxProcesses, maxProcesses);
+    }
+
+    /// <summary>The most converter processes (and conversions) at once.</summary>
+    public int MaxProcesses { get; }
+
+    /// <summary>Starts one process ahead of the first image (a function's init phase), so that image does not wait for it.</summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        if (_idle.IsEmpty)
+            _idle.Add(await ConverterProcess.StartAsync(_command, _maxPixels, cancellationToken));
+    }
+
+    /// <summary>
+    /// Converts <paramref name="request"/> within <paramref name="budget"/>; throws a
+    /// <see cref="Errors.PipelineException"/> for an image that cannot be converted (including
+    /// <see cref="Errors.ErrorCode.TooExpensive"/> for one that overran its budget), and
+    /// <see cref="OperationCanceledException"/> when cancelled (the conversion is stopped).
+    /// </summary>
+    public async Task<ConversionResult> ConvertAsync(ConversionRequest request, ConversionBudget budget, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken);
+        ConverterProcess? process = null;
+        try
+        {
+            process = _idle.TryTake(out var idle) && idle.IsUsable ? idle : null;
+            if (process is null)
+            {
+                idle?.Dispose();
+                process = await ConverterProcess.StartAsync(_command, _maxPixels, cancellationToken);
+            }
+            return await process.ConvertAsync(request, budget, cancellationToken);
+        }
+        finally
+        {
+            if (process is { IsUsable: true })
+                _idle.Add(process);
+            else
+                process?.Dispose();
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Ends every idle process.</summary>
+    public ValueTask DisposeAsync()
+    {
+        while (_idle.TryTake(out var process))
+            process.Dispose();
+        _slots.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
