@@ -210,7 +210,7 @@ public sealed class ApiGatewayEmulator : IDisposable
             json.WriteString("sourceIp", http.Connection.RemoteIpAddress?.ToString());
             json.WriteString("userAgent", request.Headers.UserAgent.ToString());
             if (apiKeyId is not null)
-                json.WriteString("apiKeyId", apiKeyId); // the id only: the key itself never enters an event
+                json.WriteString("apiKeyId", apiKeyId); // the id, which the function needs (API Gateway adds the key itself as identity.apiKey)
             json.WriteEndObject();
             json.WriteEndObject();
             json.WritePropertyName("body");

@@ -7,7 +7,7 @@ namespace Pipeline.Local;
 /// <summary>
 /// The API keys the local gateway accepts, each with an id, as API Gateway's usage plan holds
 /// them: one key (id <c>local</c>), or <c>id=key</c> entries separated by commas, one per client.
-/// A key is compared in constant time; its id, never the key, is what the function is told.
+/// A key is compared in constant time; its id is what the gateway tells the function (<c>requestContext.identity.apiKeyId</c>).
 /// </summary>
 public sealed class ApiKeys
 {
