@@ -74,13 +74,17 @@ public sealed class ApiFunction : IInvocationHandler
             new("GET", "/jobs/{id}/result", result),
             new("GET", "/health", Health, NeedsKey: false),
         ];
-        if (options.ApiKey is { } key)
-        {
-            var check = new ApiKeyCheck(key);
-            routes = [.. routes.Select(r => r.NeedsKey ? r with { Handler = check.Wrap(r.Handler) } : r)];
-        }
         return new RouteTable(routes);
     }
+
+    /// <summary>
+    /// True when a request for <paramref name="method"/> <paramref name="path"/> needs an API
+    /// key, as the deployed API's definition requires one: every method but a preflight and the
+    /// routes declared keyless, unknown paths included. API Gateway checks keys before the
+    /// function runs; the local gateway asks this.
+    /// </summary>
+    public bool NeedsKey(string method, string path) =>
+        method != "OPTIONS" && _routes.Match(method, path).Route?.NeedsKey != false;
 
     private static Task<ApiResponse> Health(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken) =>
         Task.FromResult(Responses.Json(200, new HealthBody("ok"), ApiJsonContext.Web.HealthBody));
@@ -110,7 +114,7 @@ public sealed class ApiFunction : IInvocationHandler
             if (e.Code is ErrorCode.Internal or ErrorCode.Unavailable)
                 _log.Write("error", "dependency failure", ("requestId", invocation.RequestId), ("errorType", e.InnerException?.GetType().Name), ("errorMessage", e.InnerException?.Message));
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not UnsupportedEventException)
         {
             response = Responses.InternalError();
             _log.Write("error", "unhandled exception", ("requestId", invocation.RequestId), ("errorType", e.GetType().Name), ("errorMessage", e.Message), ("stackTrace", e.StackTrace));
@@ -148,8 +152,11 @@ public sealed class ApiFunction : IInvocationHandler
     {
         if (!match.PathExists)
             throw new PipelineException(ErrorCode.NotFound, $"No route {request.Path}. Routes: {_routes.Describe()}.");
-        if (request.Method == "OPTIONS" && _options.AllowedOrigin is not null)
-            return Task.FromResult(Cors.Preflight(match.AllowedMethods)); // a browser's preflight carries no API key
+        // A browser's preflight carries no API key. Without an allowed origin it is answered all
+        // the same, as API Gateway's mock answers it, but names no origin: the browser then
+        // refuses the cross-origin request.
+        if (request.Method == "OPTIONS")
+            return Task.FromResult(Cors.Preflight(match.AllowedMethods));
         if (match.Route is not { } route)
         {
             var allowed = string.Join(", ", match.AllowedMethods);

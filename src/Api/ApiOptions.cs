@@ -23,12 +23,6 @@ public sealed record ApiOptions
     public ImagingLimits Imaging { get; init; } = new() { MaxPixels = PipelineSettings.MaxPixels.Default };
 
     /// <summary>
-    /// When set, every route that needs a key needs this value in x-api-key. Deployed, API
-    /// Gateway's own API keys do this job and this stays unset.
-    /// </summary>
-    public string? ApiKey { get; init; }
-
-    /// <summary>
     /// The origin browsers may call the API from (CORS): sent as Access-Control-Allow-Origin
     /// on every answer, and preflight OPTIONS requests are answered. Unset: no CORS.
     /// </summary>
@@ -39,7 +33,6 @@ public sealed record ApiOptions
     {
         MaxInlineBytes = (int)PipelineSettings.MaxInlineBytes.Read(read),
         Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read) },
-        ApiKey = PipelineSettings.ApiKey.Read(read),
         AllowedOrigin = PipelineSettings.AllowedOrigin.Read(read),
     };
 }

@@ -49,49 +49,56 @@ public sealed class JobRoutes
             throw new PipelineException(ErrorCode.PayloadTooLarge, $"contentLength is {length} bytes; uploads are limited to {_store.Storage.MaxObjectBytes} bytes.");
 
         var now = _clock.GetUtcNow();
-        var id = JobId.New(now);
+        var id = JobId.New(now, request.Caller);
         var expiresAt = now + _store.Storage.UrlExpiry;
-        var upload = await _store.PresignUploadAsync(id, contentType, length, expiresAt);
+        var upload = await _store.PresignUploadAsync(id, contentType, length, expiresAt, request.Caller);
         var ticket = new UploadTicket(upload.Url, "PUT", new Dictionary<string, string>(upload.Headers), expiresAt);
-        var status = request.BasePath + "/jobs/" + id.Value;
+        var status = StatusPath(request, id);
         var response = Responses.Json(201, new UploadCreated(id.Value, ticket, status), ApiJsonContext.Web.UploadCreated);
         response.Headers["Location"] = status;
         return response;
     }
 
-    /// <summary>GET /jobs/{id}: 200 done (with a presigned GET), 422 failed (503 when the service gave up), 202 pending, or 404.</summary>
+    /// <summary>
+    /// GET /jobs/{id}: 200 done (with a presigned GET), 422 failed (503 when the service gave up),
+    /// 202 pending, or 404: also for a job another caller created, so an id tells a stranger
+    /// nothing, not even that it exists.
+    /// </summary>
     public async Task<ApiResponse> GetStatusAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
     {
-        var (id, state) = await ReadAsync(values["id"], cancellationToken);
-        return await Answer(id, state, JobView.Status);
+        var (id, state) = await ReadAsync(request, values["id"], cancellationToken);
+        return await Answer(request, id, state, JobView.Status);
     }
 
     /// <summary>GET /jobs/{id}/result: 303 to a presigned GET of the result, so <c>curl -L</c> downloads it.</summary>
     public async Task<ApiResponse> GetResultAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
     {
-        var (id, state) = await ReadAsync(values["id"], cancellationToken);
-        return await Answer(id, state, JobView.Result);
+        var (id, state) = await ReadAsync(request, values["id"], cancellationToken);
+        return await Answer(request, id, state, JobView.Result);
     }
 
     private enum JobView { Status, Result }
 
-    private async Task<(JobId Id, JobState State)> ReadAsync(string text, CancellationToken cancellationToken)
+    private async Task<(JobId Id, JobState State)> ReadAsync(ApiRequest request, string text, CancellationToken cancellationToken)
     {
-        if (!JobId.TryParse(text, out var id) || await _store.ReadUploadAsync(id, cancellationToken) is not { } state)
+        if (!JobId.TryParse(text, out var id) || await _store.ReadUploadAsync(id, request.Caller, cancellationToken) is not { } state)
             throw new PipelineException(ErrorCode.NotFound, $"No job {text}: it does not exist, or its upload window closed without an upload.");
         return (id, state);
     }
 
     /// <summary>The one mapping from a job's state to HTTP.</summary>
-    private async Task<ApiResponse> Answer(JobId id, JobState state, JobView view) => (state.Status, view) switch
+    private async Task<ApiResponse> Answer(ApiRequest request, JobId id, JobState state, JobView view) => (state.Status, view) switch
     {
         (JobStatus.Done, JobView.Status) => Responses.Json(200, new JobStatusBody(id.Value, "done", ResultUrl: await _store.PresignResultAsync(state)), ApiJsonContext.Web.JobStatusBody),
         (JobStatus.Done, JobView.Result) => Responses.SeeOther(await _store.PresignResultAsync(state)),
         // The input's fault is the client's (422); the service's own (it gave up) is a 503.
         (JobStatus.Failed, _) => Responses.Json(state.FailedTransiently ? 503 : 422, new JobStatusBody(id.Value, "failed", Error: state.Error), ApiJsonContext.Web.JobStatusBody),
         (_, JobView.Status) => WithRetryAfter(Responses.Json(202, new JobStatusBody(id.Value, "pending"), ApiJsonContext.Web.JobStatusBody)),
-        _ => WithRetryAfter(Responses.Error(ErrorCode.NotReady, $"Job {id.Value} is still pending; poll /jobs/{id.Value}.")),
+        _ => WithRetryAfter(Responses.Error(ErrorCode.NotReady, $"Job {id.Value} is still pending; poll {StatusPath(request, id)}.")),
     };
+
+    /// <summary>The job's status path as the client can call it: under the stage it called, e.g. /Prod/jobs/{id}.</summary>
+    private static string StatusPath(ApiRequest request, JobId id) => request.BasePath + "/jobs/" + id.Value;
 
     private static ApiResponse WithRetryAfter(ApiResponse response)
     {

@@ -5,9 +5,25 @@ using Pipeline.Errors;
 
 namespace Pipeline.Api;
 
-/// <summary>Builds every response the API sends, so headers and the error shape are set in one place.</summary>
+/// <summary>
+/// Builds every response the API sends, so headers and the error shape are set in one place.
+/// Every answer with a body carries <c>X-Content-Type-Options: nosniff</c>,
+/// <c>Referrer-Policy: no-referrer</c> and a Content-Security-Policy: the page's files their
+/// own (<see cref="Web.WebPage.ContentSecurityPolicy"/>), every other answer (JSON, images,
+/// redirects) <see cref="DataPolicy"/>.
+/// </summary>
 public static class Responses
 {
+    /// <summary>
+    /// The policy of answers that are data, not documents. Should a browser ever render one (a
+    /// result opened in a tab, a JSON error sniffed despite nosniff), <c>sandbox</c> gives it an
+    /// opaque origin with no scripts, forms, plugins or pop-ups: it can run nothing and reach
+    /// nothing of the service's origin (where the page keeps its API key). Browsers ignore it where
+    /// a script fetches the answer, which is how the API is used. It has no quoted keywords, so
+    /// API Gateway's own answers (static header values, themselves quoted) carry it unchanged.
+    /// </summary>
+    public const string DataPolicy = "sandbox";
+
     /// <summary>A JSON body serialised with the API's source-generated context.</summary>
     public static ApiResponse Json<T>(int status, T body, JsonTypeInfo<T> type) => new()
     {
@@ -68,8 +84,6 @@ public static class Responses
         var headers = Headers(contentType);
         headers["Cache-Control"] = cacheControl;
         headers["Content-Security-Policy"] = contentSecurityPolicy;
-        // Presigned URLs and job ids never leave in a Referer.
-        headers["Referrer-Policy"] = "no-referrer";
         return headers;
     }
 
@@ -79,5 +93,8 @@ public static class Responses
         ["X-Content-Type-Options"] = "nosniff",
         // Every answer depends on the request's body or on a job's changing state.
         ["Cache-Control"] = "no-store",
+        ["Content-Security-Policy"] = DataPolicy,
+        // Presigned URLs and job ids never leave in a Referer (a 303 to a result sets the policy of the request it redirects).
+        ["Referrer-Policy"] = "no-referrer",
     };
 }

@@ -17,7 +17,9 @@ namespace Pipeline.Local;
 /// request becomes a proxy event (binary media types <c>*/*</c>, so every body arrives
 /// base64-encoded), the same handler runs in-process, and its proxy response becomes the
 /// HTTP response. API Gateway's 10 MB request limit and Lambda's 6 MB invocation payload
-/// limit are enforced here as in the cloud, with the API's JSON error shape.
+/// limit are enforced here as in the cloud, with the API's JSON error shape. With
+/// <see cref="ApiKeys"/>, routes that need a key get a 403 without one of them, as from API
+/// Gateway's usage plan, and the event names the key's id (<c>requestContext.identity.apiKeyId</c>).
 /// </summary>
 public sealed class ApiGatewayEmulator : IDisposable
 {
@@ -28,6 +30,8 @@ public sealed class ApiGatewayEmulator : IDisposable
     public const int MaxInvocationPayloadBytes = 6 * 1024 * 1024;
 
     private const string UploadHint = "For large images use POST /uploads to get an upload URL.";
+    // The deployed API's answer (template.yaml's INVALID_API_KEY gateway response).
+    private const string InvalidKeyMessage = "The API key is missing or not valid: send it in the x-api-key header.";
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // What follows the body's value in every event this gateway writes.
@@ -38,19 +42,25 @@ public sealed class ApiGatewayEmulator : IDisposable
     private readonly SemaphoreSlim _concurrency;
     private readonly TimeSpan _readTimeout;
     private readonly JsonLog _log;
+    private readonly ApiKeys? _keys;
+    private readonly Func<string, string, bool> _needsKey;
 
     /// <summary>
     /// Creates a gateway in front of <paramref name="handler"/> that runs at most
     /// <paramref name="maxConcurrency"/> invocations at once (Lambda's reserved concurrency;
     /// further requests wait instead of being throttled) and gives each request body
-    /// <paramref name="readTimeout"/> to arrive.
+    /// <paramref name="readTimeout"/> to arrive. With <paramref name="keys"/>, a request for
+    /// which <paramref name="needsKey"/> (method, path) is true needs one of them (by default
+    /// every request but a preflight).
     /// </summary>
-    public ApiGatewayEmulator(IInvocationHandler handler, int maxConcurrency, TimeSpan readTimeout, JsonLog log)
+    public ApiGatewayEmulator(IInvocationHandler handler, int maxConcurrency, TimeSpan readTimeout, JsonLog log, ApiKeys? keys = null, Func<string, string, bool>? needsKey = null)
     {
         _handler = handler;
         _concurrency = new SemaphoreSlim(maxConcurrency);
         _readTimeout = readTimeout;
         _log = log;
+        _keys = keys;
+        _needsKey = needsKey ?? ((method, _) => method != "OPTIONS");
     }
 
     /// <summary>Handles one HTTP request end to end.</summary>
@@ -58,6 +68,16 @@ public sealed class ApiGatewayEmulator : IDisposable
     {
         var cancellationToken = http.RequestAborted;
         long started = Stopwatch.GetTimestamp();
+        string? apiKeyId = null;
+        if (_keys is not null && _needsKey(http.Request.Method.ToUpperInvariant(), http.Request.Path.HasValue ? http.Request.Path.Value! : "/"))
+        {
+            apiKeyId = _keys.IdOf(http.Request.Headers["x-api-key"].ToString());
+            if (apiKeyId is null)
+            {
+                await RejectAsync(http, Responses.Error(ErrorCode.Forbidden, InvalidKeyMessage), "no valid API key");
+                return;
+            }
+        }
         if (http.Request.ContentLength > MaxRequestBytes)
         {
             await RejectAsync(http, $"The request exceeds API Gateway's {MaxRequestBytes} byte limit. {UploadHint}");
@@ -68,7 +88,7 @@ public sealed class ApiGatewayEmulator : IDisposable
             return; // answered: too large or too slow
         long read = Stopwatch.GetTimestamp();
         var requestId = Guid.NewGuid().ToString();
-        var eventStart = WriteEventStart(http, requestId);
+        var eventStart = WriteEventStart(http, requestId, apiKeyId);
         long eventLength = eventStart.Length + (body.Length == 0 ? NullBodyEnd.Length : 1 + body.Base64Length + Base64BodyEnd.Length);
         if (eventLength > MaxInvocationPayloadBytes)
         {
@@ -118,6 +138,7 @@ public sealed class ApiGatewayEmulator : IDisposable
         // API Gateway's access log, with the gateway's own stages timed apart from the integration's.
         _log.Write("info", "gateway",
             ("requestId", requestId),
+            ("apiKeyId", apiKeyId),
             ("method", http.Request.Method),
             ("path", http.Request.Path.Value),
             ("status", http.Response.StatusCode),
@@ -159,7 +180,7 @@ public sealed class ApiGatewayEmulator : IDisposable
     /// The REST API (1.0) proxy event API Gateway sends for this request, up to and including
     /// <c>"body":</c>; the body's value and the rest follow in <see cref="WriteEvent"/>.
     /// </summary>
-    private static byte[] WriteEventStart(HttpContext http, string requestId)
+    private static byte[] WriteEventStart(HttpContext http, string requestId, string? apiKeyId)
     {
         var request = http.Request;
         var path = request.Path.HasValue ? request.Path.Value! : "/";
@@ -188,6 +209,8 @@ public sealed class ApiGatewayEmulator : IDisposable
             json.WriteStartObject("identity");
             json.WriteString("sourceIp", http.Connection.RemoteIpAddress?.ToString());
             json.WriteString("userAgent", request.Headers.UserAgent.ToString());
+            if (apiKeyId is not null)
+                json.WriteString("apiKeyId", apiKeyId); // the id, which the function needs (API Gateway adds the key itself as identity.apiKey)
             json.WriteEndObject();
             json.WriteEndObject();
             json.WritePropertyName("body");
@@ -254,10 +277,12 @@ public sealed class ApiGatewayEmulator : IDisposable
         await response.BodyWriter.WriteAsync(proxy.Body, http.RequestAborted);
     }
 
-    private async Task RejectAsync(HttpContext http, string message)
+    private Task RejectAsync(HttpContext http, string message) =>
+        RejectAsync(http, Responses.Error(ErrorCode.PayloadTooLarge, message), message);
+
+    private async Task RejectAsync(HttpContext http, ApiResponse error, string reason)
     {
-        var error = Responses.Error(ErrorCode.PayloadTooLarge, message);
-        _log.Write("info", "rejected by gateway", ("status", error.StatusCode), ("reason", message));
+        _log.Write("info", "rejected by gateway", ("status", error.StatusCode), ("reason", reason));
         var response = http.Response;
         response.StatusCode = error.StatusCode;
         foreach (var (name, value) in error.Headers)

@@ -49,10 +49,10 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
         ReadTimeout = IntOption(args, "--read-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : limits.ReadTimeout,
     };
     limits.Validate();
-    if (!TryCompose(ApiFunction.FromEnvironment, log, out var function))
+    if (!TryCompose(ApiFunction.FromEnvironment, log, out var function) || !TryCompose(() => ApiKeys.FromEnvironment(Environment.GetEnvironmentVariable), log, out var keys))
         return 1;
 
-    using var gateway = new ApiGatewayEmulator(function, concurrency, limits.ReadTimeout, log);
+    using var gateway = new ApiGatewayEmulator(function, concurrency, limits.ReadTimeout, log, keys, function.NeedsKey);
     var builder = WebApplication.CreateSlimBuilder();
     builder.Logging.ClearProviders();
     builder.WebHost.UseKestrel(kestrel =>

@@ -64,6 +64,24 @@ public sealed class AotBootstrapTests
     }
 
     [Fact]
+    public async Task An_sqs_event_fails_its_invocation_with_a_clear_error_and_the_next_request_is_served()
+    {
+        var bootstrap = Artifacts.AotBootstrap("api");
+        await using var fake = await FakeRuntimeApi.StartAsync();
+        using var process = ChildProcess.Start("api bootstrap", bootstrap, [], BootstrapEnvironment(fake));
+
+        var failed = await Answer(process, fake.InvokeAsync(Fixtures.Bytes(Fixtures.SqsMessage)));
+        var health = await Answer(process, fake.InvokeAsync(ApiEvents.RestV1("GET", "/health").ToPayload()));
+
+        // An error, not a 200 page: the event source retries and dead-letters instead of deleting the message as handled.
+        Assert.Equal("error", failed.Kind);
+        Assert.Equal("UnsupportedEventException", failed.ErrorType);
+        using var json = JsonDocument.Parse(failed.Body);
+        Assert.Contains("no HTTP method and path (fields Records)", json.RootElement.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal(200, ApiReply.Parse(health.Body).StatusCode);
+    }
+
+    [Fact]
     public async Task The_bootstrap_serves_the_page_embedded_in_its_own_binary()
     {
         var bootstrap = Artifacts.AotBootstrap("api");

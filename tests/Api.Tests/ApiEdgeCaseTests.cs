@@ -37,29 +37,70 @@ public class ApiEdgeCaseTests
     }
 
     [Fact]
-    public async Task A_preflight_needs_no_api_key_and_every_answer_names_the_allowed_origin()
+    public async Task A_preflight_is_answered_and_every_answer_names_the_allowed_origin()
     {
-        var function = Function(new ApiOptions { AllowedOrigin = "https://app.example", ApiKey = "a-long-enough-api-key" });
+        var function = Function(new ApiOptions { AllowedOrigin = "https://app.example" });
 
         var preflight = await Handle(ApiEvents.RestV1("OPTIONS", "/uploads").WithHeader("Origin", "https://app.example"), function);
-        var unauthorized = await Handle(ApiEvents.RestV1("POST", "/").WithBody(TestImages.Jpeg()), function);
+        var refused = await Handle(ApiEvents.RestV1("POST", "/").WithTextBody("not an image"), function);
 
         Assert.Equal(204, preflight.StatusCode);
         Assert.Equal("POST, OPTIONS", preflight.Header("Access-Control-Allow-Methods"));
         Assert.Contains("X-Api-Key", preflight.Header("Access-Control-Allow-Headers"), StringComparison.Ordinal);
         Assert.Equal("https://app.example", preflight.Header("Access-Control-Allow-Origin"));
-        unauthorized.Error(401, "unauthorized");
-        Assert.Equal("https://app.example", unauthorized.Header("Access-Control-Allow-Origin"));
-        Assert.Equal("Origin", unauthorized.Header("Vary"));
+        refused.Error(415, "unsupported_media_type");
+        Assert.Equal("https://app.example", refused.Header("Access-Control-Allow-Origin"));
+        Assert.Equal("Origin", refused.Header("Vary"));
     }
 
     [Fact]
-    public async Task Without_an_allowed_origin_there_is_no_cors()
+    public async Task Without_an_allowed_origin_a_preflight_is_answered_as_the_gateway_answers_it_naming_no_origin()
     {
-        var reply = await Handle(ApiEvents.RestV1("OPTIONS", "/uploads"), Function());
+        var preflight = await Handle(ApiEvents.RestV1("OPTIONS", "/uploads").WithHeader("Origin", "https://app.example"), Function());
+        var health = await Handle(ApiEvents.RestV1("GET", "/health").WithHeader("Origin", "https://app.example"), Function());
 
-        reply.Error(405, "method_not_allowed");
-        Assert.Null(reply.Header("Access-Control-Allow-Origin"));
+        // 204 like API Gateway's mock (which answers every preflight without invoking the
+        // function); with no Access-Control-Allow-Origin the browser refuses the request itself.
+        Assert.Equal(204, preflight.StatusCode);
+        Assert.Equal("POST, OPTIONS", preflight.Header("Access-Control-Allow-Methods"));
+        Assert.Null(preflight.Header("Access-Control-Allow-Origin"));
+        Assert.Equal(200, health.StatusCode);
+        Assert.DoesNotContain(health.Headers.Keys, h => h.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase));
+    }
+
+    public static TheoryData<string> OtherServicesEvents => [Fixtures.SqsMessage, Fixtures.S3PutNotification, Fixtures.WebSocketConnect, "{}"];
+
+    [Theory]
+    [MemberData(nameof(OtherServicesEvents))]
+    public async Task An_event_that_is_not_an_http_request_fails_the_invocation_instead_of_getting_the_page(string fixture)
+    {
+        var payload = fixture == "{}" ? "{}"u8.ToArray() : Fixtures.Bytes(fixture);
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, null, payload);
+
+        var error = await Assert.ThrowsAsync<UnsupportedEventException>(() => Function().HandleAsync(invocation, CancellationToken.None));
+
+        Assert.Contains("Not an API Gateway request", error.Message, StringComparison.Ordinal);
+        Assert.Contains("worker", error.Message, StringComparison.Ordinal);
+        // Named by its fields, never by their values (an SQS body, a key, a connection id).
+        if (fixture != "{}")
+        {
+            using var json = JsonDocument.Parse(payload);
+            Assert.Contains(json.RootElement.EnumerateObject().First().Name, error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("pipeline-input", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("CcK2fcvRIAMCJDQ=", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_pending_result_is_409_naming_the_status_path_under_the_stage_the_client_called()
+    {
+        using var storage = new EmptyStorage();
+        var id = JobId.New(DateTimeOffset.UtcNow).Value;
+
+        var reply = await Handle(ApiEvents.RestV1("GET", $"/jobs/{id}/result"), Function(jobs: storage.Store));
+
+        Assert.Contains($"poll /Prod/jobs/{id}.", reply.Error(409, "not_ready"), StringComparison.Ordinal);
+        Assert.Equal("1", reply.Header("Retry-After"));
     }
 
     [Theory]

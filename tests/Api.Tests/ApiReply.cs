@@ -35,8 +35,16 @@ internal sealed record ApiReply(int StatusCode, IReadOnlyDictionary<string, stri
         Assert.True(StatusCode == 200, $"expected 200, got {StatusCode}: {(IsBase64Encoded ? "(binary)" : Text)}");
         Assert.True(IsBase64Encoded);
         Assert.Equal(mediaType, Header("Content-Type"));
-        Assert.Equal("nosniff", Header("X-Content-Type-Options"));
+        AssertDataHeaders();
         return Body;
+    }
+
+    /// <summary>Asserts what every answer that is data (JSON, an image) carries: nosniff, no referrer, and the sandbox policy.</summary>
+    public void AssertDataHeaders()
+    {
+        Assert.Equal("nosniff", Header("X-Content-Type-Options"));
+        Assert.Equal("no-referrer", Header("Referrer-Policy"));
+        Assert.Equal(Pipeline.Api.Responses.DataPolicy, Header("Content-Security-Policy"));
     }
 
     /// <summary>
@@ -48,7 +56,7 @@ internal sealed record ApiReply(int StatusCode, IReadOnlyDictionary<string, stri
         Assert.True(StatusCode == status, $"expected {status}, got {StatusCode}: {(IsBase64Encoded ? "(binary)" : Text)}");
         Assert.False(IsBase64Encoded);
         Assert.Equal("application/json", Header("Content-Type"));
-        Assert.Equal("nosniff", Header("X-Content-Type-Options"));
+        AssertDataHeaders();
         Assert.DoesNotContain("   at ", Text, StringComparison.Ordinal);
         Assert.DoesNotContain(".cs:line", Text, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", Text, StringComparison.Ordinal);

@@ -114,6 +114,7 @@ public partial class WebPageTests
 
     [Theory]
     [InlineData("app.js", "text/javascript; charset=utf-8")]
+    [InlineData("zip.js", "text/javascript; charset=utf-8")]
     [InlineData("app.css", "text/css; charset=utf-8")]
     [InlineData("icon.svg", "image/svg+xml")]
     public async Task Assets_at_the_current_version_are_kept_for_a_year(string name, string contentType)
@@ -148,20 +149,6 @@ public partial class WebPageTests
         Assert.Equal("GET", post.Header("Allow"));
         put.Error(405, "method_not_allowed");
         Assert.Equal("GET, POST", put.Header("Allow"));
-    }
-
-    [Fact]
-    public async Task With_an_api_key_configured_the_page_loads_without_it_and_conversion_still_needs_it()
-    {
-        var function = Function(new ApiOptions { ApiKey = "a-long-enough-api-key" });
-
-        var page = await Handle(ApiEvents.RestV1("GET", "/"), function);
-        var asset = await Handle(ApiEvents.RestV1("GET", "/assets/app.js"), function);
-        var convert = await Handle(ApiEvents.RestV1("POST", "/").WithBody(TestImages.Jpeg()), function);
-
-        Assert.Equal(200, page.StatusCode);
-        Assert.Equal(200, asset.StatusCode);
-        convert.Error(401, "unauthorized");
     }
 
     [Fact]

@@ -125,6 +125,41 @@ public sealed class PageTests
     }
 
     [Fact]
+    public async Task Download_all_writes_base_names_with_no_separators_controls_or_bidi_characters()
+    {
+        await using var session = await _browser.OpenAsync();
+        string[] names =
+        [
+            @"..\..\AppData\Roaming\Microsoft\Windows\Start Menu\Programs\Startup\run.jpg",
+            "../../.ssh/authorized_keys.jpg",
+            "invoice\u202Egpj.exe",
+            "tab\tbell\u0007nul\u0000\u2067isolate\u2069.jpg",
+            "con:stream?.jpg",
+        ];
+        string[] expected = ["run_bw.jpg", "authorized_keys_bw.jpg", "invoicegpj_bw.jpg", "tabbellnulisolate_bw.jpg", "con_stream__bw.jpg"];
+
+        // Files as a drop delivers them, with exactly these names (a file chooser would refuse some).
+        await session.Page.EvaluateAsync(
+            """
+            ([jpeg, names]) => {
+              const bytes = Uint8Array.from(atob(jpeg), c => c.charCodeAt(0));
+              const drop = new DataTransfer();
+              for (const name of names) drop.items.add(new File([bytes], name, { type: "image/jpeg" }));
+              document.querySelector("#drop").dispatchEvent(new DragEvent("drop", { dataTransfer: drop, bubbles: true, cancelable: true }));
+            }
+            """,
+            new object[] { Convert.ToBase64String(TestImages.Jpeg(160, 120)), names });
+
+        Assert.All(await session.SettleAsync(names.Length), id => Assert.Equal("result", id));
+        var links = await session.Page.GetByTestId("download").EvaluateAllAsync<string[]>("links => links.map(a => a.download)");
+        Assert.Equal(expected, links);
+        var archive = await session.DownloadAsync(session.Page.GetByTestId("download-all"));
+        using var zip = ZipFile.OpenRead(archive);
+        Assert.Equal(expected.Order(), zip.Entries.Select(e => e.FullName).Order());
+        Assert.Empty(session.Problems);
+    }
+
+    [Fact]
     public async Task The_chosen_format_and_quality_are_what_the_service_is_asked_for()
     {
         await using var session = await _browser.OpenAsync();
@@ -191,12 +226,20 @@ public sealed class PageTests
             Assert.Equal(["result", "result"], await session.SettleAsync(2));
             await session.ChooseAsync(session.Write(("three.jpg", TestImages.Jpeg(140, 100))));
             Assert.Equal(["result", "result", "result"], await session.SettleAsync(3));
+            // A photo for the upload flow: its job belongs to the key, which reads it back.
+            await session.ChooseAsync(session.Write(("big.jpg", TestImages.NoisyJpeg(2400, 1800))));
+            Assert.Equal(["result", "result", "result", "result"], await session.SettleAsync(4));
 
             await Assertions.Expect(dialog).Not.ToBeVisibleAsync();
             Assert.Equal(key, await session.Page.EvaluateAsync<string>("() => sessionStorage.getItem('pipeline.apiKey')"));
-            var posts = session.Requests.Where(r => r.Method == "POST").ToList();
+            var posts = session.Requests.Where(r => r.Method == "POST" && new Uri(r.Url).AbsolutePath == "/").ToList();
             Assert.Equal(5, posts.Count); // two refused without a key, then three with it: the dialog came once
             Assert.Equal(3, (await Task.WhenAll(posts.Select(r => r.AllHeadersAsync()))).Count(h => h.GetValueOrDefault("x-api-key") == key));
+            var job = session.Requests.Where(r => new Uri(r.Url).AbsolutePath is "/uploads" || new Uri(r.Url).AbsolutePath.StartsWith("/jobs/", StringComparison.Ordinal)).ToList();
+            Assert.Contains(job, r => r.Method == "GET");
+            Assert.All(await Task.WhenAll(job.Select(r => r.AllHeadersAsync())), h => Assert.Equal(key, h.GetValueOrDefault("x-api-key")));
+            var upload = Assert.Single(session.Requests, r => r.Method == "PUT");
+            Assert.Contains("/uploads/key-local/", upload.Url, StringComparison.Ordinal);
             Assert.All(session.Requests, r => Assert.DoesNotContain(key, r.Url, StringComparison.Ordinal));
             Assert.DoesNotContain(key, api.Tail(500), StringComparison.Ordinal);
             Assert.Empty(session.Problems);

@@ -68,7 +68,8 @@ public sealed class ApiGatewayTests
         var any = proxied.Where(m => m.Method == AnyMethod).ToList();
 
         Assert.Equal([("/", AnyMethod), ("/{proxy+}", AnyMethod)], any.Select(m => (m.Path, m.Method)).Order());
-        Assert.All(any, m => Assert.Equal("""[{"api_key":[]}]""", m.Definition["security"]?.ToJsonString()));
+        // As deployed with the default Authorizer (none): the key alone.
+        Assert.All(any, m => Assert.Equal("""[{"api_key":[]}]""", TranslatedTemplate.Resolve(m.Definition["security"])?.ToJsonString()));
         // Without a key only the page's GETs (TemplateTests checks which, and their throttle).
         Assert.All(proxied.Where(m => m.Definition["security"] is null), m => Assert.Equal("get", m.Method));
         var apiKey = TranslatedTemplate.ApiBody["securityDefinitions"]!["api_key"]!;
@@ -96,6 +97,70 @@ public sealed class ApiGatewayTests
     }
 
     [Theory]
+    [InlineData("none", """[{"api_key":[]}]""", null)]
+    [InlineData("cognito", """[{"api_key":[],"cognito":[]}]""", "cognito_user_pools")]
+    [InlineData("iam", """[{"api_key":[],"sigv4":[]}]""", "awsSigv4")]
+    public void An_authorizer_chosen_by_parameter_guards_every_function_route_beside_the_key(string authorizer, string security, string? authType)
+    {
+        const string pool = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Ex4mpLe12";
+        var parameters = new Dictionary<string, string> { ["Authorizer"] = authorizer, ["CognitoUserPoolArn"] = authorizer == "cognito" ? pool : "" };
+        var body = TranslatedTemplate.Resolve(TranslatedTemplate.ApiBody, parameters)!.AsObject();
+        var methods = body["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject().Select(m => (Path: p.Key, Method: m.Key, Definition: m.Value!.AsObject()))).ToList();
+
+        var guarded = methods.Where(m => m.Definition["security"] is not null).ToList();
+        Assert.Equal([("/", AnyMethod), ("/{proxy+}", AnyMethod)], guarded.Select(m => (m.Path, m.Method)).Order());
+        Assert.All(guarded, m => Assert.Equal(security, m.Definition["security"]!.ToJsonString()));
+        // The page, health and the preflights stay open whatever the choice.
+        Assert.All(methods.Except(guarded), m => Assert.True(m.Method is "get" or "options", $"{m.Method} {m.Path}"));
+        var definitions = body["securityDefinitions"]!.AsObject();
+        Assert.Equal(authType is null ? ["api_key"] : ["api_key", authorizer == "cognito" ? "cognito" : "sigv4"], definitions.Select(d => d.Key).Order());
+        if (authType is not null)
+        {
+            var scheme = definitions[authorizer == "cognito" ? "cognito" : "sigv4"]!;
+            Assert.Equal(authType, (string?)scheme["x-amazon-apigateway-authtype"]);
+            Assert.Equal(("apiKey", "Authorization", "header"), ((string?)scheme["type"], (string?)scheme["name"], (string?)scheme["in"]));
+            if (authorizer == "cognito")
+                Assert.Equal(pool, (string?)scheme["x-amazon-apigateway-authorizer"]!["providerARNs"]![0]);
+        }
+        // Its refusals are the service's JSON errors, not API Gateway's {"message":...}.
+        var responses = body["x-amazon-apigateway-gateway-responses"]!;
+        Assert.Equal("401", (string?)responses["UNAUTHORIZED"]!["statusCode"]);
+        Assert.Equal("403", (string?)responses["ACCESS_DENIED"]!["statusCode"]);
+    }
+
+    [Fact]
+    public void Api_gateways_own_answers_carry_the_headers_the_functions_answers_carry()
+    {
+        var responses = TranslatedTemplate.ApiBody["x-amazon-apigateway-gateway-responses"]!.AsObject();
+
+        Assert.NotEmpty(responses);
+        Assert.All(responses, r =>
+        {
+            var headers = r.Value!["responseParameters"]!.AsObject();
+            Assert.Equal("'nosniff'", (string?)headers["gatewayresponse.header.X-Content-Type-Options"]);
+            Assert.Equal("'no-referrer'", (string?)headers["gatewayresponse.header.Referrer-Policy"]);
+            Assert.Equal($"'{Responses.DataPolicy}'", (string?)headers["gatewayresponse.header.Content-Security-Policy"]);
+        });
+    }
+
+    [Fact]
+    public void A_key_per_client_joins_the_usage_plan_an_output_names_and_parameter_changes_reach_the_stage()
+    {
+        var plan = Assert.Single(TranslatedTemplate.OfType("AWS::ApiGateway::UsagePlan"));
+        Assert.Equal("PipelineApi", (string?)plan.Resource["Properties"]!["ApiStages"]![0]!["ApiId"]!["Ref"]);
+        Assert.Equal(plan.Id, SamTemplate.Scalar(SamTemplate.Map(_template.Root, "Outputs", "UsagePlanId"), "Value"));
+        Assert.Equal("!Ref", SamTemplate.TagOf(SamTemplate.Map(_template.Root, "Outputs", "UsagePlanId").Children[new YamlScalarNode("Value")]));
+        // The definition varies with AllowedOrigin and Authorizer through Fn::If, which SAM's
+        // deployment hash does not see: only a deployment on every update puts a change on the stage.
+        Assert.Equal("true", SamTemplate.Scalar(_template.Properties("PipelineApi"), "AlwaysDeploy"));
+    }
+
+    [Theory]
+    [InlineData("", "/", "/")]
+    [InlineData("", "/{proxy+}", "/uploads")]
+    [InlineData("", "/{proxy+}", "/jobs/abc/result")]
+    [InlineData("", "/assets/{name}", "/assets/app.js")]
+    [InlineData("", "/health", "/health")]
     [InlineData("https://app.example", "/", "/")]
     [InlineData("https://app.example", "/{proxy+}", "/uploads")]
     [InlineData("https://app.example", "/{proxy+}", "/jobs/abc")]

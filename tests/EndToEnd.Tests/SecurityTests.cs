@@ -9,9 +9,9 @@ using OpenCvSharp;
 namespace Pipeline.Tests.EndToEnd;
 
 /// <summary>
-/// The API's security surface through HTTP: an API key on every route but /health, safe
-/// headers on every answer, logs that hold metadata only, and presigned uploads that expire and
-/// pin the key, size and type.
+/// The API's security surface through HTTP: an API key on every route but /health (two clients'
+/// keys, each owning the jobs it creates), safe headers on every answer, logs that hold metadata
+/// only, and presigned uploads that expire and pin the key, size and type.
 /// </summary>
 [Collection("stack")]
 public sealed class SecurityTests : IAsyncLifetime
@@ -19,26 +19,28 @@ public sealed class SecurityTests : IAsyncLifetime
     private readonly PipelineStack _stack;
     private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false });
     private readonly string _apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    private readonly string _otherKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
     private ChildProcess _api = null!;
     private Uri _url = null!;
 
     public SecurityTests(PipelineStack stack) => _stack = stack;
 
     public async Task InitializeAsync() =>
-        (_api, _url) = await _stack.StartApiAsync(new Dictionary<string, string> { ["PIPELINE_API_KEY"] = _apiKey });
+        (_api, _url) = await _stack.StartApiAsync(new Dictionary<string, string> { ["PIPELINE_API_KEY"] = $"client={_apiKey},other={_otherKey}" });
 
     [Fact]
     public async Task Every_route_but_health_needs_the_api_key()
     {
         var photo = TestImages.Jpeg(320, 240);
 
+        // As API Gateway answers a key-required method: 403 whether the key is missing or wrong.
         using (var missing = await SendAsync(HttpMethod.Post, "", photo, key: null))
-            await AssertErrorAsync(missing, HttpStatusCode.Unauthorized, "unauthorized");
+            await AssertErrorAsync(missing, HttpStatusCode.Forbidden, "forbidden");
         using (var wrong = await SendAsync(HttpMethod.Post, "", photo, key: _apiKey[..^1] + (_apiKey[^1] == '0' ? "1" : "0")))
             await AssertErrorAsync(wrong, HttpStatusCode.Forbidden, "forbidden");
         // The key is checked before the route's work: an unknown job tells a stranger nothing.
         using (var job = await SendAsync(HttpMethod.Get, "jobs/00000000000000000000000000", null, key: null))
-            await AssertErrorAsync(job, HttpStatusCode.Unauthorized, "unauthorized");
+            await AssertErrorAsync(job, HttpStatusCode.Forbidden, "forbidden");
         using (var upload = await SendAsync(HttpMethod.Post, "uploads", """{"contentType":"image/jpeg","contentLength":10}"""u8.ToArray(), key: "nope"))
             await AssertErrorAsync(upload, HttpStatusCode.Forbidden, "forbidden");
 
@@ -57,6 +59,38 @@ public sealed class SecurityTests : IAsyncLifetime
             using var body = JsonDocument.Parse(await health.Content.ReadAsStringAsync());
             Assert.Equal("ok", body.RootElement.GetProperty("status").GetString());
         }
+    }
+
+    [Fact]
+    public async Task A_job_is_read_only_with_the_key_that_created_it_and_another_key_gets_404()
+    {
+        var photo = TestImages.Jpeg(640, 480);
+        using var created = await SendAsync(HttpMethod.Post, "uploads", Encoding.UTF8.GetBytes($$"""{"contentType":"image/jpeg","contentLength":{{photo.Length}}}"""), key: _apiKey);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var ticket = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var id = ticket.RootElement.GetProperty("id").GetString()!;
+        var uploadUrl = ticket.RootElement.GetProperty("upload").GetProperty("url").GetString()!;
+        // Uploaded under the id of the key, which the gateway passed to the function.
+        Assert.Equal($"/{_stack.InputBucket}/uploads/key-client/{id}", new Uri(uploadUrl).AbsolutePath);
+
+        // Before the upload as after the result, the other key is told nothing, not even that the job exists.
+        await AssertNoSuchJobAsync(id, _otherKey);
+        using (var put = await PresignedPut.SendAsync(_http, uploadUrl, photo, "image/jpeg"))
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var resultUrl = await WaitForJobAsync(id);
+
+        Assert.Equal($"/{_stack.OutputBucket}/uploads/key-client/{id}", new Uri(resultUrl).AbsolutePath);
+        await AssertNoSuchJobAsync(id, _otherKey);
+        using (var result = await SendAsync(HttpMethod.Get, $"jobs/{id}/result", null, key: _apiKey))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, result.StatusCode);
+            using var gray = PixelAssert.IsGray(await _http.GetByteArrayAsync(result.Headers.Location));
+            Assert.Equal(new Size(640, 480), gray.Size());
+        }
+        // The gateway's access log names the key's id, never the key.
+        var lines = await SettledLinesAsync(_api);
+        Assert.Contains(lines, l => l.Contains("\"apiKeyId\":\"other\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains(_otherKey, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -122,7 +156,7 @@ public sealed class SecurityTests : IAsyncLifetime
 
         Assert.NotEqual("01ARZ3NDEKTSV4RRFFQ69G5FAV", id);
         Assert.Matches("^[0-9A-HJKMNP-TV-Z]{26}$", id);
-        Assert.Equal($"/{_stack.InputBucket}/uploads/{id}", url.AbsolutePath);
+        Assert.Equal($"/{_stack.InputBucket}/uploads/key-client/{id}", url.AbsolutePath);
 
         Assert.Equal("300", query["X-Amz-Expires"]);
         var signedAt = DateTimeOffset.ParseExact(query["X-Amz-Date"], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
@@ -170,10 +204,23 @@ public sealed class SecurityTests : IAsyncLifetime
         }
     }
 
+    private async Task AssertNoSuchJobAsync(string id, string key)
+    {
+        foreach (var path in new[] { "jobs/" + id, $"jobs/{id}/result" })
+        {
+            using var answer = await SendAsync(HttpMethod.Get, path, null, key);
+            await AssertErrorAsync(answer, HttpStatusCode.NotFound, "not_found");
+            using var json = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+            Assert.Equal($"No job {id}: it does not exist, or its upload window closed without an upload.", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        }
+    }
+
     private static void AssertSafeHeaders(HttpResponseMessage response)
     {
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Equal("sandbox", response.Headers.GetValues("Content-Security-Policy").Single());
     }
 
     private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)

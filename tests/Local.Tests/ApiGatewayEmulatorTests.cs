@@ -166,6 +166,85 @@ public sealed class ApiGatewayEmulatorTests
         Assert.DoesNotContain("boom", Encoding.UTF8.GetString(ResponseBody(http)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task With_several_keys_a_keyed_route_takes_any_of_them_and_the_context_names_its_id_not_the_key()
+    {
+        const string alice = "alice-key-0123456789", bob = "bob-key-9876543210ab";
+        var keys = ApiKeys.Parse($"alice={alice},bob={bob}");
+        var handler = new RecordingHandler(Reply.Ok);
+        var gateway = new ApiGatewayEmulator(handler, maxConcurrency: 2, ReadTimeout, JsonLog.Null, keys, (method, path) => path != "/health");
+
+        var missing = Request("POST", "/uploads", [1]);
+        var wrong = Request("POST", "/uploads", [1]);
+        wrong.Request.Headers["x-api-key"] = alice[..^1];
+        var asAlice = Request("POST", "/uploads", [1]);
+        asAlice.Request.Headers["x-api-key"] = alice;
+        var asBob = Request("GET", "/jobs/x", []);
+        asBob.Request.Headers["X-API-Key"] = bob;
+        var keyless = Request("GET", "/health", []);
+        keyless.Request.Headers["x-api-key"] = bob; // a key on a keyless route is not passed on, as API Gateway does
+        foreach (var http in new[] { missing, wrong, asAlice, asBob, keyless })
+            await gateway.HandleAsync(http);
+
+        // API Gateway's answer to a missing or wrong key (template.yaml's INVALID_API_KEY), before the function runs.
+        foreach (var refused in new[] { missing, wrong })
+        {
+            Assert.Equal(403, refused.Response.StatusCode);
+            using var error = JsonDocument.Parse(ResponseBody(refused));
+            Assert.Equal("forbidden", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        }
+        Assert.Equal(3, handler.Payloads.Count);
+        Assert.Equal(["alice", "bob", null], handler.Payloads.Select(p => JsonDocument.Parse(p).RootElement.GetProperty("requestContext").GetProperty("identity") is var identity
+            && identity.TryGetProperty("apiKeyId", out var id) ? id.GetString() : null));
+        Assert.Equal("key-alice", ApiGatewayHttp.ReadRequest(handler.Payloads[0]).Caller);
+        // The key stays in the headers, as API Gateway passes them; the context names its id only.
+        Assert.All(handler.Payloads, p => Assert.DoesNotContain("-key-", JsonDocument.Parse(p).RootElement.GetProperty("requestContext").GetRawText(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_keys_nothing_is_checked_and_no_key_id_is_passed()
+    {
+        var handler = new RecordingHandler(Reply.Ok);
+        var http = Request("POST", "/uploads", [1]);
+
+        await Gateway(handler).HandleAsync(http);
+
+        Assert.Equal(200, http.Response.StatusCode);
+        Assert.Null(ApiGatewayHttp.ReadRequest(Assert.Single(handler.Payloads)).Caller);
+    }
+
+    [Theory]
+    [InlineData("a-single-key-of-20ch", "local")]
+    [InlineData("alice=alice-key-0123456789, bob=bob-key-9876543210ab", "alice,bob")]
+    [InlineData("ci-runner-1=abcdefghijklmnop==", "ci-runner-1")]
+    public void Keys_are_one_key_or_id_equals_key_entries(string setting, string ids)
+    {
+        Assert.Equal(ids.Split(','), ApiKeys.Parse(setting)!.Ids);
+    }
+
+    [Theory]
+    [InlineData("short", "at least 16 characters")]
+    [InlineData("fifteen-chars!!", "at least 16 characters")]
+    [InlineData("alice=alice-key-0123456789,bob=short", "the key of bob must be at least 16 characters")]
+    [InlineData("alice-key-0123456789,bob-key-9876543210ab", "id=key entries")]
+    [InlineData("a/b=alice-key-0123456789", "id=key entries")]
+    [InlineData("alice=alice-key-0123456789,alice=bob-key-9876543210ab", "the id alice is given twice")]
+    [InlineData("alice=alice-key-0123456789,bob=alice-key-0123456789", "the key of bob is another id's key too")]
+    public void A_weak_or_ambiguous_key_setting_is_refused_at_start_naming_the_setting(string setting, string reason)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => ApiKeys.FromEnvironment(name => name == "PIPELINE_API_KEY" ? setting : null));
+
+        Assert.StartsWith("PIPELINE_API_KEY", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_empty_key_setting_means_no_keys()
+    {
+        Assert.Null(ApiKeys.FromEnvironment(name => name == "PIPELINE_API_KEY" ? "" : null));
+        Assert.Null(ApiKeys.FromEnvironment(_ => null));
+    }
+
     private static ApiGatewayEmulator Gateway(IInvocationHandler handler) => new(handler, maxConcurrency: 2, ReadTimeout, JsonLog.Null);
 
     private static DefaultHttpContext Request(string method, string path, byte[] body, string query = "")

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Pipeline.Api.Gateway;
@@ -56,6 +57,40 @@ public sealed class APIGatewayHttpApiV2ProxyRequest
         [JsonPropertyName("timeEpoch")] public long TimeEpoch { get; set; }
         /// <summary>Method, path, protocol and caller.</summary>
         [JsonPropertyName("http")] public HttpDescription? Http { get; set; }
+        /// <summary>What the route's authorizer said about the caller, when it has one.</summary>
+        [JsonPropertyName("authorizer")] public AuthorizerDescription? Authorizer { get; set; }
+    }
+
+    /// <summary>What an HTTP API authorizer passes on: a JWT authorizer the token's claims, IAM authorization the signer.</summary>
+    public sealed class AuthorizerDescription
+    {
+        /// <summary>A JWT authorizer's verdict.</summary>
+        [JsonPropertyName("jwt")] public JwtDescription? Jwt { get; set; }
+        /// <summary>IAM authorization's signer.</summary>
+        [JsonPropertyName("iam")] public IamDescription? Iam { get; set; }
+    }
+
+    /// <summary>The claims of a token a JWT authorizer accepted.</summary>
+    public sealed class JwtDescription
+    {
+        /// <summary>The token's claims (sub, iss, …), as strings.</summary>
+        [JsonPropertyName("claims")] public JsonElement? Claims { get; set; }
+    }
+
+    /// <summary>The IAM principal that signed an HTTP API request.</summary>
+    public sealed class IamDescription
+    {
+        /// <summary>The signer's ARN.</summary>
+        [JsonPropertyName("userArn")] public string? UserArn { get; set; }
+        /// <summary>The Cognito identity pool identity, when the signer's role is a pool's.</summary>
+        [JsonPropertyName("cognitoIdentity")] public CognitoIdentityDescription? CognitoIdentity { get; set; }
+    }
+
+    /// <summary>A Cognito identity pool identity.</summary>
+    public sealed class CognitoIdentityDescription
+    {
+        /// <summary>The identity's id.</summary>
+        [JsonPropertyName("identityId")] public string? IdentityId { get; set; }
     }
 
     /// <summary>The HTTP part of an HTTP API request context.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Pipeline.Api.Gateway;
@@ -59,6 +60,20 @@ public sealed class APIGatewayProxyRequest
         [JsonPropertyName("requestTimeEpoch")] public long RequestTimeEpoch { get; set; }
         /// <summary>The caller.</summary>
         [JsonPropertyName("identity")] public RequestIdentity? Identity { get; set; }
+        /// <summary>What the method's authorizer said about the caller, when it has one.</summary>
+        [JsonPropertyName("authorizer")] public RequestAuthorizer? Authorizer { get; set; }
+    }
+
+    /// <summary>
+    /// What a REST API authorizer passes on: a Cognito user pool authorizer the token's claims, a
+    /// Lambda authorizer its principal id (and its context's values, not read here).
+    /// </summary>
+    public sealed class RequestAuthorizer
+    {
+        /// <summary>A Lambda authorizer's principal.</summary>
+        [JsonPropertyName("principalId")] public string? PrincipalId { get; set; }
+        /// <summary>A Cognito user pool token's claims (sub, iss, …), as strings.</summary>
+        [JsonPropertyName("claims")] public JsonElement? Claims { get; set; }
     }
 
     /// <summary>The caller of a REST API request.</summary>
@@ -70,5 +85,9 @@ public sealed class APIGatewayProxyRequest
         [JsonPropertyName("userAgent")] public string? UserAgent { get; set; }
         /// <summary>The API key id used, when the method requires one.</summary>
         [JsonPropertyName("apiKeyId")] public string? ApiKeyId { get; set; }
+        /// <summary>The IAM principal that signed the request (IAM authorization), e.g. <c>arn:aws:sts::…:assumed-role/Role/session</c>.</summary>
+        [JsonPropertyName("userArn")] public string? UserArn { get; set; }
+        /// <summary>The Cognito identity pool identity of an IAM-signed request, whose role all the pool's users share.</summary>
+        [JsonPropertyName("cognitoIdentityId")] public string? CognitoIdentityId { get; set; }
     }
 }

@@ -13,7 +13,8 @@ public static class ApiGatewayHttp
     /// <summary>
     /// Parses a REST (1.0) or HTTP API (2.0) proxy event. The event buffer is reused for the
     /// decoded body. Throws <see cref="JsonException"/> or <see cref="FormatException"/> for
-    /// a malformed event.
+    /// a malformed event, and <see cref="UnsupportedEventException"/> for an event with no HTTP
+    /// method or path (another service's event: SQS, S3, EventBridge, a WebSocket route).
     /// </summary>
     public static ApiRequest ReadRequest(byte[] eventJson)
     {
@@ -22,20 +23,25 @@ public static class ApiGatewayHttp
         {
             var (v2, body) = ProxyBody.Read<APIGatewayHttpApiV2ProxyRequest>(eventJson, scan);
             var http = v2.RequestContext?.Http;
+            if (http?.Method is null || (v2.RawPath ?? http.Path) is not { } rawPath)
+                throw UnsupportedEventException.For(eventJson);
             return new ApiRequest
             {
                 Format = PayloadFormat.HttpV2,
-                Method = (http?.Method ?? "GET").ToUpperInvariant(),
-                Path = WithoutStage(v2.RawPath ?? http?.Path ?? "/", v2.RequestContext?.Stage),
+                Method = http.Method.ToUpperInvariant(),
+                Path = WithoutStage(rawPath, v2.RequestContext?.Stage),
                 BasePath = v2.RequestContext?.Stage is { Length: > 0 } stage && stage != "$default" ? "/" + stage : "",
                 Headers = CaseInsensitive(v2.Headers),
                 Query = v2.QueryStringParameters ?? [],
                 Body = body,
                 RequestId = v2.RequestContext?.RequestId,
-                SourceIp = http?.SourceIp,
+                SourceIp = http.SourceIp,
+                Caller = CallerIdentity.Of(v2.RequestContext),
             };
         }
         var (v1, v1Body) = ProxyBody.Read<APIGatewayProxyRequest>(eventJson, scan);
+        if (v1.HttpMethod is null || v1.Path is null)
+            throw UnsupportedEventException.For(eventJson);
         var headers = CaseInsensitive(v1.Headers);
         if (v1.Headers is null && v1.MultiValueHeaders is not null)
         {
@@ -48,14 +54,15 @@ public static class ApiGatewayHttp
         return new ApiRequest
         {
             Format = PayloadFormat.RestV1,
-            Method = (v1.HttpMethod ?? "GET").ToUpperInvariant(),
-            Path = v1.Path ?? "/",
+            Method = v1.HttpMethod.ToUpperInvariant(),
+            Path = v1.Path,
             BasePath = BasePathOf(v1.RequestContext?.Path, v1.Path),
             Headers = headers,
             Query = query,
             Body = v1Body,
             RequestId = v1.RequestContext?.RequestId,
             SourceIp = v1.RequestContext?.Identity?.SourceIp,
+            Caller = CallerIdentity.Of(v1.RequestContext),
         };
     }
 

@@ -24,6 +24,12 @@ public sealed class ApiRequest
     public string? RequestId { get; init; }
     /// <summary>The client's IP address, when present.</summary>
     public string? SourceIp { get; init; }
+    /// <summary>
+    /// Who API Gateway says is calling (see <see cref="CallerIdentity"/>): the jobs it creates
+    /// are its own, and no other caller reads them. Null when nothing identifies the caller (a
+    /// deployment without keys or authorizer); such jobs are read by any such caller.
+    /// </summary>
+    public string? Caller { get; init; }
 
     /// <summary>The header's value, or null.</summary>
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;

@@ -9,7 +9,7 @@ namespace Pipeline.Api.Web;
 
 /// <summary>
 /// The web page people convert photos with: <c>GET /</c> serves index.html and
-/// <c>GET /assets/{name}</c> its script, stylesheet and icon. The files are embedded in the
+/// <c>GET /assets/{name}</c> its scripts, stylesheet and icon. The files are embedded in the
 /// assembly (Web/Files), read once at start; there is no build step and nothing is fetched from
 /// anywhere else. Asset URLs carry a version (a hash of the assets), so browsers keep them for
 /// a year and a deployment with new files is picked up at once; the page itself is revalidated
@@ -24,6 +24,7 @@ public sealed class WebPage
     private static readonly (string Name, string ContentType)[] AssetTypes =
     [
         ("app.js", "text/javascript; charset=utf-8"),
+        ("zip.js", "text/javascript; charset=utf-8"),
         ("app.css", "text/css; charset=utf-8"),
         ("icon.svg", "image/svg+xml"),
     ];

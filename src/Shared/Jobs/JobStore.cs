@@ -53,15 +53,16 @@ public sealed class JobStore
         Guarded(() => ReadStateAsync(inputKey, cancellationToken), cancellationToken);
 
     /// <summary>
-    /// The job of presigned upload <paramref name="id"/>, or null when there is no such job: the
-    /// id was never issued (its time lies in the future) or its upload window closed without an
-    /// upload.
+    /// The job of presigned upload <paramref name="id"/> as <paramref name="owner"/> sees it
+    /// (null: a caller nothing identifies, who sees the jobs created the same way), or null
+    /// when there is no such job for them: the id was never issued (its time lies in the future),
+    /// was issued to someone else, or its upload window closed without an upload.
     /// </summary>
-    public Task<JobState?> ReadUploadAsync(JobId id, CancellationToken cancellationToken) => Guarded(async () =>
+    public Task<JobState?> ReadUploadAsync(JobId id, string? owner, CancellationToken cancellationToken) => Guarded(async () =>
     {
-        var key = ObjectKeys.Upload(id);
+        var key = ObjectKeys.Upload(id, owner);
         var now = _clock.GetUtcNow();
-        if (id.CreatedAt > now + ClockSkew)
+        if (id.CreatedAt > now + ClockSkew || !id.BelongsTo(owner))
             return null;
         var state = await ReadStateAsync(key, cancellationToken);
         if (state.Status != JobStatus.Pending)
@@ -237,17 +238,18 @@ public sealed class JobStore
     }
 
     /// <summary>
-    /// A presigned PUT for the upload of job <paramref name="id"/>. The signature pins the
+    /// A presigned PUT for the upload of job <paramref name="id"/> of <paramref name="owner"/>
+    /// (see <see cref="ObjectKeys.Upload"/>). The signature pins the
     /// content type, the size and <c>If-None-Match: *</c>: S3 accepts one upload to the job's
     /// fresh key and refuses a replay of the URL (412), so a leaked URL cannot trigger the
     /// worker again and again for its lifetime.
     /// </summary>
-    public async Task<PresignedUpload> PresignUploadAsync(JobId id, string contentType, long contentLength, DateTimeOffset expiresAt)
+    public async Task<PresignedUpload> PresignUploadAsync(JobId id, string contentType, long contentLength, DateTimeOffset expiresAt, string? owner = null)
     {
         var presign = new GetPreSignedUrlRequest
         {
             BucketName = Storage.InputBucket,
-            Key = ObjectKeys.Upload(id),
+            Key = ObjectKeys.Upload(id, owner),
             Verb = HttpVerb.PUT,
             // The SDK signs the whole seconds left at signing time (truncated): half a second
             // of slack keeps X-Amz-Expires at the lifetime the ticket states.

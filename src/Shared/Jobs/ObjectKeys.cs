@@ -7,7 +7,8 @@ namespace Pipeline.Jobs;
 /// The storage layout of jobs, owned by <see cref="JobStore"/>: how keys relate across the
 /// buckets and what each output records about its source. A result keeps its input's key in
 /// the output bucket; a failure is reported beside it as <c>&lt;key&gt;.error.json</c>;
-/// presigned uploads land under <c>uploads/&lt;job id&gt;</c>. Inputs whose own key ends in
+/// presigned uploads land under <c>uploads/&lt;job id&gt;</c>, or <c>uploads/&lt;owner&gt;/&lt;job id&gt;</c>
+/// when a caller is identified (see <see cref="Upload"/>). Inputs whose own key ends in
 /// <c>.error.json</c> are refused (they get a report of their own), so a result can never
 /// stand where another input's report belongs.
 /// </summary>
@@ -48,8 +49,16 @@ public static class ObjectKeys
         return Truncate(inputKey, TruncatedBytes) + "~" + Hash(inputKey)[..HashChars] + ErrorSuffix;
     }
 
-    /// <summary>The input key of the upload for job <paramref name="jobId"/>.</summary>
-    public static string Upload(JobId jobId) => UploadPrefix + jobId.Value;
+    /// <summary>
+    /// The input key of the upload for job <paramref name="jobId"/>: <c>uploads/&lt;id&gt;</c>,
+    /// or, for a job of <paramref name="owner"/>, <c>uploads/&lt;folder&gt;/&lt;id&gt;</c>, where the
+    /// folder is the owner itself when it is made of letters, digits and '-' only (an API key's
+    /// <c>key-&lt;id&gt;</c>: an operator can list or delete one client's uploads and results),
+    /// and <c>h-</c> and 32 hex digits of its SHA-256 otherwise. Each owner's jobs lie under their
+    /// own keys, so one owner's job id finds nothing for another.
+    /// </summary>
+    public static string Upload(JobId jobId, string? owner = null) =>
+        owner is null ? UploadPrefix + jobId.Value : UploadPrefix + OwnerFolder(owner) + "/" + jobId.Value;
 
     /// <summary>True for a key in report form, which an input may not have (see the type's remarks).</summary>
     public static bool IsReserved(string inputKey) => inputKey.EndsWith(ErrorSuffix, StringComparison.Ordinal);
@@ -67,6 +76,11 @@ public static class ObjectKeys
 
     /// <summary>ETags arrive with and without quotes (S3 events omit them, HEAD includes them).</summary>
     public static string NormalizeETag(string? etag) => (etag ?? "").Trim('"');
+
+    private static string OwnerFolder(string owner) =>
+        owner.Length is > 0 and <= 64 && !owner.StartsWith("h-", StringComparison.Ordinal) && owner.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+            ? owner
+            : "h-" + Hash(owner)[..32];
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

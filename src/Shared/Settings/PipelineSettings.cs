@@ -126,7 +126,7 @@ public static class PipelineSettings
     {
         Name = "PIPELINE_API_KEY",
         MinLength = 16,
-        Help = "locally, require this `x-api-key` (at least 16 characters; deployed, API Gateway's API keys do it)",
+        Help = "locally, the API keys the local gateway requires in `x-api-key`: one key, or `id=key` entries separated by commas, one per client (each key at least 16 characters); it passes the key's id to the function as API Gateway does, and only that key reads the jobs it creates. Deployed, API Gateway's API keys do it",
     };
 
     /// <summary>PIPELINE_ALLOWED_ORIGIN.</summary>
