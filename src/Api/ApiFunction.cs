@@ -6,7 +6,7 @@ using Pipeline.Api.Web;
 using Pipeline.Aws;
 using Pipeline.Diagnostics;
 using Pipeline.Errors;
-using Pipeline.Imaging;
+using Pipeline.Imaging.Isolation;
 using Pipeline.Jobs;
 using Pipeline.Lambda;
 
@@ -32,7 +32,7 @@ public sealed class ApiFunction : IInvocationHandler
     /// Creates the function. <paramref name="jobs"/> may be null where no storage is
     /// configured; the upload and job routes then answer 503.
     /// </summary>
-    public ApiFunction(ApiOptions options, GrayscaleConverter converter, JobStore? jobs, JsonLog log, TimeProvider? clock = null, EmbeddedMetrics? metrics = null)
+    public ApiFunction(ApiOptions options, IsolatedConverter converter, JobStore? jobs, JsonLog log, TimeProvider? clock = null, EmbeddedMetrics? metrics = null)
     {
         _clock = clock ?? TimeProvider.System;
         _options = options;
@@ -44,15 +44,20 @@ public sealed class ApiFunction : IInvocationHandler
     /// <summary>The production composition: options from the process environment, a real S3 client, logs on stdout.</summary>
     public static ApiFunction FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
 
-    /// <summary>The production composition over the variables <paramref name="read"/> returns, and nothing else.</summary>
-    public static ApiFunction FromEnvironment(Func<string, string?> read)
+    /// <summary>
+    /// The production composition over the variables <paramref name="read"/> returns, and nothing
+    /// else, converting in up to <paramref name="converterProcesses"/> converter processes at once
+    /// (Lambda sends one request at a time; a local host may send more). One is started now.
+    /// </summary>
+    public static ApiFunction FromEnvironment(Func<string, string?> read, int converterProcesses = 1)
     {
         var options = ApiOptions.FromEnvironment(read);
-        OpenCvRuntime.Initialize(options.Imaging);
         var aws = AwsEnvironment.FromEnvironment(read);
         var store = new JobStore(aws.CreateS3Client(), StorageOptions.FromEnvironment(read), aws.UsesHttp, TimeProvider.System);
         var log = new JsonLog(Console.OpenStandardOutput());
-        return new ApiFunction(options, new GrayscaleConverter(options.Imaging), store, log, TimeProvider.System, new EmbeddedMetrics(log, "api"));
+        var converter = new IsolatedConverter(ConverterCommand.ForThisProcess(), options.Imaging, converterProcesses);
+        converter.WarmUp();
+        return new ApiFunction(options, converter, store, log, TimeProvider.System, new EmbeddedMetrics(log, "api"));
     }
 
     /// <summary>Every route of the API, declared once.</summary>

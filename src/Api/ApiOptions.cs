@@ -19,6 +19,20 @@ public sealed record ApiOptions
     /// </summary>
     public int MaxInlineResultBytes { get; init; } = 4_500_000;
 
+    /// <summary>
+    /// The most memory one conversion may be given (see <see cref="Imaging.DecodeCost.Budget"/>):
+    /// 60% of the function's memory, less the request's body and the answer it holds meanwhile;
+    /// an image needing more is refused before it is decoded.
+    /// </summary>
+    public long MaxConversionBytes { get; init; } = 512L << 20;
+
+    /// <summary>
+    /// The CPU time a conversion may always take (more for an image whose size and format
+    /// ordinarily take longer: see <see cref="Imaging.DecodeCost.Budget"/>): 2 s answers any
+    /// inline image within the time a client waits, whatever its bytes make a decoder do.
+    /// </summary>
+    public int CpuSecondsPerImage { get; init; } = 2;
+
     /// <summary>Pixel limits of the imaging core.</summary>
     public ImagingLimits Imaging { get; init; } = new() { MaxPixels = PipelineSettings.MaxPixels.Default };
 
@@ -29,10 +43,14 @@ public sealed record ApiOptions
     public string? AllowedOrigin { get; init; }
 
     /// <summary>Reads the API's settings; throws <see cref="InvalidOperationException"/> naming a bad one.</summary>
-    public static ApiOptions FromEnvironment(Func<string, string?> read) => new()
+    public static ApiOptions FromEnvironment(Func<string, string?> read)
     {
-        MaxInlineBytes = (int)PipelineSettings.MaxInlineBytes.Read(read),
-        Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read) },
-        AllowedOrigin = PipelineSettings.AllowedOrigin.Read(read),
-    };
+        var options = new ApiOptions
+        {
+            MaxInlineBytes = (int)PipelineSettings.MaxInlineBytes.Read(read),
+            Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read) },
+            AllowedOrigin = PipelineSettings.AllowedOrigin.Read(read),
+        };
+        return options with { MaxConversionBytes = PipelineSettings.MemoryBytes(read) * 6 / 10 - options.MaxInlineBytes - options.MaxInlineResultBytes };
+    }
 }

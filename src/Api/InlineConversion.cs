@@ -4,25 +4,28 @@ using Pipeline.Api.Gateway;
 using Pipeline.Diagnostics;
 using Pipeline.Errors;
 using Pipeline.Imaging;
+using Pipeline.Imaging.Isolation;
 using Pipeline.Settings;
 
 namespace Pipeline.Api;
 
 /// <summary>
 /// POST / (and POST /grayscale): the request's body is an image, the answer its grayscale
-/// version, in the format <see cref="OutputNegotiation"/> picks, at <c>?quality=</c>.
+/// version, in the format <see cref="OutputNegotiation"/> picks, at <c>?quality=</c>. The body
+/// is inspected here; the conversion runs in a converter process, within the image's budget
+/// (<see cref="DecodeCost.Budget"/>), and is stopped with the request's deadline.
 /// </summary>
 public sealed class InlineConversion
 {
     // Qualities tried, in order, when a result is too large to return inline.
     private static readonly int[] LowerQualities = [75, 50];
 
-    private readonly GrayscaleConverter _converter;
+    private readonly IsolatedConverter _converter;
     private readonly ApiOptions _options;
     private readonly EmbeddedMetrics _metrics;
 
     /// <summary>Creates the handler over <paramref name="converter"/>, counting images in <paramref name="metrics"/>.</summary>
-    public InlineConversion(GrayscaleConverter converter, ApiOptions options, EmbeddedMetrics metrics)
+    public InlineConversion(IsolatedConverter converter, ApiOptions options, EmbeddedMetrics metrics)
     {
         _converter = converter;
         _options = options;
@@ -30,11 +33,11 @@ public sealed class InlineConversion
     }
 
     /// <summary>Converts the request's body; counts it as converted, or as failed by error code.</summary>
-    public Task<ApiResponse> HandleAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
+    public async Task<ApiResponse> HandleAsync(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
     {
         try
         {
-            return Task.FromResult(Convert(request));
+            return await ConvertAsync(request, cancellationToken);
         }
         catch (PipelineException e)
         {
@@ -43,7 +46,7 @@ public sealed class InlineConversion
         }
     }
 
-    private ApiResponse Convert(ApiRequest request)
+    private async Task<ApiResponse> ConvertAsync(ApiRequest request, CancellationToken cancellationToken)
     {
         var body = request.Body;
         if (body.IsEmpty)
@@ -58,13 +61,13 @@ public sealed class InlineConversion
         var output = OutputNegotiation.Choose(info.Format, request.Query.GetValueOrDefault("format"), request.Header("accept"));
         var quality = Quality(request.Query.GetValueOrDefault("quality"));
         var started = Stopwatch.GetTimestamp();
-        var result = _converter.Convert(body.Span, info, output, quality);
+        var result = await ConvertAsync(body, info, output, quality, cancellationToken);
         double conversionMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (result.Bytes.Length > _options.MaxInlineResultBytes)
         {
             throw new PipelineException(ErrorCode.PayloadTooLarge,
                 $"The {output.DisplayName()} result is {result.Bytes.Length} bytes, more than a synchronous response carries ({_options.MaxInlineResultBytes}). "
-                + SmallerResult(body.Span, info, output, quality)
+                + await SmallerResultAsync(body, info, output, quality, cancellationToken)
                 + "POST /uploads converts it with no such limit.");
         }
 
@@ -81,13 +84,31 @@ public sealed class InlineConversion
     }
 
     /// <summary>
-    /// Advice for a result too large to return inline that is known to work for this very
-    /// image: the first of a smaller quality or JPEG output whose result fits, tried for real.
-    /// Empty when none does (POST /uploads always does).
+    /// Converts in a converter process, within the image's budget: refused up front when that
+    /// budget is more memory than this function gives one conversion.
     /// </summary>
-    private string SmallerResult(ReadOnlySpan<byte> body, ImageInfo info, ImageFormat output, int? quality)
+    private async Task<ConvertedImage> ConvertAsync(ReadOnlyMemory<byte> body, ImageInfo info, ImageFormat output, int? quality, CancellationToken cancellationToken)
     {
-        var candidates = new List<(ImageFormat Format, int Quality, string Parameters)>();
+        var request = new ConversionRequest(body, info, output, quality);
+        var budget = DecodeCost.Budget(request, _options.CpuSecondsPerImage);
+        if (budget.MemoryBytes > _options.MaxConversionBytes)
+        {
+            throw new PipelineException(ErrorCode.TooManyPixels,
+                $"The {info.Width}x{info.Height} {info.Format.DisplayName()} image needs about {budget.MemoryBytes / 1_000_000} MB to convert; "
+                + $"POST / converts images needing up to {_options.MaxConversionBytes / 1_000_000} MB. A smaller (or 8-bit) version would fit.");
+        }
+        return (await _converter.ConvertAsync(request, budget, cancellationToken)).Image;
+    }
+
+    /// <summary>
+    /// Advice for a result too large to return inline that is known to work for this very
+    /// image: the first of a smaller quality or JPEG output whose result fits, tried for real,
+    /// as the request the advice names would convert it (a JPEG named with no quality keeps its
+    /// own luma). Empty when none does (POST /uploads always does).
+    /// </summary>
+    private async Task<string> SmallerResultAsync(ReadOnlyMemory<byte> body, ImageInfo info, ImageFormat output, int? quality, CancellationToken cancellationToken)
+    {
+        var candidates = new List<(ImageFormat Format, int? Quality, string Parameters)>();
         if (output is ImageFormat.Jpeg or ImageFormat.WebP)
         {
             foreach (var lower in LowerQualities.Where(q => q < (quality ?? GrayscaleConverter.DefaultQuality)))
@@ -95,11 +116,11 @@ public sealed class InlineConversion
         }
         else
         {
-            candidates.Add((ImageFormat.Jpeg, GrayscaleConverter.DefaultQuality, "?format=jpeg"));
+            candidates.Add((ImageFormat.Jpeg, quality, "?format=jpeg"));
         }
         foreach (var (format, lower, parameters) in candidates)
         {
-            int size = _converter.Convert(body, info, format, lower).Bytes.Length;
+            int size = (await ConvertAsync(body, info, format, lower, cancellationToken)).Bytes.Length;
             if (size <= _options.MaxInlineResultBytes)
                 return $"With {parameters} it is {size} bytes and fits; or ";
         }

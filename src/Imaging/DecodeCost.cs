@@ -1,15 +1,48 @@
+using Pipeline.Imaging.Isolation;
+
 namespace Pipeline.Imaging;
 
 /// <summary>
 /// What converting an image costs at most, from its header: the memory a conversion may hold at
-/// its peak (measured per format and path with OpenCV 4.13 and libjpeg-turbo; the measurements
-/// are in reports/memory.txt), which the worker reserves from its decode budget and the
-/// converter process is held to. The figures are upper bounds: a conversion that needs more
-/// is stopped, so they must cover every legitimate image (a test checks each corpus image's
-/// measured peak against them).
+/// its peak (measured per format and path with OpenCV 4.13 and libjpeg-turbo), which the worker
+/// reserves from its decode budget and the converter process is held to, and the CPU time an
+/// ordinary image of its size and format takes. A conversion that needs more than its
+/// <see cref="Budget"/> is stopped, so the figures are upper bounds that must cover every
+/// legitimate image (the tests convert the corpus under them).
 /// </summary>
 public static class DecodeCost
 {
+    /// <summary>Room for what the converter process allocates besides the image's own buffers (runtime, codec state).</summary>
+    public const long ProcessSlackBytes = 16L << 20;
+
+    /// <summary>
+    /// The budget of <paramref name="request"/>: its peak memory, a copy of its input and
+    /// <see cref="ProcessSlackBytes"/>; and twice the CPU time an ordinary image of its size and
+    /// format takes, but no less than <paramref name="floorCpuSeconds"/>.
+    /// </summary>
+    public static ConversionBudget Budget(ConversionRequest request, int floorCpuSeconds)
+    {
+        long memory = PeakBytes(request.Info, request.MayKeepLuma) + request.Input.Length + ProcessSlackBytes;
+        double typical = request.Info.Pixels / 1e6 * (DecodeMillisecondsPerMegapixel(request.Info.Format) + EncodeMillisecondsPerMegapixel(request.Output)) / 1000;
+        return new ConversionBudget(memory, Math.Max(floorCpuSeconds, (int)Math.Ceiling(2 * typical)));
+    }
+
+    // CPU time per megapixel of decoding and of encoding on one core here, rounded up from
+    // 12 MP photos (the benchmark's); a JPEG's lossless path costs less than its decode + encode.
+    private static double DecodeMillisecondsPerMegapixel(ImageFormat format) => format switch
+    {
+        ImageFormat.Jpeg => 10,
+        ImageFormat.Bmp => 5,
+        _ => 30,
+    };
+
+    private static double EncodeMillisecondsPerMegapixel(ImageFormat format) => format switch
+    {
+        ImageFormat.Jpeg => 8,
+        ImageFormat.WebP => 80,
+        ImageFormat.Png => 30,
+        _ => 10,
+    };
     /// <summary>
     /// The peak bytes of a conversion of <paramref name="info"/>: the lossless JPEG path's when
     /// <paramref name="keepsLuma"/> and the image can take it (it may still fall back to decode +

@@ -49,7 +49,7 @@ static async Task<int> RunApiAsync(string[] args, JsonLog log)
         ReadTimeout = IntOption(args, "--read-timeout") is { } seconds ? TimeSpan.FromSeconds(seconds) : limits.ReadTimeout,
     };
     limits.Validate();
-    if (!TryCompose(ApiFunction.FromEnvironment, log, out var function) || !TryCompose(() => ApiKeys.FromEnvironment(Environment.GetEnvironmentVariable), log, out var keys))
+    if (!TryCompose(() => ApiFunction.FromEnvironment(Environment.GetEnvironmentVariable, concurrency), log, out var function) || !TryCompose(() => ApiKeys.FromEnvironment(Environment.GetEnvironmentVariable), log, out var keys))
         return 1;
 
     using var gateway = new ApiGatewayEmulator(function, concurrency, limits.ReadTimeout, log, keys, function.NeedsKey);

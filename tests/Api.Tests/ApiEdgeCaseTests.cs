@@ -28,7 +28,7 @@ public class ApiEdgeCaseTests
     }
 
     private static ApiFunction Function(ApiOptions? options = null, JobStore? jobs = null, JsonLog? log = null) =>
-        new(options ?? new ApiOptions(), new GrayscaleConverter(Limits), jobs, log ?? JsonLog.Null);
+        new(options ?? new ApiOptions(), Converters.Default, jobs, log ?? JsonLog.Null);
 
     private static async Task<ApiReply> Handle(JsonObject e, ApiFunction function)
     {
@@ -212,7 +212,7 @@ public class ApiEdgeCaseTests
     public async Task Requests_and_inline_images_are_counted_in_embedded_metrics()
     {
         var log = new MemoryStream();
-        var function = new ApiFunction(new ApiOptions(), new GrayscaleConverter(Limits), null, JsonLog.Null, TimeProvider.System, new EmbeddedMetrics(new JsonLog(log), "api"));
+        var function = new ApiFunction(new ApiOptions(), Converters.Default, null, JsonLog.Null, TimeProvider.System, new EmbeddedMetrics(new JsonLog(log), "api"));
 
         (await Handle(ApiEvents.RestV1("POST", "/").WithBody(TestImages.Jpeg(100, 50)), function)).Image("image/jpeg");
         (await Handle(ApiEvents.RestV1("POST", "/").WithTextBody("not an image"), function)).Error(415, "unsupported_media_type");

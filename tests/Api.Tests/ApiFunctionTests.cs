@@ -19,7 +19,7 @@ public class ApiFunctionTests
     public static TheoryData<string> BinaryPosts => [Fixtures.RestV1PostBinary, Fixtures.HttpV2PostBinary];
 
     private static ApiFunction Function(ApiOptions? options = null) =>
-        new(options ?? new ApiOptions(), new GrayscaleConverter(Limits), jobs: null, JsonLog.Null);
+        new(options ?? new ApiOptions(), Converters.Default, jobs: null, JsonLog.Null);
 
     /// <summary>Runs the event through <see cref="ApiFunction.HandleAsync"/> as the Lambda loop would.</summary>
     private static async Task<ApiReply> Handle(byte[] payload, PayloadFormat format, ApiFunction? function = null)

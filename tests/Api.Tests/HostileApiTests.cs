@@ -14,7 +14,7 @@ namespace Pipeline.Tests;
 public class HostileApiTests
 {
     private const int Variants = 400;
-    private readonly ApiFunction _function = new(new ApiOptions(), new GrayscaleConverter(DefaultLimits.Imaging), jobs: null, JsonLog.Null);
+    private readonly ApiFunction _function = new(new ApiOptions(), Converters.Default, jobs: null, JsonLog.Null);
     private readonly ITestOutputHelper _output;
 
     public HostileApiTests(ITestOutputHelper output)

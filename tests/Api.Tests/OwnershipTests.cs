@@ -19,7 +19,7 @@ public sealed class OwnershipTests
     private const string UploadBody = """{"contentType":"image/jpeg","contentLength":1000}""";
 
     private static ApiFunction Function(JobStore jobs) =>
-        new(new ApiOptions(), new GrayscaleConverter(DefaultLimits.Imaging), jobs, JsonLog.Null);
+        new(new ApiOptions(), Converters.Default, jobs, JsonLog.Null);
 
     private static async Task<ApiReply> Handle(JsonObject e, ApiFunction function)
     {

@@ -32,7 +32,7 @@ public partial class WebPageTests
     }
 
     private static ApiFunction Function(ApiOptions? options = null, JobStore? jobs = null) =>
-        new(options ?? new ApiOptions(), new GrayscaleConverter(Limits), jobs, JsonLog.Null);
+        new(options ?? new ApiOptions(), Converters.Default, jobs, JsonLog.Null);
 
     private static async Task<ApiReply> Handle(JsonObject e, ApiFunction? function = null)
     {

@@ -13,7 +13,8 @@ namespace Pipeline.Imaging.Isolation;
 public sealed class IsolatedConverter : IAsyncDisposable
 {
     private readonly ConverterCommand _command;
-    private readonly long _maxPixels;
+    private readonly ImagingLimits _limits;
+    private Task<ConverterProcess>? _warming;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentBag<ConverterProcess> _idle = [];
 
@@ -22,7 +23,7 @@ public sealed class IsolatedConverter : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxProcesses, 1);
         _command = command;
-        _maxPixels = limits.MaxPixels;
+        _limits = limits;
         MaxProcesses = maxProcesses;
         _slots = new SemaphoreSlim(maxProcesses, maxProcesses);
     }
@@ -30,12 +31,23 @@ public sealed class IsolatedConverter : IAsyncDisposable
     /// <summary>The most converter processes (and conversions) at once.</summary>
     public int MaxProcesses { get; }
 
-    /// <summary>Starts one process ahead of the first image (a function's init phase), so that image does not wait for it.</summary>
-    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    /// <summary>Recognises the image and checks it against the limits (in this process: no native code runs); see <see cref="ImageInspector"/>.</summary>
+    public ImageInfo Inspect(ReadOnlySpan<byte> encoded)
     {
-        if (_idle.IsEmpty)
-            _idle.Add(await ConverterProcess.StartAsync(_command, _maxPixels, cancellationToken));
+        var info = ImageInspector.Inspect(encoded);
+        _limits.Check(info);
+        return info;
     }
+
+    /// <summary>
+    /// Starts one process in the background (a function's init phase), so that the first image
+    /// finds it ready, or nearly; the first conversion waits for it.
+    /// </summary>
+    public void WarmUp() => _warming ??= ConverterProcess.StartAsync(_command, _limits.MaxPixels, CancellationToken.None);
+
+    /// <summary>Starts one process and waits until it is ready.</summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken) =>
+        _idle.Add(await ConverterProcess.StartAsync(_command, _limits.MaxPixels, cancellationToken));
 
     /// <summary>
     /// Converts <paramref name="request"/> within <paramref name="budget"/>; throws a
@@ -49,11 +61,13 @@ public sealed class IsolatedConverter : IAsyncDisposable
         ConverterProcess? process = null;
         try
         {
+            if (Interlocked.Exchange(ref _warming, null) is { } warming)
+                _idle.Add(await warming);
             process = _idle.TryTake(out var idle) && idle.IsUsable ? idle : null;
             if (process is null)
             {
                 idle?.Dispose();
-                process = await ConverterProcess.StartAsync(_command, _maxPixels, cancellationToken);
+                process = await ConverterProcess.StartAsync(_command, _limits.MaxPixels, cancellationToken);
             }
             return await process.ConvertAsync(request, budget, cancellationToken);
         }

@@ -145,6 +145,16 @@ public static class PipelineSettings
         Help = "the queue `pipeline-local worker` polls (locally; on AWS the event source mapping names it)",
     };
 
+    /// <summary>
+    /// The memory a function may use: its Lambda memory size (AWS_LAMBDA_FUNCTION_MEMORY_SIZE),
+    /// or outside Lambda what the machine (or its container) gives this process.
+    /// </summary>
+    public static long MemoryBytes(Func<string, string?> read)
+    {
+        long megabytes = LambdaMemoryMegabytes.Read(read);
+        return megabytes > 0 ? megabytes * 1024 * 1024 : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    }
+
     /// <summary>Every setting, in the README's order.</summary>
     public static IReadOnlyList<Setting> All { get; } =
     [
