@@ -1,4 +1,4 @@
-namespace Pipeline.Imaging;
+namespace Pipeline.Worker;
 
 /// <summary>
 /// A weighted semaphore over bytes of decode memory, so concurrent conversions cannot add up
