@@ -12,7 +12,9 @@ namespace Pipeline.Jobs;
 /// the output bucket: a grayscale result under the same key, or a <c>.error.json</c> report
 /// (see <see cref="ObjectKeys"/>). Every output records the input key and version it was written
 /// for (metadata <c>source-key</c>, <c>source-etag</c>), and the store writes, replaces, deletes
-/// or trusts an output only for that input. S3 delivers events at least once and in any order,
+/// or trusts an output only for that input; an object without that metadata is no job's, and
+/// is never replaced or deleted. A delivery is opened (<see cref="OpenAsync"/>), then completed
+/// or rejected by the caller, which converts in between. S3 delivers events at least once and in any order,
 /// so the rules for repeated and late deliveries live here too: a version already finished is
 /// not converted again, the input is read at the version the event names, and an output is
 /// replaced only if it is still the one that was read (S3 conditional writes), so a slow

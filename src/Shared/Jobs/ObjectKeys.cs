@@ -33,6 +33,7 @@ public static class ObjectKeys
     // SHA-256 in hex: a shorter hash would let someone craft two long keys that share a report.
     private const int HashChars = 64;
     private const int TruncatedBytes = MaxKeyBytes - 1 - HashChars - 11; // 11 = ".error.json"
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdef");
 
     /// <summary>The output key of the result for <paramref name="inputKey"/>: the same key.</summary>
     public static string Result(string inputKey) => inputKey;
@@ -71,8 +72,6 @@ public static class ObjectKeys
 
     /// <summary>ETags arrive with and without quotes (S3 events omit them, HEAD and listings include them).</summary>
     public static string NormalizeETag(string etag) => etag.Trim('"');
-
-    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdef");
 
     // "~" and 64 lower-case hex digits at the end: how the stem of a hashed report key ends.
     private static bool EndsLikeHashed(string key) =>
