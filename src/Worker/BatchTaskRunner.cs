@@ -13,8 +13,8 @@ namespace Pipeline.Worker;
 /// <see cref="ObjectProcessor"/> the queue's events use, and tells S3 what to record per task:
 /// <c>Succeeded</c> (converted now or before, or a folder marker), <c>PermanentFailure</c> with
 /// the reason (the image was refused: its <c>.error.json</c> says the same; the object is gone;
-/// another bucket; objects the pipeline did not write in the way) or <c>TemporaryFailure</c> (storage errors, the deadline, an object replaced
-/// mid-conversion), which S3 retries. A task converts the object's current version: the buckets
+/// another bucket; objects the pipeline did not write in the way) or <c>TemporaryFailure</c>
+/// (storage errors, the deadline, an object replaced mid-conversion), which S3 retries. A task converts the object's current version: the buckets
 /// are not versioned, so a manifest's version id is not used.
 /// </summary>
 public sealed class BatchTaskRunner

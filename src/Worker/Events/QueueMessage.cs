@@ -38,7 +38,7 @@ public sealed record QueueMessage(IReadOnlyList<SourceObject> Objects, string? R
         }
         catch (JsonException e)
         {
-            return Refused($"malformed event ({e.Path ?? "$"})");
+            return Refused($"malformed event ({Shown(e.Path ?? "$")})");
         }
     }
 
@@ -47,7 +47,7 @@ public sealed record QueueMessage(IReadOnlyList<SourceObject> Objects, string? R
     private static QueueMessage FromSns(SnsNotification envelope, string inputBucket)
     {
         if (envelope.Type != "Notification" || envelope.Message is null)
-            return Refused($"an SNS message of type {envelope.Type ?? "(none)"}, not a notification");
+            return Refused($"an SNS message of type {Shown(envelope.Type)}, not a notification");
         var json = Encoding.UTF8.GetBytes(envelope.Message);
         if (WorkerEvents.PropertyNames(json) is not { } names || !(names.Contains("Records") || names.Contains("Event")))
             return Refused("an SNS notification whose message is not an S3 notification");
@@ -65,7 +65,7 @@ public sealed record QueueMessage(IReadOnlyList<SourceObject> Objects, string? R
         {
             var record = records[i];
             if (record.EventSource != "aws:s3" || record.EventName?.StartsWith("ObjectCreated:", StringComparison.Ordinal) != true)
-                return Refused($"record {i} is {record.EventSource ?? "(no source)"} {record.EventName ?? "(no event name)"}, not an S3 ObjectCreated event");
+                return Refused($"record {i} is {Shown(record.EventSource)} {Shown(record.EventName)}, not an S3 ObjectCreated event");
             var s3 = record.S3;
             if (Problem(i, s3?.Bucket?.Name, s3?.Object?.Key, s3?.Object?.ETag, inputBucket) is { } problem)
                 return Refused(problem);
@@ -78,7 +78,7 @@ public sealed record QueueMessage(IReadOnlyList<SourceObject> Objects, string? R
     private static QueueMessage FromEventBridge(EventBridgeS3Event e, string inputBucket)
     {
         if (e.Source != "aws.s3" || e.DetailType != "Object Created")
-            return Refused($"an EventBridge event {e.Source ?? "(no source)"} {e.DetailType ?? "(no detail-type)"}, not an S3 Object Created event");
+            return Refused($"an EventBridge event {Shown(e.Source)} {Shown(e.DetailType)}, not an S3 Object Created event");
         var detail = e.Detail;
         if (Problem(0, detail?.Bucket?.Name, detail?.Object?.Key, detail?.Object?.ETag, inputBucket) is { } problem)
             return Refused(problem);
@@ -90,13 +90,21 @@ public sealed record QueueMessage(IReadOnlyList<SourceObject> Objects, string? R
     private static string? Problem(int record, string? bucket, string? key, string? etag, string inputBucket)
     {
         if (bucket != inputBucket)
-            return $"record {record} names bucket {bucket ?? "(none)"}; this worker converts objects of {inputBucket}";
+            return $"record {record} names bucket {Shown(bucket)}; this worker converts objects of {inputBucket}";
         if (string.IsNullOrEmpty(key))
             return $"record {record} names no object key";
         if (string.IsNullOrEmpty(etag))
             return $"record {record} names no version (ETag)";
         return null;
     }
+
+    // A field of the message as the log shows it: a forged one may be of any length.
+    private static string Shown(string? field) => field switch
+    {
+        null => "(none)",
+        { Length: > 64 } => field[..64] + "…",
+        _ => field,
+    };
 
     private static DateTimeOffset? Time(string? iso) =>
         DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
