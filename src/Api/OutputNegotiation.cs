@@ -6,8 +6,8 @@ namespace Pipeline.Api;
 
 /// <summary>
 /// Chooses the output format: <c>?format=</c> wins; otherwise the Accept header's most
-/// preferred format we produce; ties (and <c>*/*</c>, curl's default) keep the input's own
-/// format where it is JPEG, PNG or WebP, and PNG for BMP and TIFF.
+/// preferred format we produce; ties (and <c>*/*</c>, curl's default) give the format every
+/// path gives by default (<see cref="ImageFormats.DefaultOutput"/>).
 /// </summary>
 public static class OutputNegotiation
 {
@@ -21,7 +21,7 @@ public static class OutputNegotiation
             return requested;
         }
 
-        var preferred = ImageFormats.Requestable.Contains(input) ? input : ImageFormat.Png;
+        var preferred = input.DefaultOutput();
         if (string.IsNullOrWhiteSpace(accept))
             return preferred;
 

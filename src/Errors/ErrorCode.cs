@@ -36,4 +36,6 @@ public enum ErrorCode
     Internal,
     /// <summary>A dependency (S3, the queue) failed or timed out (503).</summary>
     Unavailable,
+    /// <summary>Where the result must go stands an object the service did not write, and it is left alone (409).</summary>
+    Conflict,
 }

@@ -20,6 +20,7 @@ public static class ErrorCodes
         ErrorCode.MethodNotAllowed => "method_not_allowed",
         ErrorCode.NotReady => "not_ready",
         ErrorCode.Unavailable => "unavailable",
+        ErrorCode.Conflict => "conflict",
         _ => "internal_error",
     };
 
@@ -32,7 +33,7 @@ public static class ErrorCodes
         ErrorCode.NotFound => 404,
         ErrorCode.MethodNotAllowed => 405,
         ErrorCode.NotAcceptable => 406,
-        ErrorCode.NotReady => 409,
+        ErrorCode.NotReady or ErrorCode.Conflict => 409,
         ErrorCode.PayloadTooLarge or ErrorCode.TooManyPixels => 413,
         ErrorCode.UnsupportedMediaType => 415,
         ErrorCode.CorruptImage or ErrorCode.TooExpensive => 422,
@@ -42,7 +43,9 @@ public static class ErrorCodes
 
     /// <summary>
     /// True when retrying the same input cannot succeed: the worker records these as
-    /// .error.json instead of letting the message be redelivered.
+    /// .error.json instead of letting the message be redelivered, and the report finishes the
+    /// input's version. A conflict is no verdict on the input: it can succeed once the object
+    /// in the way is moved.
     /// </summary>
-    public static bool IsPermanent(ErrorCode code) => code is not (ErrorCode.Internal or ErrorCode.Unavailable);
+    public static bool IsPermanent(ErrorCode code) => code is not (ErrorCode.Internal or ErrorCode.Unavailable or ErrorCode.Conflict);
 }

@@ -21,6 +21,12 @@ public static class ImageFormats
     /// <summary>The formats a client may ask for as output (query <c>format=</c> or Accept).</summary>
     public static IReadOnlyList<ImageFormat> Requestable { get; } = [ImageFormat.Jpeg, ImageFormat.Png, ImageFormat.WebP];
 
+    /// <summary>
+    /// The format a result takes when the caller asks for none, on every path (POST /, the
+    /// worker, the CLI): the input's own, so a result can stand under its input's name.
+    /// </summary>
+    public static ImageFormat DefaultOutput(this ImageFormat input) => input;
+
     /// <summary>The name people use: JPEG, PNG, WebP, BMP, TIFF.</summary>
     public static string DisplayName(this ImageFormat format) => format switch
     {

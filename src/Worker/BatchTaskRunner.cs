@@ -13,8 +13,8 @@ namespace Pipeline.Worker;
 /// <see cref="ObjectProcessor"/> the queue's events use, and tells S3 what to record per task:
 /// <c>Succeeded</c> (converted now or before, or a folder marker), <c>PermanentFailure</c> with
 /// the reason (the image was refused: its <c>.error.json</c> says the same; the object is gone;
-/// another bucket) or <c>TemporaryFailure</c> (storage errors, the deadline, an object replaced
-/// mid-conversion), which S3 retries. A task converts the object's current version: the buckets
+/// another bucket; objects the pipeline did not write in the way) or <c>TemporaryFailure</c>
+/// (storage errors, the deadline, an object replaced mid-conversion), which S3 retries. A task converts the object's current version: the buckets
 /// are not versioned, so a manifest's version id is not used.
 /// </summary>
 public sealed class BatchTaskRunner
@@ -23,14 +23,14 @@ public sealed class BatchTaskRunner
     private const int MaxResultChars = 512;
 
     private readonly ObjectProcessor _processor;
-    private readonly string _inputBucket;
+    private readonly JobStore _store;
     private readonly JsonLog _log;
 
-    /// <summary>Creates a runner for tasks on <paramref name="inputBucket"/>.</summary>
-    public BatchTaskRunner(ObjectProcessor processor, string inputBucket, JsonLog log)
+    /// <summary>Creates a runner for tasks on the input bucket of <paramref name="store"/>.</summary>
+    public BatchTaskRunner(ObjectProcessor processor, JobStore store, JsonLog log)
     {
         _processor = processor;
-        _inputBucket = inputBucket;
+        _store = store;
         _log = log;
     }
 
@@ -63,13 +63,15 @@ public sealed class BatchTaskRunner
         var key = WebUtility.UrlDecode(task.S3Key ?? "");
         if (key.Length == 0)
             return (BatchResultCode.PermanentFailure, "The task names no object key.");
-        if (bucket != _inputBucket)
-            return (BatchResultCode.PermanentFailure, $"This worker converts objects of bucket {_inputBucket}; the task names bucket {bucket ?? "(none)"}.");
+        var inputBucket = _store.Storage.InputBucket;
+        if (bucket != inputBucket)
+            return (BatchResultCode.PermanentFailure, $"This worker converts objects of bucket {inputBucket}; the task names bucket {bucket ?? "(none)"}.");
 
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var outcome = (await _processor.ProcessAsync(new SourceObject(bucket, key, "", 0), cancellationToken)).Delivery.Outcome;
+            // No version: the task converts the object's current one.
+            var outcome = (await _processor.ProcessAsync(new SourceObject(bucket, key, null, 0), cancellationToken)).Delivery.Outcome;
             _log.Write("info", "batch task", ("requestId", invocation.RequestId), ("key", key), ("outcome", outcome.ToString()),
                 ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             return outcome switch
@@ -78,6 +80,7 @@ public sealed class BatchTaskRunner
                 JobOutcome.Ignored => (BatchResultCode.Succeeded, "A folder marker, not an image: nothing to convert."),
                 JobOutcome.Gone => (BatchResultCode.PermanentFailure, "The object does not exist."),
                 JobOutcome.Superseded => (BatchResultCode.TemporaryFailure, "The object was replaced while it was converted; a retry converts its current version."),
+                JobOutcome.Blocked => (BatchResultCode.PermanentFailure, "Objects the pipeline did not write stand at both the result's and the report's key in the output bucket; nothing was written."),
                 _ => await VerdictAsync(key, cancellationToken), // Rejected, AlreadyDone: the job says which
             };
         }
@@ -93,7 +96,7 @@ public sealed class BatchTaskRunner
     // A version already finished, or just refused: its job's outcome is the task's.
     private async Task<(string Code, string Text)> VerdictAsync(string key, CancellationToken cancellationToken)
     {
-        var job = await _processor.ReadAsync(key, cancellationToken);
+        var job = await _store.ReadAsync(key, cancellationToken);
         return job.Status switch
         {
             JobStatus.Done => (BatchResultCode.Succeeded, "Already converted from this version."),

@@ -1,10 +1,11 @@
-namespace Pipeline.Imaging;
+namespace Pipeline.Worker;
 
 /// <summary>
 /// A weighted semaphore over bytes of decode memory, so concurrent conversions cannot add up
 /// to more than the process has: each takes its <see cref="ImageInfo.EstimatedPeakBytes"/>
 /// before decoding and gives it back after. Waiters are served in arrival order, so a large
-/// image is not starved by small ones; an image larger than the whole budget runs alone.
+/// image is not starved by small ones. No one request may exceed the whole budget: an image
+/// that would need more is refused before it gets here.
 /// </summary>
 public sealed class DecodeBudget
 {
@@ -23,20 +24,14 @@ public sealed class DecodeBudget
     /// <summary>The total budget in bytes.</summary>
     public long Capacity { get; }
 
-    /// <summary>Bytes not taken right now.</summary>
-    public long Available
-    {
-        get
-        {
-            lock (_gate)
-                return _available;
-        }
-    }
-
-    /// <summary>Waits until <paramref name="bytes"/> (at most the whole budget) are free and takes them until the lease is disposed.</summary>
+    /// <summary>
+    /// Waits until <paramref name="bytes"/> (at most <see cref="Capacity"/>) are free and takes
+    /// them until the lease is disposed.
+    /// </summary>
     public async Task<IDisposable> AcquireAsync(long bytes, CancellationToken cancellationToken)
     {
-        bytes = Math.Clamp(bytes, 1, Capacity);
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, Capacity);
         LinkedListNode<(long, TaskCompletionSource)> node;
         lock (_gate)
         {

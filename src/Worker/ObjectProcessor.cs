@@ -1,71 +1,96 @@
 using System.Diagnostics;
 using Pipeline.Errors;
 using Pipeline.Imaging;
+using Pipeline.Imaging.Isolation;
 using Pipeline.Jobs;
 
 namespace Pipeline.Worker;
 
 /// <summary>
-/// Converts one input object through the job store: the store decides whether there is work
-/// (repeated and late deliveries), reads the input and stores the result or report; this class
-/// supplies the conversion, within the decode memory budget concurrent conversions share.
+/// Converts one input object: the job store opens the delivery (deciding whether there is
+/// work, and reading the input), the image's header is inspected, the conversion is priced in
+/// memory and CPU and waits for its memory out of the budget concurrent conversions share, it
+/// runs in a converter process held to that price, and the store completes the job with the
+/// result or rejects it with a report.
 /// </summary>
 public sealed class ObjectProcessor
 {
     private readonly JobStore _store;
-    private readonly GrayscaleConverter _converter;
+    private readonly IsolatedConverter _converter;
     private readonly DecodeBudget _budget;
     private readonly int? _quality; // null: none named (lossless JPEG where possible)
+    private readonly int _cpuSecondsPerImage;
 
-    /// <summary>Creates a processor storing through <paramref name="store"/>.</summary>
-    public ObjectProcessor(JobStore store, GrayscaleConverter converter, WorkerOptions options)
+    /// <summary>Creates a processor storing through <paramref name="store"/>, converting in <paramref name="converter"/>'s processes.</summary>
+    public ObjectProcessor(JobStore store, IsolatedConverter converter, WorkerOptions options)
     {
         _store = store;
         _converter = converter;
         _budget = new DecodeBudget(options.DecodeBudgetBytes);
         _quality = options.Quality;
+        _cpuSecondsPerImage = options.CpuSecondsPerImage;
     }
 
     /// <summary>Processes <paramref name="source"/>; throws only for failures worth retrying.</summary>
     public async Task<ProcessedObject> ProcessAsync(SourceObject source, CancellationToken cancellationToken)
     {
-        long bytesIn = 0, bytesOut = 0, pixels = 0;
-        double conversionMs = 0;
-        var delivery = await _store.ConvertAsync(source, async (bytes, token) =>
+        var opened = await _store.OpenAsync(source, cancellationToken);
+        if (opened.IsOver)
+            return new ProcessedObject(opened.Outcome);
+        var attempt = opened.Attempt;
+        Conversion conversion;
+        try
         {
-            bytesIn = bytes.Length;
-            var info = _converter.Inspect(bytes);
-            pixels = info.Pixels;
-            // Priced for the path it takes: with no quality named, a JPEG keeps its own luma when
-            // the lossless path's coefficients fit; otherwise it is decoded and encoded again.
-            bool mayKeepLuma = _quality is null && DecodeCost.PeakBytes(info, keepsLuma: true) <= _budget.Capacity;
-            long need = mayKeepLuma ? DecodeCost.PeakBytes(info, keepsLuma: true) : DecodeCost.PeakBytes(info, keepsLuma: false);
-            int? quality = mayKeepLuma ? null : _quality ?? GrayscaleConverter.DefaultQuality;
-            if (need > _budget.Capacity)
-            {
-                // Alone, it would still take more than the worker may hold: refuse it rather
-                // than risk the process (and every other object of the batch).
-                throw new PipelineException(ErrorCode.TooManyPixels,
-                    $"The {info.Width}x{info.Height} {info.Format.DisplayName()} image needs about {need / 1_000_000} MB to convert; "
-                    + $"this worker converts images needing up to {_budget.Capacity / 1_000_000} MB. A smaller (or 8-bit) version would fit.");
-            }
-            using (await _budget.AcquireAsync(need, token))
-            {
-                var started = Stopwatch.GetTimestamp();
-                var result = _converter.Convert(bytes, info, info.Format, quality);
-                conversionMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                bytesOut = result.Bytes.Length;
-                return new StoredImage(result.Bytes, result.Format.MediaType());
-            }
-        }, cancellationToken);
-        return new ProcessedObject(delivery, bytesIn, bytesOut, pixels, conversionMs);
+            var info = _converter.Inspect(attempt.Bytes);
+            var (request, budget) = Price(attempt.Bytes, info);
+            conversion = await ConvertAsync(request, budget, cancellationToken);
+        }
+        catch (PipelineException e) when (ErrorCodes.IsPermanent(e.Code))
+        {
+            return new ProcessedObject(await _store.RejectAsync(attempt, e, cancellationToken), BytesIn: attempt.Bytes.Length);
+        }
+        var result = new StoredImage(conversion.Image.Bytes, conversion.Image.Format.MediaType());
+        var delivery = await _store.CompleteAsync(attempt, result, cancellationToken);
+        return new ProcessedObject(delivery, attempt.Bytes.Length, result.Bytes.Length, conversion.Pixels, conversion.Milliseconds);
     }
 
-    /// <summary>Where the job of <paramref name="inputKey"/> stands (see <see cref="JobStore.ReadAsync"/>).</summary>
-    public Task<JobState> ReadAsync(string inputKey, CancellationToken cancellationToken) =>
-        _store.ReadAsync(inputKey, cancellationToken);
+    /// <summary>
+    /// The conversion and what it may spend, priced for the path it will take: with no quality
+    /// named, a JPEG keeps its own luma when the lossless path's memory fits the budget;
+    /// otherwise it is decoded and encoded again. An image that would need more than the whole
+    /// budget is refused rather than risk the process (and every other object of the batch).
+    /// </summary>
+    private (ConversionRequest Request, ConversionBudget Budget) Price(byte[] bytes, ImageInfo info)
+    {
+        var output = info.Format.DefaultOutput();
+        var keepingLuma = new ConversionRequest(bytes, info, output, _quality);
+        var request = keepingLuma.MayKeepLuma && DecodeCost.Budget(keepingLuma, _cpuSecondsPerImage).MemoryBytes > _budget.Capacity
+            ? keepingLuma with { Quality = GrayscaleConverter.DefaultQuality }
+            : keepingLuma;
+        var budget = DecodeCost.Budget(request, _cpuSecondsPerImage);
+        if (budget.MemoryBytes > _budget.Capacity)
+        {
+            throw new PipelineException(ErrorCode.TooManyPixels,
+                $"The {info.Width}x{info.Height} {info.Format.DisplayName()} image needs about {budget.MemoryBytes / 1_000_000} MB to convert; "
+                + $"this worker converts images needing up to {_budget.Capacity / 1_000_000} MB. A smaller (or 8-bit) version would fit.");
+        }
+        return (request, budget);
+    }
 
-    /// <summary>Leaves a report for an input whose deliveries all failed (see <see cref="JobStore.ReportGivingUpAsync"/>).</summary>
-    public Task ReportGivingUpAsync(SourceObject source, string reason, CancellationToken cancellationToken) =>
-        _store.ReportGivingUpAsync(source, reason, cancellationToken);
+    /// <summary>
+    /// Converts in a converter process within the decode budget: waits until the conversion's
+    /// memory is free, holds it while converting; the process is held to the same budget.
+    /// </summary>
+    private async Task<Conversion> ConvertAsync(ConversionRequest request, ConversionBudget budget, CancellationToken cancellationToken)
+    {
+        using (await _budget.AcquireAsync(budget.MemoryBytes, cancellationToken))
+        {
+            var started = Stopwatch.GetTimestamp();
+            var result = await _converter.ConvertAsync(request, budget, cancellationToken);
+            return new Conversion(result.Image, request.Info.Pixels, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>A conversion's result, the image's pixels and the time converting took (not waiting).</summary>
+    private sealed record Conversion(ConvertedImage Image, long Pixels, double Milliseconds);
 }

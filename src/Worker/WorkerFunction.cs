@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Aws;
 using Pipeline.Diagnostics;
-using Pipeline.Imaging;
+using Pipeline.Imaging.Isolation;
 using Pipeline.Jobs;
 using Pipeline.Lambda;
 using Pipeline.Worker.Events;
@@ -12,10 +12,14 @@ namespace Pipeline.Worker;
 
 /// <summary>
 /// The worker function, behind the SQS event source mapping of the queue the input bucket
-/// notifies: each message body is an S3 notification; the answer is a partial batch response,
-/// so only failed messages are retried. S3's test event is ignored. Objects of one invocation
-/// are processed concurrently, up to a bound. S3 Batch Operations may invoke it too (schema
-/// 2.0, one object per invocation; see <see cref="BatchTaskRunner"/>).
+/// notifies: each message names objects of the input bucket (see <see cref="QueueMessage"/>:
+/// an S3 notification, plain or in an SNS envelope, or an EventBridge Object Created event);
+/// the answer is a partial batch response, so only failed messages are retried. S3's test event
+/// is taken and names nothing; a message the worker refuses (another bucket, no version, not an
+/// object-created event at all) fails, is logged, and reaches the dead-letter queue without
+/// ever touching an output. Objects of one invocation are processed concurrently, up to a
+/// bound. S3 Batch Operations may invoke it too (schema 2.0, one object per invocation; see
+/// <see cref="BatchTaskRunner"/>).
 /// </summary>
 public sealed class WorkerFunction : IInvocationHandler
 {
@@ -27,6 +31,7 @@ public sealed class WorkerFunction : IInvocationHandler
     private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan AnswerReserve = TimeSpan.FromMilliseconds(250);
 
+    private readonly JobStore _store;
     private readonly ObjectProcessor _processor;
     private readonly BatchTaskRunner _batch;
     private readonly int _maxConcurrency;
@@ -35,11 +40,12 @@ public sealed class WorkerFunction : IInvocationHandler
     private readonly EmbeddedMetrics _metrics;
     private readonly TimeProvider _clock;
 
-    /// <summary>Creates the function around <paramref name="processor"/>; <paramref name="metrics"/> defaults to none.</summary>
-    public WorkerFunction(ObjectProcessor processor, WorkerOptions options, JsonLog log, TimeProvider clock, EmbeddedMetrics? metrics = null)
+    /// <summary>Creates the function over <paramref name="store"/> and <paramref name="converter"/>; <paramref name="metrics"/> defaults to none.</summary>
+    public WorkerFunction(JobStore store, IsolatedConverter converter, WorkerOptions options, JsonLog log, TimeProvider clock, EmbeddedMetrics? metrics = null)
     {
-        _processor = processor;
-        _batch = new BatchTaskRunner(processor, options.Storage.InputBucket, log);
+        _store = store;
+        _processor = new ObjectProcessor(store, converter, options);
+        _batch = new BatchTaskRunner(_processor, store, log);
         _maxConcurrency = options.MaxConcurrency;
         _maxReceiveCount = options.MaxReceiveCount;
         _log = log;
@@ -54,12 +60,12 @@ public sealed class WorkerFunction : IInvocationHandler
     public static WorkerFunction FromEnvironment(Func<string, string?> read)
     {
         var options = WorkerOptions.FromEnvironment(read);
-        OpenCvRuntime.Initialize(options.Imaging);
         var log = new JsonLog(Console.OpenStandardOutput());
         var aws = AwsEnvironment.FromEnvironment(read);
         var store = new JobStore(aws.CreateS3Client(), options.Storage, aws.UsesHttp, TimeProvider.System);
-        var processor = new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options);
-        return new WorkerFunction(processor, options, log, TimeProvider.System, new EmbeddedMetrics(log, "worker"));
+        var converter = new IsolatedConverter(ConverterCommand.ForThisProcess(), options.Imaging, options.MaxConcurrency);
+        converter.WarmUp();
+        return new WorkerFunction(store, converter, options, log, TimeProvider.System, new EmbeddedMetrics(log, "worker"));
     }
 
     /// <inheritdoc/>
@@ -87,16 +93,15 @@ public sealed class WorkerFunction : IInvocationHandler
         {
             var id = message.MessageId ?? "";
             bool lastAttempt = int.TryParse(message.Attributes?.GetValueOrDefault("ApproximateReceiveCount"), out var receives) && receives >= _maxReceiveCount;
-            try
+            var read = QueueMessage.Read(message.Body ?? "", _store.Storage.InputBucket);
+            if (read.Refusal is { } refusal)
             {
-                work.AddRange(S3EventRecords.CreatedObjects(message.Body ?? "").Select(o => new Work(id, o, lastAttempt)));
-            }
-            catch (Exception e)
-            {
-                // Not an S3 notification: it can never succeed, so let it reach the dead-letter queue.
-                _log.Write("error", "message is not an S3 notification", ("requestId", invocation.RequestId), ("messageId", id), ("errorType", e.GetType().Name));
+                // It can never succeed: let it reach the dead-letter queue, where an operator sees it.
+                _log.Write("error", "message refused", ("requestId", invocation.RequestId), ("messageId", id), ("reason", refusal));
                 failures.Add(id);
+                continue;
             }
+            work.AddRange(read.Objects.Select(o => new Work(id, o, lastAttempt)));
         }
         failures.UnionWith(await ProcessAllAsync(work, invocation, cancellationToken));
         _metrics.Emit(new Metric("BatchSize", messages.Count));
@@ -125,8 +130,16 @@ public sealed class WorkerFunction : IInvocationHandler
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var processed = await _processor.ProcessAsync(source, cancellationToken);
-                _log.Write("info", "object", ("requestId", invocation.RequestId), ("key", source.Key), ("outcome", processed.Delivery.Outcome.ToString()),
+                // Blocked: objects the pipeline did not write stand at both output keys, so the
+                // job cannot even say so; the message goes to the dead-letter queue instead.
+                bool blocked = processed.Delivery.Outcome == JobOutcome.Blocked;
+                _log.Write(blocked ? "error" : "info", "object", ("requestId", invocation.RequestId), ("key", source.Key), ("outcome", processed.Delivery.Outcome.ToString()),
                     ("bytes", source.Size), ("messages", version.Count()), ("ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                if (blocked)
+                {
+                    foreach (var item in version)
+                        failed[item.MessageId] = true;
+                }
                 Count(source, processed, duplicates: version.Count() - 1);
             }
             catch (Exception e)
@@ -185,9 +198,10 @@ public sealed class WorkerFunction : IInvocationHandler
         try
         {
             using var timeout = new CancellationTokenSource(budget < ReportTimeout ? budget : ReportTimeout);
-            await _processor.ReportGivingUpAsync(source,
+            var reported = await _store.ReportGivingUpAsync(source,
                 $"Processing failed {_maxReceiveCount} times ({failure.GetType().Name}); the event is in the dead-letter queue and can be redriven.",
                 timeout.Token);
+            _log.Write("info", "failure reported", ("requestId", invocation.RequestId), ("key", source.Key), ("outcome", reported.Outcome.ToString()));
         }
         catch (Exception e)
         {

@@ -39,6 +39,13 @@ public sealed record WorkerOptions
     /// </summary>
     public int MaxReceiveCount { get; init; } = (int)PipelineSettings.MaxReceiveCount.Default;
 
+    /// <summary>
+    /// The CPU time a conversion may always take (more for an image whose size and format
+    /// ordinarily take longer: see <see cref="DecodeCost.Budget"/>): any object is converted or
+    /// reported within 15 s of CPU, whatever its bytes make a decoder do.
+    /// </summary>
+    public int CpuSecondsPerImage { get; init; } = 15;
+
     /// <summary>The least decode memory the worker starts with.</summary>
     public const long MinDecodeBudgetBytes = 64L * 1024 * 1024;
 

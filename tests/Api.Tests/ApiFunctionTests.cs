@@ -41,8 +41,8 @@ public class ApiFunctionTests
         foreach (var fixture in new[] { Fixtures.RestV1PostBinary, Fixtures.HttpV2PostBinary })
         {
             data.Add(fixture, "jpeg", "image/jpeg");
-            data.Add(fixture, "bmp", "image/png");
-            data.Add(fixture, "tiff", "image/png");
+            data.Add(fixture, "bmp", "image/bmp");
+            data.Add(fixture, "tiff", "image/tiff");
         }
         return data;
     }

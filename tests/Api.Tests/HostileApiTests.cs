@@ -35,8 +35,7 @@ public class HostileApiTests
 
         if (hostile.IsImage)
         {
-            // Formats a browser cannot show (BMP, TIFF) come back as PNG.
-            var output = ImageFormats.Requestable.Contains(hostile.Format!.Value) ? hostile.Format.Value : ImageFormat.Png;
+            var output = hostile.Format!.Value; // every format comes back as itself unless another is asked for
             using var gray = PixelAssert.IsGray(reply.Image(output.MediaType()), tolerance: output == ImageFormat.WebP ? 1 : 0);
             Assert.Equal(hostile.Size, gray.Size());
         }

@@ -76,7 +76,7 @@ public sealed class CliPartsTests : IDisposable
 
         var sent = new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
 
-        var parsed = Assert.Single(S3EventRecords.CreatedObjects(S3Notification.ObjectCreated(input, sent)));
+        var parsed = Assert.Single(QueueMessage.Read(S3Notification.ObjectCreated(input, sent), "pipeline-input").Objects);
 
         Assert.Equal(input, parsed with { EventTime = null });
         Assert.Equal(sent, parsed.EventTime);

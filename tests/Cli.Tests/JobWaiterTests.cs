@@ -45,7 +45,8 @@ public sealed class JobWaiterTests : IAsyncLifetime
         Assert.Equal(1, waiter.Count);
 
         var source = new SourceObject(_moto.InputBucket, _prefix + "kept.jpg", keptETag, kept.Length);
-        await _store.ConvertAsync(source, (bytes, _) => Task.FromResult(new StoredImage(bytes, "image/jpeg")), CancellationToken.None);
+        var attempt = (await _store.OpenAsync(source, CancellationToken.None)).Attempt!;
+        await _store.CompleteAsync(attempt, new StoredImage(attempt.Bytes, "image/jpeg"), CancellationToken.None);
         var second = await waiter.PollAsync(CancellationToken.None);
 
         var done = Assert.Single(second.Over);

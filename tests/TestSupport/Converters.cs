@@ -10,10 +10,12 @@ namespace Pipeline.Tests;
 /// </summary>
 public static class Converters
 {
-    /// <summary>At the default limits.</summary>
-    public static IsolatedConverter Default { get; } = Create(DefaultLimits.Imaging);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ImagingLimits, IsolatedConverter> ByLimits = new();
 
-    /// <summary>A converter of its own, at <paramref name="limits"/>.</summary>
+    /// <summary>At the default limits.</summary>
+    public static IsolatedConverter Default => Create(DefaultLimits.Imaging);
+
+    /// <summary>The converter at <paramref name="limits"/>, one per distinct limits.</summary>
     public static IsolatedConverter Create(ImagingLimits limits) =>
-        new(ConverterCommand.ForThisProcess(), limits, maxProcesses: Math.Max(2, Environment.ProcessorCount));
+        ByLimits.GetOrAdd(limits, l => new(ConverterCommand.ForThisProcess(), l, maxProcesses: Math.Max(4, Environment.ProcessorCount)));
 }

@@ -35,7 +35,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     private string Input => _moto.InputBucket;
     private string Output => _moto.OutputBucket;
 
-    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000, EmbeddedMetrics? metrics = null, long decodeBudgetBytes = 1L << 30, string? endpoint = null)
+    private WorkerFunction Function(long maxObjectBytes = 50L * 1024 * 1024, long maxPixels = 50_000_000, EmbeddedMetrics? metrics = null, long decodeBudgetBytes = 1L << 30, string? endpoint = null, JsonLog? log = null)
     {
         var options = new WorkerOptions
         {
@@ -46,8 +46,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         };
         var aws = AwsEnvironment.FromEnvironment(name => name == "AWS_ENDPOINT_URL" && endpoint is not null ? endpoint : _moto.Environment.GetValueOrDefault(name));
         var store = new JobStore(aws.CreateS3Client(), options.Storage, aws.UsesHttp, TimeProvider.System);
-        var processor = new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options);
-        return new WorkerFunction(processor, options, JsonLog.Null, TimeProvider.System, metrics);
+        return new WorkerFunction(store, Converters.Create(options.Imaging), options, log ?? JsonLog.Null, TimeProvider.System, metrics);
     }
 
     private Task<string> PutAsync(string key, byte[] body) => _moto.PutAsync(Input, key, body);
@@ -76,6 +75,27 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         Assert.Equal("application/json", response.Headers.ContentType);
         return JsonDocument.Parse(bytes).RootElement;
     }
+
+    private async Task<string> OutputETagAsync(string key) => (await _s3.GetObjectMetadataAsync(Output, key)).ETag.Trim('"');
+
+    /// <summary>
+    /// Replaces the result of <paramref name="key"/> by other bytes carrying the same metadata:
+    /// to the job still its finished result, but one a conversion would overwrite. Returns its ETag.
+    /// </summary>
+    private async Task<string> MarkResultAsync(string key)
+    {
+        var (bytes, response) = await GetAsync(key);
+        var marked = new PutObjectRequest { BucketName = Output, Key = key, InputStream = new MemoryStream([.. bytes, 0xFF, 0xD9]), ContentType = response.Headers.ContentType };
+        foreach (var name in response.Metadata.Keys)
+            marked.Metadata[name] = response.Metadata[name];
+        return (await _s3.PutObjectAsync(marked)).ETag.Trim('"');
+    }
+
+    /// <summary>The log's records with message <paramref name="message"/>.</summary>
+    private static List<JsonElement> LogRecords(MemoryStream log, string message) =>
+        [.. System.Text.Encoding.UTF8.GetString(log.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(r => r.GetProperty("msg").GetString() == message)];
 
     [Fact]
     public async Task A_batch_yields_gray_outputs_error_reports_and_no_failures()
@@ -136,13 +156,11 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         var etag = await PutAsync(key, TestImages.Png(64, 48));
         var function = Function();
         Assert.Empty(await FailuresAsync(function, SqsEvent(("a", Notification(Input, key, etag)))));
-        var first = await _s3.GetObjectMetadataAsync(Output, key);
-        await Task.Delay(1100); // S3 timestamps have one-second resolution
+        var marked = await MarkResultAsync(key);
 
         Assert.Empty(await FailuresAsync(function, SqsEvent(("b", Notification(Input, key, etag)), ("c", Notification(Input, key, etag)))));
 
-        var second = await _s3.GetObjectMetadataAsync(Output, key);
-        Assert.Equal(first.LastModified, second.LastModified);
+        Assert.Equal(marked, await OutputETagAsync(key)); // not converted and written again
     }
 
     [Fact]
@@ -316,7 +334,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
             BucketName = Output,
             Key = key + ObjectKeys.ErrorSuffix,
             ContentBody = """{"code":"corrupt_image","message":"older version"}""",
-            Metadata = { [ObjectKeys.SourceETagMetadata] = "an-older-etag" },
+            Metadata = { [ObjectKeys.SourceKeyMetadata] = ObjectKeys.SourceStamp(key), [ObjectKeys.SourceETagMetadata] = "an-older-etag" },
         });
 
         Assert.Empty(await FailuresAsync(function, SqsEvent(("2", Notification(Input, key, etag)))));
@@ -360,15 +378,20 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         var options = new WorkerOptions { Storage = new StorageOptions { InputBucket = Input, OutputBucket = Output }, MaxConcurrency = 4 };
         var aws = AwsEnvironment.FromEnvironment(name => name == "AWS_ENDPOINT_URL" ? $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}" : _moto.Environment.GetValueOrDefault(name));
         var store = new JobStore(aws.CreateS3Client(maxAttempts: 1), options.Storage, aws.UsesHttp, TimeProvider.System);
-        var function = new WorkerFunction(new ObjectProcessor(store, new GrayscaleConverter(options.Imaging), options), options, JsonLog.Null, TimeProvider.System);
+        var log = new MemoryStream();
+        var function = new WorkerFunction(store, Converters.Create(options.Imaging), options, new JsonLog(log), TimeProvider.System);
         var timeLeft = TimeSpan.FromSeconds(3);
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        var failures = await FailuresAsync(function, SqsEvent(3, ("stuck", Notification(Input, $"{_prefix}stuck.jpg", "abc"))), timeLeft);
+        var failures = await FailuresAsync(function, SqsEvent(LastReceive, ("stuck", Notification(Input, $"{_prefix}stuck.jpg", "abc"))), timeLeft);
 
-        // The work gave up 2 s before the deadline; the report had what was left, less the answer's reserve.
+        // The work gave up 2 s before the deadline; the report was attempted with what was left,
+        // less the answer's reserve, and given up on when storage still did not answer.
         Assert.Equal(["stuck"], failures);
         Assert.True(clock.Elapsed < timeLeft, $"answered after {clock.Elapsed.TotalSeconds:0.00} s of {timeLeft.TotalSeconds} s");
+        var attempted = Assert.Single(LogRecords(log, "could not report the failure"));
+        Assert.Equal($"{_prefix}stuck.jpg", attempted.GetProperty("key").GetString());
+        Assert.Empty(LogRecords(log, "no time left to report the failure"));
         silent.Stop();
         foreach (var client in held)
             client.Dispose();
@@ -415,13 +438,12 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         Assert.Equal(("t1", "Succeeded", "Converted."), (result.TaskId, result.ResultCode, result.ResultString));
         using (var gray = PixelAssert.IsGray((await GetAsync(key)).Bytes))
             Assert.Equal(new Size(120, 90), gray.Size());
-        var first = await _s3.GetObjectMetadataAsync(Output, key);
-        await Task.Delay(1100); // S3 timestamps have one-second resolution
+        var marked = await MarkResultAsync(key);
 
         var again = Assert.Single((await BatchAsync(function, BatchEvent(("t2", Input, key)))).Results);
 
         Assert.Equal(("Succeeded", "Already converted from this version."), (again.ResultCode, again.ResultString));
-        Assert.Equal(first.LastModified, (await _s3.GetObjectMetadataAsync(Output, key)).LastModified);
+        Assert.Equal(marked, await OutputETagAsync(key)); // not converted and written again
     }
 
     [Fact]
@@ -455,5 +477,129 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         Assert.Equal("TemporaryFailure", result.ResultCode);
         Assert.Contains("retries the task", result.ResultString, StringComparison.Ordinal);
         Assert.False(await ExistsAsync(key));
+    }
+
+    /// <summary>An S3 notification as SNS delivers it to a subscribed queue without raw delivery (S3 → SNS → SQS).</summary>
+    private static string ThroughSns(string notification) => JsonSerializer.Serialize(new SnsNotification
+    {
+        Type = "Notification",
+        MessageId = Guid.NewGuid().ToString(),
+        TopicArn = "arn:aws:sns:us-east-1:123456789012:pipeline-uploads",
+        Subject = "Amazon S3 Notification",
+        Message = notification,
+        Timestamp = "2026-12-08T10:00:00.000Z",
+        SignatureVersion = "1",
+    }, WorkerJsonContext.Default.SnsNotification);
+
+    /// <summary>An EventBridge Object Created event, as a rule's SQS target receives it (the key as it is).</summary>
+    private static string ThroughEventBridge(string bucket, string key, string? etag, string detailType = "Object Created") => JsonSerializer.Serialize(new EventBridgeS3Event
+    {
+        Version = "0",
+        Id = Guid.NewGuid().ToString(),
+        DetailType = detailType,
+        Source = "aws.s3",
+        Account = "123456789012",
+        Time = "2026-12-08T10:00:00Z",
+        Region = "us-east-1",
+        Resources = ["arn:aws:s3:::" + bucket],
+        Detail = new EventBridgeS3Event.EventDetail
+        {
+            Version = "0",
+            Bucket = new EventBridgeS3Event.BucketDetail { Name = bucket },
+            Object = new EventBridgeS3Event.ObjectDetail { Key = key, Size = 1, ETag = etag },
+            Reason = "PutObject",
+        },
+    }, WorkerJsonContext.Default.EventBridgeS3Event);
+
+    [Fact]
+    public async Task Uploads_announced_through_sns_or_eventbridge_are_converted_like_any_other()
+    {
+        var viaSns = $"{_prefix}via sns/a+b ü.jpg";
+        var viaEventBridge = $"{_prefix}via eventbridge/a+b ü%20.png";
+        var snsETag = await PutAsync(viaSns, TestImages.Jpeg(64, 48));
+        var eventBridgeETag = await PutAsync(viaEventBridge, TestImages.Png(40, 30));
+
+        var failures = await FailuresAsync(Function(), SqsEvent(
+            ("sns", ThroughSns(Notification(Input, viaSns, snsETag))),
+            ("eventbridge", ThroughEventBridge(Input, viaEventBridge, eventBridgeETag)),
+            ("sns-test", ThroughSns("""{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"pipeline-input"}"""))));
+
+        Assert.Empty(failures);
+        using (var gray = PixelAssert.IsGray((await GetAsync(viaSns)).Bytes))
+            Assert.Equal(new Size(64, 48), gray.Size());
+        using (var gray = PixelAssert.IsGray((await GetAsync(viaEventBridge)).Bytes))
+            Assert.Equal(new Size(40, 30), gray.Size());
+        Assert.Equal(eventBridgeETag, (await _s3.GetObjectMetadataAsync(Output, viaEventBridge)).Metadata[ObjectKeys.SourceETagMetadata]);
+    }
+
+    [Fact]
+    public async Task Messages_that_name_no_object_of_the_input_bucket_fail_with_a_log_line_and_touch_nothing()
+    {
+        var key = $"{_prefix}real.jpg";
+        var etag = await PutAsync(key, TestImages.Jpeg(32, 32));
+        var notification = Notification(Input, key, etag);
+        var log = new MemoryStream();
+        (string Id, string Body)[] refused =
+        [
+            ("foo", """{"foo":1}"""),
+            ("null-records", """{"Records":null}"""),
+            ("junk-record", """{"Records":[{"foo":1}]}"""),
+            ("removed", notification.Replace("ObjectCreated:Put", "ObjectRemoved:Delete", StringComparison.Ordinal)),
+            ("foreign", Notification("some-other-bucket", key, etag)),
+            ("no-version", notification.Replace($",\"eTag\":\"{etag}\"", "", StringComparison.Ordinal)),
+            ("sns-foreign", ThroughSns(Notification("some-other-bucket", key, etag))),
+            ("eventbridge-deleted", ThroughEventBridge(Input, key, null, detailType: "Object Deleted")),
+            ("eventbridge-foreign", ThroughEventBridge("some-other-bucket", key, etag)),
+            ("eventbridge-no-version", ThroughEventBridge(Input, key, null)),
+        ];
+
+        var failures = await FailuresAsync(Function(log: new JsonLog(log)), SqsEvent(LastReceive, refused));
+
+        Assert.Equal(refused.Select(m => m.Id).Order(StringComparer.Ordinal), failures.Order(StringComparer.Ordinal));
+        Assert.Equal(refused.Select(m => m.Id).Order(StringComparer.Ordinal),
+            LogRecords(log, "message refused").Select(r => r.GetProperty("messageId").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Empty(await _moto.KeysAsync(Output, _prefix)); // no result, and no report even on the last receive
+    }
+
+    [Fact]
+    public async Task A_forged_message_on_its_last_receive_leaves_a_finished_result_alone()
+    {
+        var key = $"{_prefix}finished.jpg";
+        var etag = await PutAsync(key, TestImages.Jpeg(64, 48));
+        Assert.Empty(await FailuresAsync(Function(), SqsEvent(("real", Notification(Input, key, etag)))));
+        var resultETag = await OutputETagAsync(key);
+        var versionless = Notification(Input, key, etag).Replace($",\"eTag\":\"{etag}\"", "", StringComparison.Ordinal);
+
+        var failures = await FailuresAsync(Function(), SqsEvent(LastReceive,
+            ("other-bucket", Notification("some-other-bucket", key, "forged")),
+            ("other-bucket-no-version", versionless.Replace(Input, "some-other-bucket", StringComparison.Ordinal)),
+            ("no-version", versionless)));
+
+        Assert.Equal(["no-version", "other-bucket", "other-bucket-no-version"], failures.Order(StringComparer.Ordinal));
+        Assert.Equal(resultETag, await OutputETagAsync(key));
+        Assert.False(await ExistsAsync(key + ObjectKeys.ErrorSuffix));
+    }
+
+    [Fact]
+    public async Task Files_in_the_output_bucket_the_pipeline_did_not_write_are_never_replaced_or_deleted()
+    {
+        // An operator's Batch Operations manifest, and a text file uploaded under the same name.
+        var manifest = $"{_prefix}batch-operations/manifest.csv";
+        var manifestETag = await _moto.PutAsync(Output, manifest, "pipeline-input,old%2Fa.jpg\n"u8.ToArray());
+        // A photo whose result key and report key both hold files of someone else's.
+        var photo = $"{_prefix}both taken.jpg";
+        var taken = (await _moto.PutAsync(Output, photo, "one"u8.ToArray()), await _moto.PutAsync(Output, photo + ObjectKeys.ErrorSuffix, "two"u8.ToArray()));
+        var log = new MemoryStream();
+
+        var failures = await FailuresAsync(Function(log: new JsonLog(log)), SqsEvent(
+            ("manifest", Notification(Input, manifest, await PutAsync(manifest, "not an image"u8.ToArray()))),
+            ("photo", Notification(Input, photo, await PutAsync(photo, TestImages.Jpeg(32, 32))))));
+
+        Assert.Equal(manifestETag, await OutputETagAsync(manifest));
+        Assert.Equal("unsupported_media_type", (await ReportAsync(manifest)).GetProperty("code").GetString());
+        // Nowhere to say so: the message fails (and reaches the dead-letter queue), logged as blocked.
+        Assert.Equal(["photo"], failures);
+        Assert.Equal(taken, (await OutputETagAsync(photo), await OutputETagAsync(photo + ObjectKeys.ErrorSuffix)));
+        Assert.Contains(LogRecords(log, "object"), r => r.GetProperty("outcome").GetString() == "Blocked" && r.GetProperty("level").GetString() == "error");
     }
 }

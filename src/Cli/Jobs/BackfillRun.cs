@@ -54,7 +54,7 @@ public sealed class BackfillRun
 
         var waiter = new JobWaiter(_store, _prefix);
         foreach (var job in toSend)
-            waiter.Add(job.Key, job.Input!.ETag, job.OutputETag);
+            waiter.Add(job.Key, job.Input!.ETag!, job.OutputETag); // a listing names every version
         while (waiter.Count > 0)
         {
             var round = await waiter.PollAsync(cancellationToken);

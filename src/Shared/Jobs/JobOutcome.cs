@@ -15,4 +15,9 @@ public enum JobOutcome
     Gone,
     /// <summary>The key names no image (a folder marker); nothing to do.</summary>
     Ignored,
+    /// <summary>
+    /// Objects the pipeline did not write stand at both the result and the report key: nothing
+    /// was written, nothing was touched, and the job cannot say so (the delivery fails instead).
+    /// </summary>
+    Blocked,
 }

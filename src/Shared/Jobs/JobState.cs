@@ -55,10 +55,19 @@ public sealed record JobState
     internal StoredOutput? Report { get; init; }
 
     /// <summary>
-    /// True when nothing is left to do for version <paramref name="etag"/>: its result, or a
-    /// report that retrying cannot change, is what the job shows.
+    /// True when an object the pipeline did not write for this input (no source-key metadata,
+    /// or another input's) stands at the result key: it is never replaced or deleted.
     /// </summary>
-    public bool IsFinishedFor(string etag) => etag.Length > 0 && SourceETag == etag && Status != JobStatus.Pending;
+    internal bool ResultKeyTaken { get; init; }
+
+    /// <summary>True when such an object stands at the report key.</summary>
+    internal bool ReportKeyTaken { get; init; }
+
+    /// <summary>
+    /// True when nothing is left to do for version <paramref name="etag"/>: its result, or a
+    /// report that retrying cannot change, is what the job shows. Never for no version (null).
+    /// </summary>
+    public bool IsFinishedFor(string? etag) => etag is not null && SourceETag == etag && Status != JobStatus.Pending;
 
     /// <summary>The output that lost to the one deciding the state (the other of result and report), if any.</summary>
     internal StoredOutput? Stale => Status switch

@@ -12,7 +12,9 @@ namespace Pipeline.Jobs;
 /// the output bucket: a grayscale result under the same key, or a <c>.error.json</c> report
 /// (see <see cref="ObjectKeys"/>). Every output records the input key and version it was written
 /// for (metadata <c>source-key</c>, <c>source-etag</c>), and the store writes, replaces, deletes
-/// or trusts an output only for that input. S3 delivers events at least once and in any order,
+/// or trusts an output only for that input; an object without that metadata is no job's, and
+/// is never replaced or deleted. A delivery is opened (<see cref="OpenAsync"/>), then completed
+/// or rejected by the caller, which converts in between. S3 delivers events at least once and in any order,
 /// so the rules for repeated and late deliveries live here too: a version already finished is
 /// not converted again, the input is read at the version the event names, and an output is
 /// replaced only if it is still the one that was read (S3 conditional writes), so a slow
@@ -142,99 +144,107 @@ public sealed class JobStore
     }, cancellationToken);
 
     /// <summary>
-    /// Runs one delivery of <paramref name="source"/> (its current version when it names none):
-    /// skips a version already finished, reads
-    /// the input at that version, hands its bytes to <paramref name="convert"/>, and stores the
-    /// result, or a report when the input is unusable (too large, or <paramref name="convert"/>
-    /// threw a permanent <see cref="PipelineException"/>). Transient failures propagate, so the
-    /// delivery is retried.
+    /// Opens one delivery of <paramref name="source"/> (its current version when it names none).
+    /// It is over at once when there is nothing to do (a folder marker, an object gone or
+    /// overwritten since the event, a version already finished) or nothing to convert (a key in
+    /// report form, an object over the size limit: their report is written here). Otherwise the
+    /// attempt holds the input's bytes at the version read, and ends with
+    /// <see cref="CompleteAsync"/> or <see cref="RejectAsync"/>. Storage failures propagate, so
+    /// the delivery is retried.
     /// </summary>
-    public async Task<JobDelivery> ConvertAsync(SourceObject source, Func<byte[], CancellationToken, Task<StoredImage>> convert, CancellationToken cancellationToken)
+    public async Task<JobOpening> OpenAsync(SourceObject source, CancellationToken cancellationToken)
     {
         if (source.Bucket != Storage.InputBucket)
-            throw new InvalidOperationException($"Event for bucket {source.Bucket}, but the worker reads {Storage.InputBucket}.");
+            throw new ArgumentException($"The object is in bucket {source.Bucket}; this store's inputs are in {Storage.InputBucket}.", nameof(source));
         if (source.Key.EndsWith('/'))
-            return new JobDelivery(JobOutcome.Ignored); // a "folder" made in the S3 console: a key, not an image
-        if (source.ETag.Length == 0)
+            return JobOpening.Over(JobOutcome.Ignored); // a "folder" made in the S3 console: a key, not an image
+        var etag = source.ETag;
+        if (etag is null)
         {
             // No version named (an S3 Batch Operations task): the current one, so that a version
             // already finished is skipped like any repeated delivery.
             if (await HeadAsync(source.Bucket, source.Key, cancellationToken) is not { } current)
-                return new JobDelivery(JobOutcome.Gone);
-            source = source with { ETag = current.ETag };
+                return JobOpening.Over(JobOutcome.Gone);
+            etag = current.ETag;
         }
 
         var seen = await ReadStateAsync(source.Key, cancellationToken);
-        if (seen.IsFinishedFor(source.ETag))
+        if (seen.IsFinishedFor(etag))
         {
             await DeleteStaleAsync(seen, cancellationToken);
-            return new JobDelivery(JobOutcome.AlreadyDone);
+            return JobOpening.Over(JobOutcome.AlreadyDone);
         }
         if (ObjectKeys.IsReserved(source.Key))
         {
             var reserved = new PipelineException(ErrorCode.InvalidRequest,
                 $"Keys ending in {ObjectKeys.ErrorSuffix} are reserved for failure reports; rename the file and upload it again.");
-            return await StoreAsync(source, source.ETag, seen, Report(source.Key, source.ETag, reserved), cancellationToken);
+            return JobOpening.Over(await StoreAsync(source, etag, seen, Report(source.Key, etag, reserved), cancellationToken));
         }
 
         GetObjectResponse input;
         try
         {
-            input = await _s3.GetObjectAsync(new GetObjectRequest
-            {
-                BucketName = source.Bucket,
-                Key = source.Key,
-                EtagToMatch = source.ETag.Length > 0 ? source.ETag : null,
-            }, cancellationToken);
+            input = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = source.Bucket, Key = source.Key, EtagToMatch = etag }, cancellationToken);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            return new JobDelivery(JobOutcome.Gone);
+            return JobOpening.Over(JobOutcome.Gone);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
         {
-            return new JobDelivery(JobOutcome.Superseded); // overwritten since the event: the newer version's own event follows
+            return JobOpening.Over(JobOutcome.Superseded); // overwritten since the event: the newer version's own event follows
         }
 
         using (input)
         {
-            // The version actually read (the event's, or the current one where the event named none).
-            var etag = ObjectKeys.NormalizeETag(input.ETag);
             if (input.ContentLength > Storage.MaxObjectBytes)
             {
                 var tooLarge = new PipelineException(ErrorCode.PayloadTooLarge,
                     $"The object is {input.ContentLength} bytes; the limit is {Storage.MaxObjectBytes} bytes.");
-                return await StoreAsync(source, etag, seen, Report(source.Key, etag, tooLarge), cancellationToken);
+                return JobOpening.Over(await StoreAsync(source, etag, seen, Report(source.Key, etag, tooLarge), cancellationToken));
             }
             var bytes = new byte[input.ContentLength];
             await input.ResponseStream.ReadExactlyAsync(bytes, cancellationToken);
-            input.Dispose(); // the connection goes back to the pool before the conversion
-
-            StoredImage image;
-            try
-            {
-                image = await convert(bytes, cancellationToken);
-            }
-            catch (PipelineException e) when (ErrorCodes.IsPermanent(e.Code))
-            {
-                return await StoreAsync(source, etag, seen, Report(source.Key, etag, e), cancellationToken);
-            }
-            return await StoreAsync(source, etag, seen, Result(source.Key, etag, image), cancellationToken);
+            return JobOpening.Work(new JobAttempt(source, etag, bytes, seen));
         }
     }
 
     /// <summary>
-    /// Leaves a report for an input whose processing kept failing (its message is about to be
-    /// dead-lettered), so that its job reads "failed" instead of "pending" forever. It records no
-    /// version, so a later delivery (a redrive) still converts the input and replaces it.
+    /// Ends <paramref name="attempt"/> with its result, stored unless the input was overwritten
+    /// or the job finished for that version meanwhile. Where an object the pipeline did not
+    /// write stands at the result key, it is left alone and the job's report says so instead
+    /// (code <c>conflict</c>, recording no version, so a redrive or backfill converts the input
+    /// once the object is moved).
     /// </summary>
-    public async Task ReportGivingUpAsync(SourceObject source, string message, CancellationToken cancellationToken)
+    public Task<JobDelivery> CompleteAsync(JobAttempt attempt, StoredImage image, CancellationToken cancellationToken) =>
+        StoreAsync(attempt.Source, attempt.Version, attempt.Seen,
+            new PendingOutput(ObjectKeys.Result(attempt.Source.Key), image.Bytes, image.MediaType, attempt.Source.Key, attempt.Version), cancellationToken);
+
+    /// <summary>Ends <paramref name="attempt"/> with a report of <paramref name="error"/>, a verdict on the input (a permanent code).</summary>
+    public Task<JobDelivery> RejectAsync(JobAttempt attempt, PipelineException error, CancellationToken cancellationToken)
     {
+        if (!ErrorCodes.IsPermanent(error.Code))
+            throw new ArgumentException($"{error.Code} is no verdict on the input: let the delivery be retried.", nameof(error));
+        return StoreAsync(attempt.Source, attempt.Version, attempt.Seen, Report(attempt.Source.Key, attempt.Version, error), cancellationToken);
+    }
+
+    /// <summary>
+    /// Leaves a report for an input whose processing kept failing (its message is about to be
+    /// dead-lettered), so that its job reads "failed" instead of "pending" forever. Only for
+    /// the version <paramref name="source"/> names, and only while it is the input's current
+    /// one and not finished. It records no version, so a later delivery (a redrive) still
+    /// converts the input and replaces it; and it deletes nothing: a result of an earlier version stays.
+    /// </summary>
+    public async Task<JobDelivery> ReportGivingUpAsync(SourceObject source, string message, CancellationToken cancellationToken)
+    {
+        if (source.Bucket != Storage.InputBucket || source.ETag is not { } etag)
+            throw new ArgumentException($"Only a version of an object of bucket {Storage.InputBucket} can be given up on.", nameof(source));
         var seen = await ReadStateAsync(source.Key, cancellationToken);
-        if (seen.IsFinishedFor(source.ETag) || (source.ETag.Length > 0 && !await IsCurrentAsync(source, source.ETag, cancellationToken)))
-            return; // finished after all, or overwritten since: the newer version's delivery decides
-        var error = new PipelineException(ErrorCode.Unavailable, message);
-        await StoreAsync(source, source.ETag, seen, Report(source.Key, source.ETag, error), cancellationToken);
+        if (seen.IsFinishedFor(etag))
+            return new JobDelivery(JobOutcome.AlreadyDone);
+        if (!await IsCurrentAsync(source, etag, cancellationToken))
+            return new JobDelivery(JobOutcome.Superseded); // overwritten (or deleted) since: the newer version's delivery decides
+        return await StoreAsync(source, etag, seen, Report(source.Key, etag, new PipelineException(ErrorCode.Unavailable, message)), cancellationToken);
     }
 
     /// <summary>
@@ -307,24 +317,22 @@ public sealed class JobStore
         // A key in report form is refused as an input, so what stands at its result key is another input's report.
         var resultHead = ObjectKeys.IsReserved(inputKey) || listed?.Contains(resultKey) == false ? None() : HeadAsync(Storage.OutputBucket, resultKey, cancellationToken);
         var reportHead = listed?.Contains(reportKey) == false ? None() : HeadAsync(Storage.OutputBucket, reportKey, cancellationToken);
-        var result = await resultHead is { } r && r.BelongsTo(inputKey) ? r : null;
-        var report = await reportHead is { } p && p.BelongsTo(inputKey) ? p : null;
+        StoredOutput? atResultKey = await resultHead, atReportKey = await reportHead;
+        var result = atResultKey?.BelongsTo(inputKey) == true ? atResultKey : null;
+        var report = atReportKey?.BelongsTo(inputKey) == true ? atReportKey : null;
+        var state = Pending(inputKey) with
+        {
+            Result = result,
+            Report = report,
+            ResultKeyTaken = atResultKey is not null && result is null,
+            ReportKeyTaken = atReportKey is not null && report is null,
+        };
 
         if (result is not null && (report is null || result.LastModified >= report.LastModified))
-            return new JobState { Key = inputKey, Status = JobStatus.Done, SourceETag = result.SourceETag, Result = result, Report = report };
+            return state with { Status = JobStatus.Done, SourceETag = result.SourceETag };
         if (report is not null)
-        {
-            return new JobState
-            {
-                Key = inputKey,
-                Status = JobStatus.Failed,
-                SourceETag = report.SourceETag,
-                Error = await ReadReportAsync(report.Key, cancellationToken),
-                Result = result,
-                Report = report,
-            };
-        }
-        return Pending(inputKey);
+            return state with { Status = JobStatus.Failed, SourceETag = report.SourceETag, Error = await ReadReportAsync(report.Key, cancellationToken) };
+        return state;
     }
 
     private static JobState Pending(string inputKey) => new() { Key = inputKey, Status = JobStatus.Pending };
@@ -348,18 +356,25 @@ public sealed class JobStore
 
     /// <summary>
     /// Writes <paramref name="output"/> if the object at its key is still the one
-    /// <paramref name="seen"/> found there, then removes the other output of the job. A write
-    /// that loses to a concurrent one is re-evaluated: if the version read is no longer the
-    /// input's current one, or the job has meanwhile been finished for it, nothing is written.
+    /// <paramref name="seen"/> found there, then, when it finishes the version (a result, or a
+    /// verdict on the input), removes the other output of the job. A write that loses to a
+    /// concurrent one is re-evaluated: if the version read is no longer the input's current one,
+    /// or the job has meanwhile been finished for it, nothing is written. Objects the pipeline
+    /// did not write are never replaced or deleted: a result whose key holds one becomes a
+    /// report that says so, and a report whose key holds one is not written at all (<see cref="JobOutcome.Blocked"/>).
     /// </summary>
     private async Task<JobDelivery> StoreAsync(SourceObject source, string etag, JobState seen, PendingOutput output, CancellationToken cancellationToken)
     {
+        PendingOutput placed;
         for (int attempt = 1; ; attempt++)
         {
-            var current = output.IsReport ? seen.Report : seen.Result;
+            placed = output.IsReport || !seen.ResultKeyTaken ? output : Report(source.Key, etag, ResultKeyTaken(source.Key));
+            if (placed.IsReport && seen.ReportKeyTaken)
+                return new JobDelivery(JobOutcome.Blocked);
+            var current = placed.IsReport ? seen.Report : seen.Result;
             try
             {
-                await _s3.PutObjectAsync(output.Request(Storage.OutputBucket, current?.ETag), cancellationToken);
+                await _s3.PutObjectAsync(placed.Request(Storage.OutputBucket, current?.ETag), cancellationToken);
                 break;
             }
             catch (AmazonS3Exception e) when (IsConflict(e) && attempt < WriteAttempts)
@@ -374,20 +389,23 @@ public sealed class JobStore
                 }
             }
         }
-        if ((output.IsReport ? seen.Result : seen.Report) is { } other)
+        if (placed.SourceETag is not null && (placed.IsReport ? seen.Result : seen.Report) is { } other)
             await DeleteIfUnchangedAsync(other, cancellationToken);
-        return output.IsReport ? new JobDelivery(JobOutcome.Rejected, output.ErrorCode) : new JobDelivery(JobOutcome.Converted);
+        return placed.IsReport ? new JobDelivery(JobOutcome.Rejected, placed.ErrorCode) : new JobDelivery(JobOutcome.Converted);
     }
 
-    private static PendingOutput Result(string inputKey, string etag, StoredImage image) =>
-        new(ObjectKeys.Result(inputKey), image.Bytes, image.MediaType, inputKey, etag);
+    // What the job says when its result cannot be written: not a verdict on the input, so it
+    // records no version and a redrive (or backfill) converts the input once the key is free.
+    private PipelineException ResultKeyTaken(string inputKey) => new(ErrorCode.Conflict,
+        $"The output bucket {Storage.OutputBucket} holds an object at {ObjectKeys.Result(inputKey)} that the pipeline did not write; "
+        + "it was left as it is. Move or delete it, then send this input again (a redrive or a backfill).");
 
     private PendingOutput Report(string inputKey, string etag, PipelineException error)
     {
-        var report = new ErrorReport(ErrorCodes.Name(error.Code), error.Message, inputKey, etag.Length > 0 ? etag : null, _clock.GetUtcNow());
+        var report = new ErrorReport(ErrorCodes.Name(error.Code), error.Message, inputKey, etag, _clock.GetUtcNow());
         var body = JsonSerializer.SerializeToUtf8Bytes(report, JobsJsonContext.Default.ErrorReport);
-        // Only a verdict on the input itself finishes its version; a transient failure's report
-        // must not stop a redriven event from trying again.
+        // Only a verdict on the input itself finishes its version: a report of the service's
+        // failure (or of a foreign object in the way) must not stop a redriven event from trying again.
         return new PendingOutput(ObjectKeys.Error(inputKey), body, "application/json", inputKey, ErrorCodes.IsPermanent(error.Code) ? etag : null, report.Code);
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -29,9 +30,11 @@ public static class ObjectKeys
     /// <summary>S3's longest key, in UTF-8 bytes.</summary>
     public const int MaxKeyBytes = 1024;
 
-    // A report key too long for S3 keeps this much of its input's key, then "~" and a hash.
-    private const int HashChars = 16;
+    // A report key too long for S3 keeps this much of its input's key, then "~" and its whole
+    // SHA-256 in hex: a shorter hash would let someone craft two long keys that share a report.
+    private const int HashChars = 64;
     private const int TruncatedBytes = MaxKeyBytes - 1 - HashChars - 11; // 11 = ".error.json"
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdef");
 
     /// <summary>The output key of the result for <paramref name="inputKey"/>: the same key.</summary>
     public static string Result(string inputKey) => inputKey;
@@ -39,14 +42,16 @@ public static class ObjectKeys
     /// <summary>
     /// The output key of the failure report for <paramref name="inputKey"/>:
     /// <c>&lt;key&gt;.error.json</c>, or, where that would pass S3's 1,024-byte limit, the key
-    /// cut at a character boundary, <c>~</c> and 16 hex digits of its SHA-256 before the suffix.
+    /// cut at a character boundary, <c>~</c> and the 64 hex digits of its SHA-256 before the
+    /// suffix. A key that itself ends in <c>~</c> and 64 hex digits takes the second form too, so
+    /// that no key's plain report key is another key's hashed one: two inputs never share a report key.
     /// </summary>
     public static string Error(string inputKey)
     {
         var natural = inputKey + ErrorSuffix;
-        if (Encoding.UTF8.GetByteCount(natural) <= MaxKeyBytes)
+        if (Encoding.UTF8.GetByteCount(natural) <= MaxKeyBytes && !EndsLikeHashed(inputKey))
             return natural;
-        return Truncate(inputKey, TruncatedBytes) + "~" + Hash(inputKey)[..HashChars] + ErrorSuffix;
+        return Truncate(inputKey, TruncatedBytes) + "~" + Hash(inputKey) + ErrorSuffix;
     }
 
     /// <summary>
@@ -74,8 +79,12 @@ public static class ObjectKeys
         return encoded.Length <= MaxKeyBytes ? encoded : "sha256:" + Hash(inputKey);
     }
 
-    /// <summary>ETags arrive with and without quotes (S3 events omit them, HEAD includes them).</summary>
-    public static string NormalizeETag(string? etag) => (etag ?? "").Trim('"');
+    /// <summary>ETags arrive with and without quotes (S3 events omit them, HEAD and listings include them).</summary>
+    public static string NormalizeETag(string etag) => etag.Trim('"');
+
+    // "~" and 64 lower-case hex digits at the end: how the stem of a hashed report key ends.
+    private static bool EndsLikeHashed(string key) =>
+        key.Length > HashChars && key[^(HashChars + 1)] == '~' && !key.AsSpan(key.Length - HashChars).ContainsAnyExcept(HexDigits);
 
     private static string OwnerFolder(string owner) =>
         owner.Length is > 0 and <= 64 && !owner.StartsWith("h-", StringComparison.Ordinal) && owner.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Pipeline.Jobs;
 
 namespace Pipeline.Worker.Events;
 
@@ -8,4 +9,7 @@ namespace Pipeline.Worker.Events;
 [JsonSerializable(typeof(SQSBatchResponse))]
 [JsonSerializable(typeof(S3BatchJobEvent))]
 [JsonSerializable(typeof(S3BatchJobResponse))]
+[JsonSerializable(typeof(S3Notification))]
+[JsonSerializable(typeof(SnsNotification))]
+[JsonSerializable(typeof(EventBridgeS3Event))]
 public sealed partial class WorkerJsonContext : JsonSerializerContext;

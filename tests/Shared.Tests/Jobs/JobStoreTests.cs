@@ -2,6 +2,7 @@ using System.Text.Json;
 using Amazon.S3.Model;
 using OpenCvSharp;
 using Pipeline.Aws;
+using Pipeline.Errors;
 using Pipeline.Imaging;
 using Pipeline.Jobs;
 
@@ -30,13 +31,26 @@ public sealed class JobStoreTests : IClassFixture<MotoFixture>
     private async Task<SourceObject> PutAsync(string key, byte[] body) =>
         new(_moto.InputBucket, key, await _moto.PutAsync(_moto.InputBucket, key, body), body.Length);
 
-    private Task<StoredImage> Convert(byte[] bytes, CancellationToken cancellationToken)
+    /// <summary>One delivery, as the worker runs it: open, then complete with the gray image or reject with the converter's verdict.</summary>
+    private async Task<JobOutcome> DeliverAsync(SourceObject source)
     {
-        var result = _converter.Convert(bytes);
-        return Task.FromResult(new StoredImage(result.Bytes, result.Format.MediaType()));
+        var opened = await _store.OpenAsync(source, CancellationToken.None);
+        return opened.IsOver ? opened.Outcome.Outcome : (await FinishAsync(opened.Attempt)).Outcome;
     }
 
-    private async Task<JobOutcome> DeliverAsync(SourceObject source) => (await _store.ConvertAsync(source, Convert, CancellationToken.None)).Outcome;
+    private async Task<JobDelivery> FinishAsync(JobAttempt attempt)
+    {
+        ConvertedImage? image = null;
+        var refused = Record.Exception(() => image = _converter.Convert(attempt.Bytes));
+        return refused is null
+            ? await _store.CompleteAsync(attempt, new StoredImage(image!.Bytes, image.Format.MediaType()), CancellationToken.None)
+            : await _store.RejectAsync(attempt, Assert.IsType<PipelineException>(refused), CancellationToken.None);
+    }
+
+    private Task<(byte[] Bytes, GetObjectResponse Response)> OutputAsync(string key) => _moto.GetAsync(_moto.OutputBucket, key);
+
+    /// <summary>An object in the output bucket that the pipeline did not write (no source-key metadata); its ETag.</summary>
+    private async Task<string> PutForeignAsync(string key, string body) => await _moto.PutAsync(_moto.OutputBucket, key, System.Text.Encoding.UTF8.GetBytes(body));
 
     private async Task<Size> ResultSizeAsync(string key)
     {
@@ -98,20 +112,17 @@ public sealed class JobStoreTests : IClassFixture<MotoFixture>
     {
         var key = _prefix + "race.jpg";
         var older = await PutAsync(key, TestImages.Jpeg(64, 48));
-        SourceObject? newer = null;
+        var attempt = (await _store.OpenAsync(older, CancellationToken.None)).Attempt!;
 
         // While the older version is being converted, the object is overwritten and the newer
         // version's delivery runs to the end: the older result then arrives last.
-        var outcome = await _store.ConvertAsync(older, async (bytes, token) =>
-        {
-            newer = await PutAsync(key, TestImages.Jpeg(96, 32));
-            Assert.Equal(JobOutcome.Converted, await DeliverAsync(newer));
-            return await Convert(bytes, token);
-        }, CancellationToken.None);
+        var newer = await PutAsync(key, TestImages.Jpeg(96, 32));
+        Assert.Equal(JobOutcome.Converted, await DeliverAsync(newer));
+        var outcome = await FinishAsync(attempt);
 
         Assert.Equal(JobOutcome.Superseded, outcome.Outcome);
         Assert.Equal(new Size(96, 32), await ResultSizeAsync(key));
-        Assert.Equal(newer!.ETag, (await _store.ReadAsync(key, CancellationToken.None)).SourceETag);
+        Assert.Equal(newer.ETag, (await _store.ReadAsync(key, CancellationToken.None)).SourceETag);
     }
 
     [Fact]
@@ -165,5 +176,104 @@ public sealed class JobStoreTests : IClassFixture<MotoFixture>
             ["failed.txt"] = JobStatus.Failed,
             ["pending.jpg"] = JobStatus.Pending,
         }, jobs);
+    }
+
+    [Fact]
+    public async Task Two_long_keys_whose_report_keys_used_to_coincide_each_get_their_own_report()
+    {
+        // A 1,021-byte key's report key is hashed (its natural one would pass 1,024 bytes); a
+        // 1,013-byte key spelled like that hashed key's stem once had it as its natural report key.
+        var longer = _prefix + new string('l', 1021 - _prefix.Length);
+        var shorter = ObjectKeys.Error(longer)[..^ObjectKeys.ErrorSuffix.Length];
+        Assert.Equal((1021, 1013), (System.Text.Encoding.UTF8.GetByteCount(longer), System.Text.Encoding.UTF8.GetByteCount(shorter)));
+        var sources = new[] { await PutAsync(longer, "not an image"u8.ToArray()), await PutAsync(shorter, "not an image either"u8.ToArray()) };
+
+        foreach (var source in sources)
+            Assert.Equal(JobOutcome.Rejected, await DeliverAsync(source));
+
+        Assert.NotEqual(ObjectKeys.Error(longer), ObjectKeys.Error(shorter));
+        foreach (var source in sources)
+        {
+            var (bytes, _) = await OutputAsync(ObjectKeys.Error(source.Key));
+            Assert.Equal(source.Key, JsonDocument.Parse(bytes).RootElement.GetProperty("sourceKey").GetString());
+            Assert.Equal(JobStatus.Failed, (await _store.ReadAsync(source.Key, CancellationToken.None)).Status);
+        }
+    }
+
+    [Fact]
+    public async Task A_file_the_pipeline_did_not_write_is_never_deleted_by_an_input_of_the_same_name()
+    {
+        // An operator's Batch Operations manifest in the output bucket, and a text file uploaded under its name.
+        var key = _prefix + "batch-operations/manifest.csv";
+        var manifestETag = await PutForeignAsync(key, "pipeline-input,old%2Fa.jpg\n");
+        var source = await PutAsync(key, "not an image"u8.ToArray());
+
+        Assert.Equal(JobOutcome.Rejected, await DeliverAsync(source));
+
+        var (manifest, response) = await OutputAsync(key);
+        Assert.Equal(("pipeline-input,old%2Fa.jpg\n", manifestETag), (System.Text.Encoding.UTF8.GetString(manifest), response.ETag.Trim('"')));
+        var job = await _store.ReadAsync(key, CancellationToken.None);
+        Assert.Equal((JobStatus.Failed, "unsupported_media_type"), (job.Status, job.Error!.Code));
+    }
+
+    [Fact]
+    public async Task An_image_whose_result_key_holds_a_foreign_object_leaves_it_and_its_job_says_so_until_it_is_moved()
+    {
+        var key = _prefix + "taken.jpg";
+        var foreignETag = await PutForeignAsync(key, "an operator's file");
+        var source = await PutAsync(key, TestImages.Jpeg(48, 32));
+
+        Assert.Equal(JobOutcome.Rejected, await DeliverAsync(source));
+
+        Assert.Equal(foreignETag, (await OutputAsync(key)).Response.ETag.Trim('"'));
+        var job = await _store.ReadAsync(key, CancellationToken.None);
+        Assert.Equal((JobStatus.Failed, "conflict"), (job.Status, job.Error!.Code));
+        Assert.Contains("did not write", job.Error.Message, StringComparison.Ordinal);
+        Assert.True(job.FailedTransiently, "no verdict on the input: a redrive may still convert it");
+
+        // Once the object is moved, the same version's next delivery converts it.
+        await _moto.S3.DeleteObjectAsync(_moto.OutputBucket, key);
+        Assert.Equal(JobOutcome.Converted, await DeliverAsync(source));
+        Assert.Equal(new Size(48, 32), await ResultSizeAsync(key));
+        Assert.Equal(JobStatus.Done, (await _store.ReadAsync(key, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task With_foreign_objects_at_both_output_keys_nothing_is_written_or_touched()
+    {
+        var key = _prefix + "both.jpg";
+        var resultETag = await PutForeignAsync(key, "one");
+        var reportETag = await PutForeignAsync(ObjectKeys.Error(key), "two");
+        var source = await PutAsync(key, TestImages.Jpeg(48, 32));
+
+        Assert.Equal(JobOutcome.Blocked, await DeliverAsync(source));
+        Assert.Equal(JobOutcome.Blocked, await DeliverAsync(await PutAsync(key, "text"u8.ToArray())));
+
+        Assert.Equal(resultETag, (await OutputAsync(key)).Response.ETag.Trim('"'));
+        Assert.Equal(reportETag, (await OutputAsync(ObjectKeys.Error(key))).Response.ETag.Trim('"'));
+        Assert.Equal(JobStatus.Pending, (await _store.ReadAsync(key, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task Giving_up_deletes_no_result_and_takes_only_the_current_version_of_an_input()
+    {
+        var key = _prefix + "given-up.jpg";
+        var first = await PutAsync(key, TestImages.Jpeg(40, 30));
+        Assert.Equal(JobOutcome.Converted, await DeliverAsync(first));
+        var resultETag = (await OutputAsync(key)).Response.ETag;
+
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.ReportGivingUpAsync(first with { Bucket = "some-other-bucket", ETag = "forged" }, "forged", CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.ReportGivingUpAsync(first with { ETag = null }, "no version", CancellationToken.None));
+        Assert.Equal(JobOutcome.AlreadyDone, (await _store.ReportGivingUpAsync(first, "late", CancellationToken.None)).Outcome);
+        Assert.Equal(JobOutcome.Superseded, (await _store.ReportGivingUpAsync(first with { ETag = "0123456789abcdef0123456789abcdef" }, "old", CancellationToken.None)).Outcome);
+        Assert.DoesNotContain(ObjectKeys.Error(key), await _moto.KeysAsync(_moto.OutputBucket, key));
+
+        // A newer version whose processing kept failing: its report is left, the older result kept.
+        var second = await PutAsync(key, TestImages.Jpeg(64, 48));
+        Assert.Equal(JobOutcome.Rejected, (await _store.ReportGivingUpAsync(second, "Processing failed 5 times.", CancellationToken.None)).Outcome);
+
+        Assert.Equal(resultETag, (await OutputAsync(key)).Response.ETag);
+        var (report, _) = await OutputAsync(ObjectKeys.Error(key));
+        Assert.Equal("unavailable", JsonDocument.Parse(report).RootElement.GetProperty("code").GetString());
     }
 }

@@ -206,7 +206,9 @@ async function convert(item) {
 /** POST / with the photo as the body; null when the service says to use the upload flow instead. */
 async function convertInline(item) {
   const query = new URLSearchParams();
-  if (item.options.format) query.set("format", item.options.format);
+  // The service answers in the photo's own format; a browser cannot show a BMP or TIFF, so ask for PNG.
+  const format = item.options.format || (["image/bmp", "image/tiff"].includes(await sniff(item.file)) ? "png" : "");
+  if (format) query.set("format", format);
   if (item.options.quality) query.set("quality", item.options.quality);
   setState(item, "uploading", 0);
   const parameters = query.toString();
