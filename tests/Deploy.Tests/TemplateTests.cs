@@ -141,9 +141,10 @@ public sealed class TemplateTests
     }
 
     [Theory]
-    [InlineData("InputBucket")]
-    [InlineData("OutputBucket")]
-    public void Buckets_are_private_encrypted_expiring_and_tls_only(string bucket)
+    [InlineData("InputBucket", true)]
+    [InlineData("OutputBucket", true)]
+    [InlineData("BatchOperationsBucket", false)]
+    public void Buckets_are_private_encrypted_expiring_and_tls_only(string bucket, bool browsersUseIt)
     {
         var properties = _template.Properties(bucket);
         var block = SamTemplate.Map(properties, "PublicAccessBlockConfiguration");
@@ -151,10 +152,11 @@ public sealed class TemplateTests
         Assert.Equal(4, block.Children.Count);
         Assert.True(properties.Children.ContainsKey("BucketEncryption"));
         Assert.True(properties.Children.ContainsKey("LifecycleConfiguration"));
-        Assert.True(properties.Children.ContainsKey("CorsConfiguration"));
+        Assert.Equal(browsersUseIt, properties.Children.ContainsKey("CorsConfiguration"));
         var tlsPolicy = SamTemplate.Map(_template.Properties(bucket + "TlsOnly"), "PolicyDocument");
-        var statement = (YamlMappingNode)((YamlSequenceNode)tlsPolicy.Children["Statement"]).Single();
+        var statement = ((YamlSequenceNode)tlsPolicy.Children["Statement"]).Cast<YamlMappingNode>().Single(s => SamTemplate.Scalar(s, "Sid") == "DenyPlainHttp");
         Assert.Equal("Deny", SamTemplate.Scalar(statement, "Effect"));
+        Assert.Equal("false", SamTemplate.Scalar(SamTemplate.Map(statement, "Condition", "Bool"), "aws:SecureTransport"));
     }
 
     [Fact]
@@ -174,15 +176,14 @@ public sealed class TemplateTests
         Assert.Equal(["s3:GetObject", "s3:GetObjectVersion"], Strings(statements["ReadManifests"].Children["Action"]));
         Assert.Equal(["s3:PutObject"], Strings(statements["WriteCompletionReports"].Children["Action"]));
         Assert.Equal(["s3:GetBucketLocation"], Strings(statements["LocateManifestAndReportBucket"].Children["Action"]));
-        Assert.EndsWith("/batch-operations/*", Arn(statements["ReadManifests"]), StringComparison.Ordinal);
-        Assert.EndsWith("/batch-operations/reports/*", Arn(statements["WriteCompletionReports"]), StringComparison.Ordinal);
+        // Its files live in a bucket of their own, which neither function's role names.
+        const string bucket = "arn:${AWS::Partition}:s3:::${BatchOperationsBucketName}";
+        Assert.Equal([bucket + "/manifests/*", bucket + "/inventory/*"], Strings(statements["ReadManifests"].Children["Resource"]));
+        Assert.Equal([bucket + "/reports/*"], Strings(statements["WriteCompletionReports"].Children["Resource"]));
+        Assert.Equal("!Ref BatchOperationsBucketName", "!Ref " + SamTemplate.Scalar(_template.Properties("BatchOperationsBucket"), "BucketName"));
         var outputs = SamTemplate.Map(_template.Root, "Outputs");
-        Assert.True(outputs.Children.ContainsKey("BatchOperationsRoleArn") && outputs.Children.ContainsKey("WorkerFunctionArn"));
+        Assert.True(outputs.Children.ContainsKey("BatchOperationsRoleArn") && outputs.Children.ContainsKey("WorkerFunctionArn") && outputs.Children.ContainsKey("BatchOperationsBucket"));
     }
-
-    // The ARN pattern of a statement whose Resource is !Sub [pattern, {Bucket: ...}].
-    private static string Arn(YamlMappingNode statement) =>
-        ((YamlScalarNode)((YamlSequenceNode)statement.Children["Resource"]).Children[0]).Value!;
 
     private static List<YamlMappingNode> RoleStatements(YamlMappingNode role) =>
         ((YamlSequenceNode)role.Children["Policies"])
