@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Lambda layer in artifacts/layer/lib: OpenCvSharp's native library without its GUI dependencies, Debian's libturbojpeg (the lossless JPEG path), plus what provided.al2023 lacks.
+# Builds the Lambda layer in artifacts/layer/lib: OpenCvSharp's native library without its GUI dependencies, Debian's libturbojpeg (the lossless JPEG path), plus what provided.al2023 lacks; refuses files whose sha256 differs from layer/files.sha256.
+#   scripts/build-layer.sh [--write-checksums]   (rewrites layer/files.sha256 from this build instead of checking it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -7,6 +8,9 @@ package=OpenCvSharp4.official.runtime.linux-x64
 base_list=layer/al2023-base.txt
 out=artifacts/layer
 stamp=artifacts/layer.stamp
+checksums=layer/files.sha256
+write_checksums=false
+[ "${1:-}" != --write-checksums ] || write_checksums=true
 host_libs=/usr/lib/x86_64-linux-gnu
 max_glibc=2.34 # Amazon Linux 2023
 
@@ -74,11 +78,11 @@ while [ ${#queue[@]} -gt 0 ]; do
 done
 
 describe() { # what the layer is built from and what it holds, to skip work when nothing changed
-  sha256sum scripts/build-layer.sh "$base_list"
+  sha256sum scripts/build-layer.sh "$base_list" "$checksums"
   stat -L -c '%n %s %Y' "$source" "${shipped[@]}"
   [ -d "$out/lib" ] && find "$out" -type f -exec stat -c '%n %s %Y' {} + | sort
 }
-if [ -f "$stamp" ] && [ "$(describe)" = "$(cat "$stamp")" ]; then
+if ! $write_checksums && [ -f "$stamp" ] && [ "$(describe)" = "$(cat "$stamp")" ]; then
   echo "layer up to date: $out/lib"
   exit 0
 fi
@@ -94,6 +98,24 @@ for soname in "${gui_needed[@]}"; do
   patchelf --remove-needed "$soname" "$staging/lib/libOpenCvSharpExtern.so"
 done
 chmod 0755 "$staging"/lib/* # Lambda runs functions as a non-root user
+
+# The same bytes every time: NuGet's library before patching, and every file the layer ships.
+actual() {
+  echo "$(sha256sum <"$source" | cut -d' ' -f1)  source/libOpenCvSharpExtern.so"
+  for file in "$staging"/lib/*; do echo "$(sha256sum <"$file" | cut -d' ' -f1)  lib/$(basename "$file")"; done
+}
+if $write_checksums; then
+  { echo "# sha256 of what the layer is built from (source/) and of every file it ships (lib/); scripts/build-layer.sh refuses a difference."
+    echo "# After an intended change (a new OpenCvSharp or Debian package): scripts/build-layer.sh --write-checksums"
+    actual; } >"$checksums"
+  echo "wrote $checksums"
+fi
+[ -f "$checksums" ] || die "$checksums is missing"
+if ! differences=$(diff <(grep -v '^#' "$checksums" | sort -k2) <(actual | sort -k2)); then
+  die "the layer's files differ from $checksums (< expected, > built):
+$differences
+If this change is intended (a new OpenCvSharp or Debian package), run scripts/build-layer.sh --write-checksums and commit $checksums."
+fi
 rm -rf "$out"
 mv "$staging" "$out"
 describe >"$stamp"

@@ -13,6 +13,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# nodejs, npm: the IAM policy simulator the tests run (below); a machine may have them from elsewhere.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   sudo_cmd=""
@@ -21,6 +23,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-for tool in dotnet moto_server aws python3; do
+for tool in dotnet moto_server aws python3 node npm; do
   command -v "$tool" >/dev/null || { echo "missing required tool: $tool" >&2; exit 1; }
 done
+
+# The IAM policy simulator (@cloud-copilot/iam-simulate, AGPL-3.0) the tests evaluate the template's
+# policies with: test-time only, installed from tests/Iam's lock file, never part of a function or the layer.
+iam="$(dirname "$0")/../tests/Iam"
+if [ ! -f "$iam/node_modules/.package-lock.json" ] || [ "$iam/package-lock.json" -nt "$iam/node_modules/.package-lock.json" ]; then
+  npm ci --prefix "$iam" --no-audit --no-fund --ignore-scripts --loglevel=error
+fi

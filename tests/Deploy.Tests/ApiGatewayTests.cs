@@ -44,19 +44,31 @@ public sealed class ApiGatewayTests
     [Fact]
     public void No_lambda_permission_is_granted_for_health_or_a_preflight()
     {
-        var permissions = TranslatedTemplate.OfType("AWS::Lambda::Permission").ToList();
+        var permissions = PermissionRoutes().ToList();
 
         Assert.NotEmpty(permissions);
         Assert.All(permissions, p =>
         {
-            // arn:...:${__ApiId__}/${__Stage__}/METHOD/PATH, as SAM writes it for an Api event.
-            var sourceArn = (string)p.Resource["Properties"]!["SourceArn"]!["Fn::Sub"]![0]!;
-            var route = sourceArn[(sourceArn.IndexOf("${__Stage__}/", StringComparison.Ordinal) + "${__Stage__}/".Length)..];
-            var method = route[..route.IndexOf('/', StringComparison.Ordinal)];
-            var path = route[method.Length..];
+            var method = p.Route[1..p.Route.IndexOf('/', 1)];
+            var path = p.Route[(method.Length + 1)..];
             Assert.NotEqual("OPTIONS", method);
             Assert.NotEqual("/health", path);
         });
+    }
+
+    [Fact]
+    public void Only_the_declared_stage_exists_and_every_permission_names_it()
+    {
+        var declared = SamTemplate.Scalar(_template.Properties("PipelineApi"), "StageName");
+        var stage = Assert.Single(TranslatedTemplate.OfType("AWS::ApiGateway::Stage"));
+
+        // Without OpenApiVersion, SAM adds a Deployment with StageName "Stage": a second stage
+        // with none of the declared one's throttles, usage plan or WAF.
+        Assert.All(TranslatedTemplate.OfType("AWS::ApiGateway::Deployment"), d => Assert.Null(d.Resource["Properties"]!["StageName"]));
+        Assert.Equal(declared, (string?)stage.Resource["Properties"]!["StageName"]);
+        // SAM's Api events grant every stage (.../*/GET/): each permission names this one instead.
+        Assert.All(PermissionRoutes(), p => Assert.Equal("${" + stage.Id + "}", p.Stage));
+        Assert.All(TranslatedTemplate.OfType("AWS::Lambda::Permission"), p => Assert.Equal("apigateway.amazonaws.com", (string?)p.Resource["Properties"]!["Principal"]));
     }
 
     [Fact]
@@ -75,11 +87,22 @@ public sealed class ApiGatewayTests
         var apiKey = TranslatedTemplate.ApiBody["securityDefinitions"]!["api_key"]!;
         Assert.Equal(("apiKey", "x-api-key", "header"), ((string?)apiKey["type"], (string?)apiKey["name"], (string?)apiKey["in"]));
         // API Gateway may invoke the function for exactly those routes.
-        var permissions = TranslatedTemplate.OfType("AWS::Lambda::Permission")
-            .Select(p => ((string)p.Resource["Properties"]!["SourceArn"]!["Fn::Sub"]![0]!).Split("${__Stage__}")[1])
-            .Order(StringComparer.Ordinal);
+        var permissions = PermissionRoutes().Select(p => p.Route).Order(StringComparer.Ordinal);
         Assert.Equal(["/*/", "/*/*", "/GET/", "/GET/assets/*"], permissions);
     }
+
+    /// <summary>
+    /// Each Lambda permission's SourceArn (arn:...:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH)
+    /// split into its stage (as written: "*", ${__Stage__} or ${StageResource}) and its route ("/METHOD/PATH").
+    /// </summary>
+    private static IEnumerable<(string Stage, string Route)> PermissionRoutes() =>
+        TranslatedTemplate.OfType("AWS::Lambda::Permission").Select(p =>
+        {
+            var sourceArn = TranslatedTemplate.SubText(p.Resource["Properties"]!["SourceArn"]!);
+            const string account = "${AWS::AccountId}:";
+            var parts = sourceArn[(sourceArn.IndexOf(account, StringComparison.Ordinal) + account.Length)..].Split('/', 3);
+            return (parts[1], "/" + parts[2]);
+        });
 
     [Theory]
     [InlineData("")]

@@ -69,6 +69,55 @@ public sealed class LayerBuildTests(LayerFixture layer, ITestOutputHelper log)
     }
 
     [Fact]
+    public void A_file_that_differs_from_its_listed_sha256_fails_the_build_and_leaves_the_layer_alone()
+    {
+        // The NuGet package's library with one byte changed, in a package cache of its own.
+        var packages = Directory.CreateTempSubdirectory("nuget-").FullName;
+        var native = Artifacts.OpenCvNativeDirectory;
+        var relative = string.Join('/', native.Split('/')[^5..]); // <package>/<version>/runtimes/linux-x64/native
+        var changed = Path.Combine(packages, relative, "libOpenCvSharpExtern.so");
+        Directory.CreateDirectory(Path.GetDirectoryName(changed)!);
+        var bytes = File.ReadAllBytes(LayerFixture.UnpatchedOpenCvLibrary);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(changed, bytes);
+        try
+        {
+            Artifacts.WithLock(() =>
+            {
+                var before = Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary);
+
+                var build = Tools.RunAsync("scripts/build-layer.sh", [], new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages }).GetAwaiter().GetResult();
+
+                Assert.NotEqual(0, build.ExitCode);
+                Assert.Contains("differ from layer/files.sha256", build.Stderr, StringComparison.Ordinal);
+                Assert.Contains("source/libOpenCvSharpExtern.so", build.Stderr, StringComparison.Ordinal);
+                Assert.Equal(before, Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary));
+            });
+        }
+        finally
+        {
+            Directory.Delete(packages, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_listed_sha256_are_those_of_the_layer_built_here()
+    {
+        var listed = File.ReadLines(Path.Combine(Artifacts.RepoRoot, "layer", "files.sha256"))
+            .Where(l => !l.StartsWith('#'))
+            .Select(l => l.Split("  ", 2))
+            .ToDictionary(p => p[1], p => p[0]);
+        static string Sha256(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+
+        Assert.Equal(
+            Directory.GetFiles(LayerFixture.LibDirectory).Select(f => "lib/" + Path.GetFileName(f)).Append("source/libOpenCvSharpExtern.so").Order(StringComparer.Ordinal),
+            listed.Keys.Order(StringComparer.Ordinal));
+        foreach (var file in Directory.GetFiles(LayerFixture.LibDirectory))
+            Assert.Equal(listed["lib/" + Path.GetFileName(file)], Sha256(file));
+        Assert.Equal(listed["source/libOpenCvSharpExtern.so"], Sha256(LayerFixture.UnpatchedOpenCvLibrary));
+    }
+
+    [Fact]
     public void Building_again_when_up_to_date_changes_nothing_and_is_quick()
     {
         Artifacts.WithLock(() =>

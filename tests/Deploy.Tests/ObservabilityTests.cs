@@ -120,6 +120,35 @@ public sealed partial class ObservabilityTests
     }
 
     [Fact]
+    public void The_api_stage_writes_json_access_logs_with_the_callers_key_id_and_address()
+    {
+        var stage = TranslatedTemplate.OfType("AWS::ApiGateway::Stage").Single().Resource["Properties"]!;
+        var setting = stage["AccessLogSetting"]!;
+        var group = (string)setting["DestinationArn"]!["Fn::GetAtt"]![0]!;
+        using var format = JsonDocument.Parse((string)setting["Format"]!);
+        var fields = format.RootElement.EnumerateObject().ToDictionary(f => f.Value.GetString()!, f => f.Name);
+
+        Assert.Equal("AWS::Logs::LogGroup", (string?)TranslatedTemplate.Resources[group]!["Type"]);
+        Assert.Equal("LogRetentionDays", (string?)TranslatedTemplate.Properties(group)["RetentionInDays"]!["Ref"]);
+        foreach (var variable in new[] { "$context.requestId", "$context.requestTime", "$context.identity.sourceIp", "$context.identity.apiKeyId", "$context.httpMethod", "$context.path", "$context.status" })
+            Assert.True(fields.ContainsKey(variable), $"the access log has no {variable}");
+        // API Gateway writes access logs through the account's logging role, which must exist first.
+        Assert.Equal("ApiGatewayAccount", (string?)TranslatedTemplate.Resources["PipelineApi"]!["DependsOn"]);
+        Assert.Equal("ApiGatewayLogsRole", (string?)TranslatedTemplate.Properties("ApiGatewayAccount")["CloudWatchRoleArn"]!["Fn::GetAtt"]![0]);
+    }
+
+    [Fact]
+    public void The_readme_deploy_asks_for_an_alarm_topic()
+    {
+        var readme = File.ReadAllText(Path.Combine(Artifacts.RepoRoot, "README.md"));
+        var deploy = readme[readme.IndexOf("\n## Deploy to AWS\n", StringComparison.Ordinal)..];
+        var commands = deploy[..deploy.IndexOf("\n### ", StringComparison.Ordinal)];
+
+        Assert.Contains("sns create-topic", commands, StringComparison.Ordinal);
+        Assert.Contains("AlarmTopicArn=", commands, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Both_functions_and_the_api_stage_are_traced_with_permission_to_send_traces()
     {
         Assert.Equal("Active", SamTemplate.Scalar(SamTemplate.Map(_template.Root, "Globals", "Function"), "Tracing"));

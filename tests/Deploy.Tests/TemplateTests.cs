@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Pipeline.Settings;
 using YamlDotNet.RepresentationModel;
 
@@ -18,27 +19,46 @@ public sealed class TemplateTests
     }
 
     [Theory]
-    [InlineData("ApiFunction")]
-    [InlineData("WorkerFunction")]
-    public void Function_policies_allow_only_named_s3_actions_on_the_pipelines_buckets(string function)
+    [InlineData("ApiFunction", "ApiFunctionLogGroup.Arn")]
+    [InlineData("WorkerFunction", "WorkerFunctionLogGroup.Arn", "WorkerQueue.Arn")]
+    public void Function_roles_allow_only_named_actions_on_the_pipelines_own_resources(string function, params string[] ownResources)
     {
-        var statements = Statements(SamTemplate.Map(_template.Properties(function)));
+        var role = _template.Properties(function).Children["Role"];
+        var statements = RoleStatements(_template.Properties(function + "Role"));
 
+        Assert.Equal(("!GetAtt", function + "Role.Arn"), (SamTemplate.TagOf(role), ((YamlScalarNode)role).Value));
         Assert.NotEmpty(statements);
         foreach (var statement in statements)
         {
             Assert.Equal("Allow", SamTemplate.Scalar(statement, "Effect"));
-            var actions = Strings(statement.Children["Action"]);
-            Assert.All(actions, a => Assert.Matches("^s3:[A-Z][A-Za-z]+$", a)); // no wildcards, nothing but S3
-            var resources = Strings(statement.Children["Resource"]);
-            Assert.All(resources, r => Assert.Matches(@"^arn:\$\{AWS::Partition\}:s3:::\$\{(Input|Output)BucketName\}(/.*)?$", r));
+            Assert.All(Strings(statement.Children["Action"]), a => Assert.Matches("^(s3|sqs|logs):[A-Z][A-Za-z]+$", a)); // no wildcards
+            foreach (var resource in Nodes(statement.Children["Resource"]))
+            {
+                if (SamTemplate.TagOf(resource) == "!GetAtt")
+                    Assert.Contains(resource.Value, ownResources); // its own log group, its own queue
+                else
+                    Assert.Matches(@"^arn:\$\{AWS::Partition\}:s3:::\$\{(Input|Output)BucketName\}(/.*)?$", resource.Value);
+            }
         }
+    }
+
+    [Theory]
+    [InlineData("ApiFunction")]
+    [InlineData("WorkerFunction")]
+    public void Function_roles_carry_no_managed_policy_but_xray_write_only(string function)
+    {
+        // SAM's generated roles add AWSLambdaBasicExecutionRole (logs on *) and, for an SQS event,
+        // AWSLambdaSQSQueueExecutionRole (every queue of the account).
+        var managed = TranslatedTemplate.Properties(function + "Role")["ManagedPolicyArns"]!.AsArray()
+            .Select(p => p is JsonValue ? (string)p! : TranslatedTemplate.SubText(p!));
+
+        Assert.Equal(["AWSXrayWriteOnlyAccess"], managed.Select(arn => arn[(arn.LastIndexOf('/') + 1)..]));
     }
 
     [Fact]
     public void The_worker_cannot_write_to_the_bucket_that_triggers_it()
     {
-        var writes = Statements(_template.Properties("WorkerFunction"))
+        var writes = RoleStatements(_template.Properties("WorkerFunctionRole"))
             .Where(s => Strings(s.Children["Action"]).Any(a => a is "s3:PutObject" or "s3:DeleteObject"))
             .SelectMany(s => Strings(s.Children["Resource"]));
 
@@ -121,9 +141,10 @@ public sealed class TemplateTests
     }
 
     [Theory]
-    [InlineData("InputBucket")]
-    [InlineData("OutputBucket")]
-    public void Buckets_are_private_encrypted_expiring_and_tls_only(string bucket)
+    [InlineData("InputBucket", true)]
+    [InlineData("OutputBucket", true)]
+    [InlineData("BatchOperationsBucket", false)]
+    public void Buckets_are_private_encrypted_expiring_and_tls_only(string bucket, bool browsersUseIt)
     {
         var properties = _template.Properties(bucket);
         var block = SamTemplate.Map(properties, "PublicAccessBlockConfiguration");
@@ -131,10 +152,11 @@ public sealed class TemplateTests
         Assert.Equal(4, block.Children.Count);
         Assert.True(properties.Children.ContainsKey("BucketEncryption"));
         Assert.True(properties.Children.ContainsKey("LifecycleConfiguration"));
-        Assert.True(properties.Children.ContainsKey("CorsConfiguration"));
+        Assert.Equal(browsersUseIt, properties.Children.ContainsKey("CorsConfiguration"));
         var tlsPolicy = SamTemplate.Map(_template.Properties(bucket + "TlsOnly"), "PolicyDocument");
-        var statement = (YamlMappingNode)((YamlSequenceNode)tlsPolicy.Children["Statement"]).Single();
+        var statement = ((YamlSequenceNode)tlsPolicy.Children["Statement"]).Cast<YamlMappingNode>().Single(s => SamTemplate.Scalar(s, "Sid") == "DenyPlainHttp");
         Assert.Equal("Deny", SamTemplate.Scalar(statement, "Effect"));
+        Assert.Equal("false", SamTemplate.Scalar(SamTemplate.Map(statement, "Condition", "Bool"), "aws:SecureTransport"));
     }
 
     [Fact]
@@ -154,15 +176,14 @@ public sealed class TemplateTests
         Assert.Equal(["s3:GetObject", "s3:GetObjectVersion"], Strings(statements["ReadManifests"].Children["Action"]));
         Assert.Equal(["s3:PutObject"], Strings(statements["WriteCompletionReports"].Children["Action"]));
         Assert.Equal(["s3:GetBucketLocation"], Strings(statements["LocateManifestAndReportBucket"].Children["Action"]));
-        Assert.EndsWith("/batch-operations/*", Arn(statements["ReadManifests"]), StringComparison.Ordinal);
-        Assert.EndsWith("/batch-operations/reports/*", Arn(statements["WriteCompletionReports"]), StringComparison.Ordinal);
+        // Its files live in a bucket of their own, which neither function's role names.
+        const string bucket = "arn:${AWS::Partition}:s3:::${BatchOperationsBucketName}";
+        Assert.Equal([bucket + "/manifests/*", bucket + "/inventory/*"], Strings(statements["ReadManifests"].Children["Resource"]));
+        Assert.Equal([bucket + "/reports/*"], Strings(statements["WriteCompletionReports"].Children["Resource"]));
+        Assert.Equal("!Ref BatchOperationsBucketName", "!Ref " + SamTemplate.Scalar(_template.Properties("BatchOperationsBucket"), "BucketName"));
         var outputs = SamTemplate.Map(_template.Root, "Outputs");
-        Assert.True(outputs.Children.ContainsKey("BatchOperationsRoleArn") && outputs.Children.ContainsKey("WorkerFunctionArn"));
+        Assert.True(outputs.Children.ContainsKey("BatchOperationsRoleArn") && outputs.Children.ContainsKey("WorkerFunctionArn") && outputs.Children.ContainsKey("BatchOperationsBucket"));
     }
-
-    // The ARN pattern of a statement whose Resource is !Sub [pattern, {Bucket: ...}].
-    private static string Arn(YamlMappingNode statement) =>
-        ((YamlScalarNode)((YamlSequenceNode)statement.Children["Resource"]).Children[0]).Value!;
 
     private static List<YamlMappingNode> RoleStatements(YamlMappingNode role) =>
         ((YamlSequenceNode)role.Children["Policies"])
@@ -170,11 +191,12 @@ public sealed class TemplateTests
             .SelectMany(p => ((YamlSequenceNode)SamTemplate.Map(p, "PolicyDocument").Children["Statement"]).Cast<YamlMappingNode>())
             .ToList();
 
-    private static List<YamlMappingNode> Statements(YamlMappingNode functionProperties) =>
-        ((YamlSequenceNode)functionProperties.Children["Policies"])
-            .Cast<YamlMappingNode>()
-            .SelectMany(p => ((YamlSequenceNode)p.Children["Statement"]).Cast<YamlMappingNode>())
-            .ToList();
+    private static List<YamlScalarNode> Nodes(YamlNode node) => node switch
+    {
+        YamlSequenceNode sequence => sequence.Cast<YamlScalarNode>().ToList(),
+        YamlScalarNode scalar => [scalar],
+        _ => throw new InvalidOperationException("expected a string or a list of strings"),
+    };
 
     private static List<string> Strings(YamlNode node) => node switch
     {

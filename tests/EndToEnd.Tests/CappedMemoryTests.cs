@@ -31,7 +31,7 @@ public sealed class CappedMemoryTests : IAsyncLifetime
     {
         var template = SamTemplate.Load();
         var worker = template.Properties("WorkerFunction");
-        long memoryMegabytes = long.Parse(SamTemplate.Scalar(worker, "MemorySize"), CultureInfo.InvariantCulture);
+        long memoryMegabytes = long.Parse(template.Value(worker.Children["MemorySize"]), CultureInfo.InvariantCulture); // the WorkerMemorySize default
         var concurrency = template.ParameterDefault("WorkerConcurrency");
         var prefix = $"capped-{Guid.NewGuid():N}/";
 

@@ -128,6 +128,9 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>How many times connections were refused for a while.</summary>
     public int Outages => Volatile.Read(ref _outages);
 
+    /// <summary>Sees each request as it is forwarded, with its whole body (e.g. <see cref="Iam.AwsCallRecorder"/>).</summary>
+    public Action<HttpRequest, ReadOnlyMemory<byte>>? Observe { get; set; }
+
     /// <summary>Starts a proxy to <paramref name="upstream"/> on a free loopback port.</summary>
     public static async Task<FaultProxy> StartAsync(Uri upstream)
     {
@@ -261,6 +264,7 @@ public sealed class FaultProxy : IAsyncDisposable
         // Bodies are buffered so the endpoint always gets a Content-Length, never a re-chunked stream.
         using var body = new MemoryStream();
         await incoming.Body.CopyToAsync(body, cancellationToken);
+        Observe?.Invoke(incoming, body.GetBuffer().AsMemory(0, (int)body.Length));
 
         var target = new Uri(_upstream, incoming.Path.ToUriComponent() + incoming.QueryString.ToUriComponent());
         using var outgoing = new HttpRequestMessage(new HttpMethod(incoming.Method), target)

@@ -3,6 +3,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.SQS;
+using Pipeline.Tests.Iam;
 using Xunit;
 
 namespace Pipeline.Tests;
@@ -11,7 +12,9 @@ namespace Pipeline.Tests;
 /// The whole local stack, as ./run.sh starts it but on free ports: moto on loopback, the
 /// resources bootstrapped from template.yaml, the local API and the local worker (which
 /// tests may kill and restart). A test project shares one through an xunit collection
-/// fixture, so its tests run one after another.
+/// fixture, so its tests run one after another. Every AWS call goes through a proxy that
+/// records it (<see cref="Calls"/>), and the API and worker hosts sign with their role's
+/// placeholder key, so each call can be checked against that role's policy.
 /// </summary>
 public sealed class PipelineStack : IAsyncLifetime
 {
@@ -19,6 +22,7 @@ public sealed class PipelineStack : IAsyncLifetime
     public const int VisibilityTimeoutSeconds = LocalHost.VisibilityTimeoutSeconds;
 
     private MotoServer? _moto;
+    private FaultProxy? _recording;
     private ChildProcess? _api;
 
     /// <summary>The emulator's endpoint, e.g. http://127.0.0.1:40123.</summary>
@@ -51,13 +55,22 @@ public sealed class PipelineStack : IAsyncLifetime
     /// <summary>The worker queue's name, from the template.</summary>
     public string QueueName => Environment["PIPELINE_QUEUE_NAME"];
 
+    /// <summary>Every AWS call made through <see cref="Endpoint"/> so far, by whom.</summary>
+    public AwsCallRecorder Calls { get; } = new();
+
+    /// <summary><see cref="Environment"/> as a process acting as <paramref name="role"/> (a role's logical id) gets it.</summary>
+    public Dictionary<string, string> EnvironmentOf(string role) => Merged(null, role);
+
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
         _moto = await MotoServer.StartAsync();
-        Endpoint = _moto.Endpoint;
+        _recording = await FaultProxy.StartAsync(new Uri(_moto.Endpoint));
+        _recording.Observe = Calls.Observe;
+        Endpoint = _recording.Url.ToString().TrimEnd('/');
         foreach (var (key, value) in _moto.Environment)
             Environment[key] = value;
+        Environment["AWS_ENDPOINT_URL"] = Endpoint;
         S3 = _moto.S3;
         Sqs = new AmazonSQSClient(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig { ServiceURL = Endpoint, AuthenticationRegion = "us-east-1" });
 
@@ -77,7 +90,7 @@ public sealed class PipelineStack : IAsyncLifetime
     public ChildProcess StartWorker(IReadOnlyDictionary<string, string>? environment = null, IReadOnlyDictionary<string, string>? options = null)
     {
         Worker?.Dispose();
-        Worker = LocalHost.StartWorker(Merged(environment), options);
+        Worker = LocalHost.StartWorker(Merged(environment, "WorkerFunctionRole"), options);
         return Worker;
     }
 
@@ -132,20 +145,23 @@ public sealed class PipelineStack : IAsyncLifetime
     public string Describe() => "api:\n" + Api.Tail(20) + "\nworker:\n" + Worker.Tail(20);
 
     /// <inheritdoc/>
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
         Worker?.Dispose();
         _api?.Dispose();
         Sqs?.Dispose();
-        return _moto?.DisposeAsync().AsTask() ?? Task.CompletedTask;
+        if (_recording is not null)
+            await _recording.DisposeAsync();
+        if (_moto is not null)
+            await _moto.DisposeAsync();
     }
 
     private ChildProcess StartLocal(string name, string[] arguments, IReadOnlyDictionary<string, string>? overrides = null) =>
-        LocalHost.Start(name, arguments, Merged(overrides));
+        LocalHost.Start(name, arguments, Merged(overrides, "ApiFunctionRole"));
 
-    private Dictionary<string, string> Merged(IReadOnlyDictionary<string, string>? overrides)
+    private Dictionary<string, string> Merged(IReadOnlyDictionary<string, string>? overrides, string role)
     {
-        var environment = new Dictionary<string, string>(Environment);
+        var environment = new Dictionary<string, string>(Environment) { ["AWS_ACCESS_KEY_ID"] = AwsCallRecorder.AccessKey(role) };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
             environment[key] = value;
         return environment;

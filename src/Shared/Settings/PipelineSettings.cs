@@ -60,7 +60,7 @@ public static class PipelineSettings
     {
         Name = "PIPELINE_MAX_OBJECT_BYTES",
         Default = 50L * 1024 * 1024,
-        Max = 5L * 1024 * 1024 * 1024, // S3's largest single PUT, which a presigned URL is
+        Max = Array.MaxLength, // the worker reads an object into one array (S3 would take 5 GiB in one PUT)
         Help = "largest upload a presigned URL allows and largest object the worker reads",
     };
 

@@ -1,15 +1,18 @@
 using System.Text.Json.Nodes;
 
-namespace Pipeline.Tests.Deploy;
+namespace Pipeline.Tests;
 
 /// <summary>
 /// template.yaml as CloudFormation receives it: translated by the SAM translator that cfn-lint
-/// runs (sam_translate.py), for what SAM generates (the REST API's merged definition, its
-/// permissions, stage, usage plan, the functions' roles). Translated once per test run.
+/// runs (tests/Deploy.Tests/sam_translate.py), for what SAM generates (the REST API's merged
+/// definition, its permissions, stage, usage plan). Translated once per test run.
 /// </summary>
 public static class TranslatedTemplate
 {
     private static readonly Lazy<JsonObject> Translated = new(Translate);
+
+    /// <summary>The whole translated template.</summary>
+    public static JsonObject Root => Translated.Value;
 
     /// <summary>The translated template's Resources.</summary>
     public static JsonObject Resources => Translated.Value[nameof(Resources)]!.AsObject();
@@ -77,6 +80,13 @@ public static class TranslatedTemplate
         JsonObject o when o["Fn::Or"] is JsonArray any => any.Any(c => IsTrue(c!, parameters)),
         _ => throw new InvalidOperationException($"cannot evaluate the condition {condition.ToJsonString()}"),
     };
+
+    /// <summary>The text of an <c>Fn::Sub</c> (its string, or the first item of its [string, variables] form).</summary>
+    public static string SubText(JsonNode node)
+    {
+        var sub = node["Fn::Sub"] ?? throw new InvalidOperationException($"not an Fn::Sub: {node.ToJsonString()}");
+        return sub is JsonArray pair ? (string)pair[0]! : (string)sub!;
+    }
 
     private static JsonObject Translate()
     {
