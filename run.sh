@@ -40,7 +40,7 @@ cleanup() {
   for pid in "${pids[@]}"; do
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
-  echo "stopped."
+  echo "stopped." >&2
   exit "$status"
 }
 trap cleanup EXIT
