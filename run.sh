@@ -34,10 +34,11 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   if grep -qx "pid=$$" "$state" 2>/dev/null; then rm -f "$state"; fi
-  kill "${pids[@]}" $(jobs -p) 2>/dev/null || true
+  # ${emulator_pid}: an emulator started just as a stop arrived, before it was watched.
+  kill "${pids[@]}" ${emulator_pid:-} $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true
   # The emulator is not this shell's child (emulator/start.sh started it): wait until it is gone.
-  for pid in "${pids[@]}"; do
+  for pid in "${pids[@]}" ${emulator_pid:-}; do
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   echo "stopped." >&2

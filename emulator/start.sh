@@ -29,8 +29,11 @@ if taken; then
   exit 1
 fi
 command -v moto_server >/dev/null || { echo "moto_server is not installed (it comes with the machine's Python: pip's moto[server])" >&2; exit 1; }
-moto_server -H "$host" -p "$port" >"$log" 2>&1 &
+moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
 pid=$!
+# Stopped (Ctrl-C) before it could hand the pid over: the emulator goes too.
+trap 'kill "$pid" 2>/dev/null; exit 130' INT
+trap 'kill "$pid" 2>/dev/null; exit 143' TERM
 for _ in $(seq 1 100); do
   if answers_like_aws; then
     echo "$pid"
