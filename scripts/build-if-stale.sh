@@ -14,4 +14,6 @@ if [ -e "$dll" ] && [ -z "$(find "$@" Directory.*.props -newer "$dll" -type f -n
 fi
 echo "building $project ($configuration)..." >&2
 build="$(dotnet build "$project" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly 2>&1)" || { echo "$build" >&2; exit 1; }
+# A build that found nothing to compile leaves the output's time alone: mark it as checked.
+touch "$dll"
 echo "$PWD/$dll"
