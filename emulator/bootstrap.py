@@ -244,7 +244,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", default=os.path.join(here, "..", "template.yaml"))
     parser.add_argument("--print", action="store_true", help="print the plan as JSON and create nothing")
-    parser.add_argument("--env", action="store_true", help="print the functions' environment as shell exports and create nothing")
+    parser.add_argument("--env", action="store_true", help="print the functions' environment, and what the local hosts take from the template (queue, timeouts, batch size), as shell exports and create nothing")
     args = parser.parse_args()
 
     template = Template(args.template)
