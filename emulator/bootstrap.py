@@ -133,20 +133,29 @@ class Template:
 
     def environment(self):
         """The functions' environment variables as the template sets them (Globals, then each
-        function's own), plus PIPELINE_QUEUE_NAME: the queue the worker's SQS event reads."""
+        function's own), plus what the local hosts take from the template: for the function with
+        an SQS event (the worker) PIPELINE_QUEUE_NAME, the event's batch size and the function's
+        timeout; for the function with Api events (the API) its timeout."""
         variables = {}
         def add(env):
             for name, value in (env or {}).get("Variables", {}).items():
                 resolved = self.value(value)
                 if resolved is not NO_VALUE:
                     variables[name] = str(resolved)
-        add(self.doc.get("Globals", {}).get("Function", {}).get("Environment"))
+        globals_ = self.doc.get("Globals", {}).get("Function", {})
+        add(globals_.get("Environment"))
         for function in self.of_type("AWS::Serverless::Function").values():
             props = function.get("Properties", {})
             add(props.get("Environment"))
+            # Lambda's default timeout is 3 s; an SQS event source's default batch is 10 messages.
+            timeout = str(self.value(props.get("Timeout", globals_.get("Timeout", 3))))
             for event in props.get("Events", {}).values():
                 if event["Type"] == "SQS":
                     variables["PIPELINE_QUEUE_NAME"] = self.name_of(self.target(event["Properties"]["Queue"]))
+                    variables["PIPELINE_WORKER_BATCH_SIZE"] = str(self.value(event["Properties"].get("BatchSize", 10)))
+                    variables["PIPELINE_WORKER_TIMEOUT_SECONDS"] = timeout
+                elif event["Type"] == "Api":
+                    variables["PIPELINE_API_TIMEOUT_SECONDS"] = timeout
         return variables
 
     def plan(self):
@@ -235,7 +244,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", default=os.path.join(here, "..", "template.yaml"))
     parser.add_argument("--print", action="store_true", help="print the plan as JSON and create nothing")
-    parser.add_argument("--env", action="store_true", help="print the functions' environment as shell exports and create nothing")
+    parser.add_argument("--env", action="store_true", help="print the functions' environment, and what the local hosts take from the template (queue, timeouts, batch size), as shell exports and create nothing")
     args = parser.parse_args()
 
     template = Template(args.template)

@@ -51,15 +51,13 @@ public sealed class LocalApiPeer : IDisposable
     public static async Task<LocalApiPeer> StartAsync()
     {
         int port = Tools.FreePort();
-        var environment = new Dictionary<string, string>
-        {
-            ["PIPELINE_INPUT_BUCKET"] = "bench-input",
-            ["PIPELINE_OUTPUT_BUCKET"] = "bench-output",
-            ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9",
-            ["AWS_REGION"] = "us-east-1",
-            ["AWS_ACCESS_KEY_ID"] = "bench",
-            ["AWS_SECRET_ACCESS_KEY"] = "bench",
-        };
+        var environment = await TemplateEnvironment.ReadAsync(); // the function's timeout, among others
+        environment["PIPELINE_INPUT_BUCKET"] = "bench-input";
+        environment["PIPELINE_OUTPUT_BUCKET"] = "bench-output";
+        environment["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9";
+        environment["AWS_REGION"] = "us-east-1";
+        environment["AWS_ACCESS_KEY_ID"] = "bench";
+        environment["AWS_SECRET_ACCESS_KEY"] = "bench";
         var host = ChildProcess.Start("pipeline-local api", "dotnet", [LocalHostDll, "api", "--port", port.ToString(CultureInfo.InvariantCulture)], environment);
         var url = new Uri($"http://127.0.0.1:{port}/");
         await Tools.WaitForHttpAsync(new Uri(url, "health"), host);

@@ -41,6 +41,7 @@ public sealed class ApiGatewayEmulator : IDisposable
     private readonly IInvocationHandler _handler;
     private readonly SemaphoreSlim _concurrency;
     private readonly TimeSpan _readTimeout;
+    private readonly TimeSpan _timeout;
     private readonly JsonLog _log;
     private readonly ApiKeys? _keys;
     private readonly Func<string, string, bool> _needsKey;
@@ -48,16 +49,18 @@ public sealed class ApiGatewayEmulator : IDisposable
     /// <summary>
     /// Creates a gateway in front of <paramref name="handler"/> that runs at most
     /// <paramref name="maxConcurrency"/> invocations at once (Lambda's reserved concurrency;
-    /// further requests wait instead of being throttled) and gives each request body
-    /// <paramref name="readTimeout"/> to arrive. With <paramref name="keys"/>, a request for
-    /// which <paramref name="needsKey"/> (method, path) is true needs one of them (by default
-    /// every request but a preflight).
+    /// further requests wait instead of being throttled), gives each request body
+    /// <paramref name="readTimeout"/> to arrive, and each invocation the function's
+    /// <paramref name="timeout"/> (the template's) as its deadline. With <paramref name="keys"/>,
+    /// a request for which <paramref name="needsKey"/> (method, path) is true needs one of them
+    /// (by default every request but a preflight).
     /// </summary>
-    public ApiGatewayEmulator(IInvocationHandler handler, int maxConcurrency, TimeSpan readTimeout, JsonLog log, ApiKeys? keys = null, Func<string, string, bool>? needsKey = null)
+    public ApiGatewayEmulator(IInvocationHandler handler, int maxConcurrency, TimeSpan readTimeout, TimeSpan timeout, JsonLog log, ApiKeys? keys = null, Func<string, string, bool>? needsKey = null)
     {
         _handler = handler;
         _concurrency = new SemaphoreSlim(maxConcurrency);
         _readTimeout = readTimeout;
+        _timeout = timeout;
         _log = log;
         _keys = keys;
         _needsKey = needsKey ?? ((method, _) => method != "OPTIONS");
@@ -104,7 +107,7 @@ public sealed class ApiGatewayEmulator : IDisposable
             slot = Stopwatch.GetTimestamp();
             // Built once a slot is free, so waiting requests hold only their bodies.
             var payload = WriteEvent(eventStart, body, (int)eventLength);
-            var invocation = new Invocation(requestId, DateTimeOffset.UtcNow.AddSeconds(29), null, null, payload);
+            var invocation = new Invocation(requestId, DateTimeOffset.UtcNow + _timeout, null, null, payload);
             invoked = Stopwatch.GetTimestamp();
             result = await _handler.HandleAsync(invocation, cancellationToken);
             integrated = Stopwatch.GetTimestamp();

@@ -3,8 +3,8 @@ namespace Pipeline.Local;
 /// <summary>Settings of the local event source mapping.</summary>
 public sealed record EventSourceOptions
 {
-    /// <summary>Messages per invocation, as the mapping's BatchSize (Lambda's default: 10).</summary>
-    public int BatchSize { get; init; } = 10;
+    /// <summary>Messages per invocation: the template's BatchSize of the worker's SQS event.</summary>
+    public required int BatchSize { get; init; }
 
     /// <summary>Concurrent pollers, each invoking the function with its own batches.</summary>
     public int Pollers { get; init; } = 2;
@@ -15,8 +15,8 @@ public sealed record EventSourceOptions
     /// </summary>
     public int WaitTimeSeconds { get; init; } = 5;
 
-    /// <summary>The function timeout handed to each invocation as its deadline.</summary>
-    public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>The worker function's timeout in the template, handed to each invocation as its deadline.</summary>
+    public required TimeSpan FunctionTimeout { get; init; }
 
     /// <summary>
     /// Overrides the queue's visibility timeout on receive, so a local run (or a test) sees

@@ -72,7 +72,7 @@ public sealed class SqsEventSource
             {
                 // The queue (or the emulator) is unreachable or timed out: wait and try again, as Lambda's poller does.
                 _log.Write("warn", "queue unreachable", ("errorType", e.GetType().Name), ("errorMessage", e.Message), ("retryMs", backoff.TotalMilliseconds));
-                await Task.Delay(backoff, CancellationToken.None);
+                await Task.Delay(backoff, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // a stop need not wait it out
                 backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5000));
                 continue;
             }

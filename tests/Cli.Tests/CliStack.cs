@@ -38,9 +38,16 @@ public sealed partial class CliStack : IAsyncLifetime
     public Task<ToolResult> RunAsync(params string[] arguments) =>
         Tools.RunAsync("dotnet", [Artifacts.NewestBuild("Cli", "pipeline.dll"), .. arguments], _moto.Environment, timeout: TimeSpan.FromMinutes(4));
 
-    /// <summary>Starts the CLI, for a test that interrupts it.</summary>
-    public ChildProcess Start(params string[] arguments) =>
-        ChildProcess.Start("pipeline", "dotnet", [Artifacts.NewestBuild("Cli", "pipeline.dll"), .. arguments], _moto.Environment);
+    /// <summary>
+    /// Starts the CLI, for a test that interrupts it, with SIGINT at its default as a terminal's
+    /// Ctrl-C finds it (env --default-signal), even when this test run was started with SIGINT
+    /// ignored (nohup, a script's &amp;), which every child would otherwise inherit;
+    /// <paramref name="fromParentIgnoringSigint"/> starts it from such a parent.
+    /// </summary>
+    public ChildProcess Start(bool fromParentIgnoringSigint, params string[] arguments) =>
+        ChildProcess.Start("pipeline", "env",
+            [.. fromParentIgnoringSigint ? ["--ignore-signal=INT", "env"] : Array.Empty<string>(), "--default-signal=INT", "dotnet", Artifacts.NewestBuild("Cli", "pipeline.dll"), .. arguments],
+            _moto.Environment);
 
     /// <summary>The last line of <paramref name="output"/>, parsed as "&lt;n&gt; converted, &lt;m&gt; failed...".</summary>
     public static (int Converted, int Failed, string Line) Summary(string output)

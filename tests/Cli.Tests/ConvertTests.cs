@@ -95,15 +95,17 @@ public sealed class ConvertTests : IDisposable
         Assert.Equal($"6 converted, 2 failed, 0 pending of 8 inputs under s3://{_stack.InputBucket}/{prefix}: finished", status.Stdout.TrimEnd('\n').Split('\n')[^1]);
     }
 
-    [Fact]
-    public async Task Ctrl_c_stops_cleanly_and_the_next_run_resumes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // as under `nohup ./test.sh &`, whose children inherit SIGINT ignored
+    public async Task Ctrl_c_stops_cleanly_and_the_next_run_resumes(bool fromParentIgnoringSigint)
     {
         var folder = Path.Combine(_dir, $"resume-{Guid.NewGuid():N}");
         for (int i = 0; i < 40; i++)
             Write(folder, $"set {i / 10}/img {i}.jpg", TestImages.Jpeg(160, 120, seed: i));
         var outFolder = Path.Combine(_dir, "resumed");
 
-        using var cli = _stack.Start("convert", folder, outFolder);
+        using var cli = _stack.Start(fromParentIgnoringSigint, "convert", folder, outFolder);
         await cli.WaitForLineAsync(l => l.Contains("40 to upload", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         await cli.InterruptAsync(TimeSpan.FromSeconds(30));
         _output.WriteLine(cli.Tail());

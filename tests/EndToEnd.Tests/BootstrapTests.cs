@@ -22,6 +22,21 @@ public sealed class BootstrapTests
     }
 
     [Fact]
+    public void The_local_hosts_run_with_the_functions_timeouts_and_the_batch_size_the_template_declares()
+    {
+        var apiTimeout = SamTemplate.Scalar(_template.Properties("ApiFunction"), "Timeout");
+        var workerTimeout = SamTemplate.Scalar(_template.Properties("WorkerFunction"), "Timeout");
+        var batchSize = SamTemplate.Scalar(SamTemplate.Map(_template.Properties("WorkerFunction"), "Events", "Queue", "Properties"), "BatchSize");
+
+        var api = Logged(_stack.Api, "local API listening");
+        var worker = Logged(_stack.Worker, "local worker polling");
+
+        Assert.Equal(apiTimeout, api.GetProperty("timeoutSeconds").GetRawText());
+        Assert.Equal(workerTimeout, worker.GetProperty("timeoutSeconds").GetRawText());
+        Assert.Equal(batchSize, worker.GetProperty("batchSize").GetRawText());
+    }
+
+    [Fact]
     public async Task The_input_buckets_notification_matches_the_template()
     {
         var declared = ((YamlSequenceNode)SamTemplate.Map(_template.Properties("InputBucket"), "NotificationConfiguration").Children["QueueConfigurations"])
@@ -59,4 +74,8 @@ public sealed class BootstrapTests
         Assert.Equal(int.Parse(_template.Value(redrive.Children["maxReceiveCount"]), System.Globalization.CultureInfo.InvariantCulture), policy.RootElement.GetProperty("maxReceiveCount").GetInt32());
         Assert.EndsWith(":" + dlqName, policy.RootElement.GetProperty("deadLetterTargetArn").GetString(), StringComparison.Ordinal);
     }
+
+    // The host's JSON record with that message (its output also holds lines of other kinds).
+    private static System.Text.Json.JsonElement Logged(ChildProcess host, string message) =>
+        System.Text.Json.JsonDocument.Parse(host.Lines.Single(l => l.Contains($"\"msg\":\"{message}\"", StringComparison.Ordinal))).RootElement;
 }

@@ -18,6 +18,7 @@ namespace Pipeline.Tests.Local;
 public sealed class ApiGatewayEmulatorTests
 {
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(17);
 
     [Theory]
     [InlineData(0)]
@@ -172,7 +173,7 @@ public sealed class ApiGatewayEmulatorTests
         const string alice = "alice-key-0123456789", bob = "bob-key-9876543210ab";
         var keys = ApiKeys.Parse($"alice={alice},bob={bob}");
         var handler = new RecordingHandler(Reply.Ok);
-        var gateway = new ApiGatewayEmulator(handler, maxConcurrency: 2, ReadTimeout, JsonLog.Null, keys, (method, path) => path != "/health");
+        var gateway = new ApiGatewayEmulator(handler, maxConcurrency: 2, ReadTimeout, Timeout, JsonLog.Null, keys, (method, path) => path != "/health");
 
         var missing = Request("POST", "/uploads", [1]);
         var wrong = Request("POST", "/uploads", [1]);
@@ -245,7 +246,7 @@ public sealed class ApiGatewayEmulatorTests
         Assert.Null(ApiKeys.FromEnvironment(_ => null));
     }
 
-    private static ApiGatewayEmulator Gateway(IInvocationHandler handler) => new(handler, maxConcurrency: 2, ReadTimeout, JsonLog.Null);
+    private static ApiGatewayEmulator Gateway(IInvocationHandler handler) => new(handler, maxConcurrency: 2, ReadTimeout, Timeout, JsonLog.Null);
 
     private static DefaultHttpContext Request(string method, string path, byte[] body, string query = "")
     {
@@ -271,6 +272,20 @@ public sealed class ApiGatewayEmulatorTests
         Assert.Contains("POST /uploads", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Each_invocations_deadline_is_the_functions_timeout_after_the_request()
+    {
+        var handler = new RecordingHandler(Reply.Ok);
+        var http = Request("GET", "/health", []);
+
+        var before = DateTimeOffset.UtcNow;
+        await Gateway(handler).HandleAsync(http);
+        var after = DateTimeOffset.UtcNow;
+
+        var deadline = Assert.Single(handler.Deadlines);
+        Assert.InRange(deadline, before + Timeout, after + Timeout);
+    }
+
     /// <summary>Canned proxy responses.</summary>
     private static class Reply
     {
@@ -282,9 +297,12 @@ public sealed class ApiGatewayEmulatorTests
     {
         public List<byte[]> Payloads { get; } = [];
 
+        public List<DateTimeOffset> Deadlines { get; } = [];
+
         public Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)
         {
             Payloads.Add(invocation.Payload);
+            Deadlines.Add(invocation.Deadline);
             return Task.FromResult<ReadOnlyMemory<byte>>(answer(invocation));
         }
     }

@@ -58,6 +58,20 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>Waits until the process has exited by itself and its output has all been read.</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} did not exit within {timeout}:\n{Tail()}");
+        }
+    }
+
     /// <summary>SIGKILL: the process gets no chance to finish anything, as when a machine dies.</summary>
     public void Kill()
     {

@@ -77,20 +77,12 @@ public sealed class MotoServer : IAsyncDisposable
     {
         int port = Tools.FreePort();
         var endpoint = $"http://127.0.0.1:{port}";
-        var environment = new Dictionary<string, string>
-        {
-            ["AWS_ENDPOINT_URL"] = endpoint,
-            ["AWS_REGION"] = "us-east-1",
-            ["AWS_DEFAULT_REGION"] = "us-east-1",
-            ["AWS_ACCESS_KEY_ID"] = "test",
-            ["AWS_SECRET_ACCESS_KEY"] = "test",
-        };
-        var exports = await Tools.RunAsync("python3", ["emulator/bootstrap.py", "--env"]);
-        foreach (var line in exports.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var pair = line["export ".Length..].Split('=', 2);
-            environment[pair[0]] = pair[1].Trim('\'');
-        }
+        var environment = await TemplateEnvironment.ReadAsync();
+        environment["AWS_ENDPOINT_URL"] = endpoint;
+        environment["AWS_REGION"] = "us-east-1";
+        environment["AWS_DEFAULT_REGION"] = "us-east-1";
+        environment["AWS_ACCESS_KEY_ID"] = "test";
+        environment["AWS_SECRET_ACCESS_KEY"] = "test";
 
         var process = ChildProcess.Start("moto", "moto_server", ["-H", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)]);
         await Tools.WaitForHttpAsync(new Uri(endpoint), process);

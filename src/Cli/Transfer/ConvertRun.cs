@@ -17,9 +17,8 @@ namespace Pipeline.Cli.Transfer;
 /// </summary>
 public sealed class ConvertRun
 {
-    // How often jobs are polled, and how long without progress before a hint is printed.
+    // How often jobs are polled.
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan StallHint = TimeSpan.FromSeconds(60);
 
     private readonly JobStore _store;
     private readonly Uploader _uploader;
@@ -39,6 +38,9 @@ public sealed class ConvertRun
 
     /// <summary>The run's counts and failures (paths relative to the folder).</summary>
     public RunTally Tally { get; } = new("uploaded");
+
+    /// <summary>How long the run waits, everything uploaded and no job finishing, before it says that no worker seems to be converting.</summary>
+    public TimeSpan StallHint { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs to the end; when <paramref name="cancellationToken"/> fires, throws whatever the stop interrupted.</summary>
     public async Task RunAsync(IReadOnlyList<LocalFile> files, CancellationToken cancellationToken)
@@ -119,7 +121,8 @@ public sealed class ConvertRun
                 else if (!hinted && uploads.IsCompleted && elapsed - lastProgress > StallHint)
                 {
                     hinted = true;
-                    _say($"no job has finished for {StallHint.TotalSeconds:0} s while {waiter.Count} wait: is the worker running? Objects stored while notifications were off need: pipeline backfill s3://{_store.Storage.InputBucket}/{_folder.Prefix}");
+                    _say($"no job has finished for {StallHint.TotalSeconds:0} s while {waiter.Count} wait: no worker seems to be converting. Check that it runs: locally, ./run.sh stops when its worker dies and logs it to artifacts/logs/worker.log; on AWS, the worker function's logs.");
+                    _say($"Objects stored while notifications were off need: pipeline backfill s3://{_store.Storage.InputBucket}/{_folder.Prefix}");
                 }
                 await Task.Delay(PollInterval, cancellationToken);
             }
