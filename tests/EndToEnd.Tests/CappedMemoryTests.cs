@@ -10,9 +10,10 @@ using Xunit.Abstractions;
 namespace Pipeline.Tests.EndToEnd;
 
 /// <summary>
-/// The worker's Native AOT bootstrap as Lambda runs it, held to the template's MemorySize by a
-/// memory cgroup, on the hostile corpus plus the largest images the limits admit: every input
-/// ends with its result or its report, and the process is never killed for memory.
+/// The worker's Native AOT bootstrap as Lambda runs it (with its converter processes), held to the
+/// template's MemorySize by a memory cgroup, on the hostile corpus plus the largest images the
+/// limits admit, and innocent photos batched with the inputs that used to kill it: every input
+/// ends with its result or its report, and no process is ever killed for memory.
 /// </summary>
 public sealed class CappedMemoryTests : IAsyncLifetime
 {
@@ -39,6 +40,17 @@ public sealed class CappedMemoryTests : IAsyncLifetime
         inputs[prefix + "tiff16-50mp.tiff"] = Bands(MatType.CV_16UC3, ".tiff", (int)ImwriteFlags.TiffCompression, 5); // LZW
         inputs[prefix + "png-50mp.png"] = Bands(MatType.CV_8UC3, ".png");
         inputs[prefix + "png16-50mp.png"] = Bands(MatType.CV_16UC3, ".png");
+        // Read as 8x8 by a lenient reader and as 7000x7000 16-bit RGBA (392 MB) by libtiff, twice
+        // in one batch with innocent photos; and the same image stated honestly.
+        var hostile = new[] { "tiff-size-tags-repeated", "tiff-size-tags-long8" }.SelectMany(n => new[] { n + "-1", n + "-2" }).ToList();
+        foreach (var name in hostile)
+            inputs[prefix + "batch/" + name] = HostileCorpus.Get(name[..^2]).Body;
+        inputs[prefix + "batch/tiff-7000x7000-rgba16-honest"] = TiffBuilder.Zeros(7000, 7000, 16, 4);
+        var innocents = Directory.EnumerateFiles(Path.Combine(Artifacts.RepoRoot, "samples"), "*.jpg", SearchOption.AllDirectories)
+            .Append(Path.Combine(Artifacts.RepoRoot, "kitty.jpg"))
+            .ToDictionary(f => prefix + "batch/innocent " + Path.GetFileName(f), File.ReadAllBytes);
+        foreach (var (key, body) in innocents)
+            inputs[key] = body;
         var etags = new Dictionary<string, string>();
         foreach (var (key, body) in inputs)
             etags[key] = await _moto.PutAsync(_moto.InputBucket, key, body);
@@ -54,8 +66,11 @@ public sealed class CappedMemoryTests : IAsyncLifetime
         };
         using var process = ChildProcess.Start("capped worker", "sh", ["-c", cgroup.EnterCommand, Artifacts.AotBootstrap("worker")], environment);
 
-        // Batches of ten, as the event source mapping sends them; the 50 MP images in one batch.
-        var keys = inputs.Keys.OrderByDescending(k => k.Contains("50mp", StringComparison.Ordinal)).ThenBy(k => k, StringComparer.Ordinal).ToList();
+        // Batches of ten, as the event source mapping sends them: the hostile TIFFs with the
+        // innocent photos, then the 50 MP images, then the corpus.
+        var keys = inputs.Keys.OrderByDescending(k => k.Contains("/batch/", StringComparison.Ordinal))
+            .ThenByDescending(k => k.Contains("50mp", StringComparison.Ordinal)).ThenBy(k => k, StringComparer.Ordinal).ToList();
+        Assert.True(keys.Take(10).Count(k => k.Contains("/batch/", StringComparison.Ordinal)) == 10, "the hostile and innocent inputs share the first batch");
         foreach (var batch in keys.Chunk(10))
         {
             var answer = runtime.InvokeAsync(SqsBatch(batch.Select(k => (k, etags[k]))), timeout: TimeSpan.FromSeconds(60));
@@ -75,6 +90,15 @@ public sealed class CappedMemoryTests : IAsyncLifetime
         foreach (var key in inputs.Keys)
             Assert.True(outputs.Contains(key) ^ outputs.Contains(ObjectKeys.Error(key)), $"{key}: result and report were {outputs.Contains(key)} and {outputs.Contains(ObjectKeys.Error(key))}");
         Assert.Equal("too_many_pixels", await ReportCodeAsync(prefix + "tiff16-50mp.tiff"));
+        foreach (var name in hostile)
+            Assert.Equal("corrupt_image", await ReportCodeAsync(prefix + "batch/" + name));
+        Assert.Equal("too_many_pixels", await ReportCodeAsync(prefix + "batch/tiff-7000x7000-rgba16-honest"));
+        foreach (var (key, body) in innocents)
+        {
+            var (bytes, _) = await _moto.GetAsync(_moto.OutputBucket, key);
+            using var gray = PixelAssert.IsGray(bytes);
+            PixelAssert.LumaMatches(body, gray);
+        }
         foreach (var png in new[] { "png-50mp.png", "png16-50mp.png" })
         {
             var (bytes, _) = await _moto.GetAsync(_moto.OutputBucket, prefix + png);
