@@ -50,9 +50,8 @@ public sealed class JobRoutes
 
         var now = _clock.GetUtcNow();
         var id = JobId.New(now, request.Caller);
-        var expiresAt = now + _store.Storage.UrlExpiry;
-        var upload = await _store.PresignUploadAsync(id, contentType, length, expiresAt, request.Caller);
-        var ticket = new UploadTicket(upload.Url, "PUT", new Dictionary<string, string>(upload.Headers), expiresAt);
+        var upload = await _store.PresignUploadAsync(id, contentType, length, request.Caller);
+        var ticket = new UploadTicket(upload.Url, "PUT", new Dictionary<string, string>(upload.Headers), upload.ExpiresAt);
         var status = StatusPath(request, id);
         var response = Responses.Json(201, new UploadCreated(id.Value, ticket, status), ApiJsonContext.Web.UploadCreated);
         response.Headers["Location"] = status;

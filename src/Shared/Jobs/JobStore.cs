@@ -252,18 +252,20 @@ public sealed class JobStore
     /// (see <see cref="ObjectKeys.Upload"/>). The signature pins the
     /// content type, the size and <c>If-None-Match: *</c>: S3 accepts one upload to the job's
     /// fresh key and refuses a replay of the URL (412), so a leaked URL cannot trigger the
-    /// worker again and again for its lifetime.
+    /// worker again and again for its lifetime, <see cref="StorageOptions.UrlExpiry"/> from now.
     /// </summary>
-    public async Task<PresignedUpload> PresignUploadAsync(JobId id, string contentType, long contentLength, DateTimeOffset expiresAt, string? owner = null)
+    public async Task<PresignedUpload> PresignUploadAsync(JobId id, string contentType, long contentLength, string? owner = null)
     {
+        // The SDK signs the whole seconds left between its own clock and Expires (truncated), so
+        // Expires is taken from the system clock right before signing, with just under a second
+        // of slack: X-Amz-Expires is the lifetime itself however long the request took so far.
+        var signing = DateTimeOffset.UtcNow;
         var presign = new GetPreSignedUrlRequest
         {
             BucketName = Storage.InputBucket,
             Key = ObjectKeys.Upload(id, owner),
             Verb = HttpVerb.PUT,
-            // The SDK signs the whole seconds left at signing time (truncated): half a second
-            // of slack keeps X-Amz-Expires at the lifetime the ticket states.
-            Expires = expiresAt.UtcDateTime.AddMilliseconds(500),
+            Expires = (signing + Storage.UrlExpiry).UtcDateTime.AddMilliseconds(999),
             ContentType = contentType,
             Protocol = _urlProtocol,
         };
@@ -275,7 +277,7 @@ public sealed class JobStore
             ["Content-Type"] = contentType,
             ["Content-Length"] = contentLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["If-None-Match"] = "*",
-        });
+        }, signing + Storage.UrlExpiry);
     }
 
     /// <summary>
@@ -290,7 +292,7 @@ public sealed class JobStore
         var probe = JobId.New(now);
         string[] urls =
         [
-            (await PresignUploadAsync(probe, "image/jpeg", 1, now + Storage.UrlExpiry)).Url,
+            (await PresignUploadAsync(probe, "image/jpeg", 1)).Url,
             await PresignResultAsync(new JobState { Key = ObjectKeys.Upload(probe), Status = JobStatus.Pending }),
         ];
         return [.. urls.Select(u => new Uri(u).GetLeftPart(UriPartial.Authority)).Distinct(StringComparer.Ordinal)];
