@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Pipeline.Cli.Commands;
+using Pipeline.Cli.Terminal;
 using Pipeline.Errors;
 
 namespace Pipeline.Cli;
@@ -34,9 +34,7 @@ public static class CliApp
             return ExitCodes.Usage;
         }
 
-        using var stop = new CancellationTokenSource();
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var stop = new StopSignals();
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, stop.Token);
@@ -49,7 +47,7 @@ public static class CliApp
             Console.Error.WriteLine($"error: {e.Message}{endpoint}");
             return e.Code == ErrorCode.Unavailable ? ExitCodes.Unavailable : ExitCodes.Usage;
         }
-        catch (Exception) when (stop.IsCancellationRequested)
+        catch (Exception) when (stop.Stopped)
         {
             Console.Error.WriteLine("stopped before any work started.");
             return ExitCodes.Interrupted;

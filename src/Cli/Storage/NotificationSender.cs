@@ -5,7 +5,7 @@ using Amazon.SQS.Model;
 using Pipeline.Errors;
 using Pipeline.Jobs;
 
-namespace Pipeline.Cli.Jobs;
+namespace Pipeline.Cli.Storage;
 
 /// <summary>Sends to the worker's queue, as backfill does: objects already stored are sent as ObjectCreated notifications (see <see cref="S3Notification"/>).</summary>
 public sealed class NotificationSender
