@@ -21,6 +21,7 @@ public static class CliApp
             ConvertCommand.Create(target, environment),
             StatusCommand.Create(target, environment),
             BackfillCommand.Create(target, environment),
+            VerifyCommand.Create(target, environment),
         };
         foreach (var option in target.All)
             root.Add(option);
