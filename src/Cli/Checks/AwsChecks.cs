@@ -33,7 +33,7 @@ public sealed class AwsChecks
     public IEnumerable<Check> All() =>
     [
         new("the dead-letter queue is empty", false, DeadLettersAsync),
-        new("the stack's alarms exist and none is in ALARM", true, AlarmsAsync),
+        new("the stack's alarms exist and none is in ALARM", true, async ct => await AlarmsAsync(await _stack.Cloud!.AlarmNamesAsync(ct), ct)),
         new("both functions' log groups received a metric line during this run", true, MetricLinesAsync),
     ];
 
@@ -59,11 +59,10 @@ public sealed class AwsChecks
                 $"{messages} messages in {deadLetterName}: objects the worker gave up on; read them (aws sqs receive-message --queue-url {deadLetterUrl}) and, once the cause is fixed, redrive them with scripts/redrive-dlq.sh"));
     }
 
-    /// <summary>Every alarm the stack declares exists in CloudWatch and none is in ALARM.</summary>
-    public async Task AlarmsAsync(CancellationToken cancellationToken)
+    /// <summary>Every alarm of <paramref name="declared"/> (those the stack declares) exists in CloudWatch and none is in ALARM.</summary>
+    public async Task AlarmsAsync(IReadOnlyList<string> declared, CancellationToken cancellationToken)
     {
         var cloud = _stack.Cloud!;
-        var declared = await cloud.AlarmNamesAsync(cancellationToken);
         if (declared.Count == 0)
             throw CheckException.Fail($"the stack {cloud.Name} declares no alarm; the template's alarms are missing");
         var found = await cloud.Aws.RunAsync(["cloudwatch", "describe-alarms", "--alarm-names", .. declared, "--query", "MetricAlarms[].[AlarmName,StateValue,StateReason]"], cancellationToken);

@@ -9,12 +9,14 @@ namespace Pipeline.Cli.Checks;
 /// <summary>
 /// The AWS CLI (<c>aws</c> on the PATH, the one the deployer already has), for what the SDK
 /// packages this project uses cannot read: CloudFormation, API Gateway keys, CloudWatch alarms
-/// and logs. It runs with the same endpoint, region and profile as the rest of the command,
-/// and credentials from the environment as usual; every answer is read as JSON.
+/// and logs. It runs with the same endpoint, region, profile and credentials as the rest of
+/// the command (keys the command was given are handed on; otherwise the CLI's own chain
+/// applies); every answer is read as JSON.
 /// </summary>
 public sealed class AwsCli
 {
     private readonly List<string> _common = ["--output", "json"];
+    private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal) { ["AWS_PAGER"] = "" };
 
     /// <summary>A CLI that talks to <paramref name="aws"/>'s endpoint and region, signing with <paramref name="profile"/> when given.</summary>
     public AwsCli(AwsEnvironment aws, string? profile)
@@ -25,6 +27,13 @@ public sealed class AwsCli
             _common.AddRange(["--region", region]);
         if (profile is not null)
             _common.AddRange(["--profile", profile]);
+        else if (aws.Credentials?.GetCredentials() is { } keys)
+        {
+            _environment["AWS_ACCESS_KEY_ID"] = keys.AccessKey;
+            _environment["AWS_SECRET_ACCESS_KEY"] = keys.SecretKey;
+            if (keys.UseToken)
+                _environment["AWS_SESSION_TOKEN"] = keys.Token;
+        }
     }
 
     /// <summary>
@@ -43,7 +52,8 @@ public sealed class AwsCli
         var all = arguments.Concat(_common).ToList();
         foreach (var argument in all)
             start.ArgumentList.Add(argument);
-        start.Environment["AWS_PAGER"] = "";
+        foreach (var (name, value) in _environment)
+            start.Environment[name] = value;
         Process process;
         try
         {
