@@ -8,25 +8,16 @@ namespace Pipeline.Tests.Cli;
 /// whose key is required but not sent fails the right lines with a hint; Ctrl-C stops it; and
 /// whatever happens, the buckets hold afterwards exactly what they held before.
 /// </summary>
-public sealed class VerifyTests : IClassFixture<PipelineStack>
+public sealed class VerifyTests(PipelineStack stack, ITestOutputHelper output) : IClassFixture<PipelineStack>
 {
     private const string Key = "verify-test-key-0123456789";
 
-    private readonly PipelineStack _stack;
-    private readonly ITestOutputHelper _output;
-
-    public VerifyTests(PipelineStack stack, ITestOutputHelper output)
-    {
-        _stack = stack;
-        _output = output;
-    }
-
     [Fact]
-    public async Task Against_the_local_stack_every_check_with_a_local_counterpart_passes_and_nothing_is_left_behind()
+    public async Task Against_the_localstack_every_check_with_a_local_counterpart_passes_and_nothing_is_left_behind()
     {
         var before = await ObjectsAsync();
 
-        var run = await VerifyAsync(_stack.ApiUrl);
+        var run = await VerifyAsync(stack.ApiUrl);
 
         Assert.Equal(0, run.ExitCode);
         var lines = Lines(run);
@@ -56,7 +47,7 @@ public sealed class VerifyTests : IClassFixture<PipelineStack>
     public async Task With_the_key_required_and_not_sent_the_keyed_lines_fail_and_say_to_pass_the_key()
     {
         var before = await ObjectsAsync();
-        var (api, url) = await _stack.StartApiAsync(new Dictionary<string, string> { ["PIPELINE_API_KEY"] = Key });
+        var (api, url) = await stack.StartApiAsync(new Dictionary<string, string> { ["PIPELINE_API_KEY"] = Key });
         using (api)
         {
             var without = await VerifyAsync(url);
@@ -80,10 +71,10 @@ public sealed class VerifyTests : IClassFixture<PipelineStack>
     public async Task With_no_worker_running_the_lines_that_need_it_fail_and_point_at_the_worker()
     {
         var before = await ObjectsAsync();
-        _stack.Worker.Kill();
+        stack.Worker.Kill();
         try
         {
-            var run = await VerifyAsync(_stack.ApiUrl, "--timeout", "5");
+            var run = await VerifyAsync(stack.ApiUrl, "--timeout", "5");
 
             Assert.Equal(1, run.ExitCode);
             var lines = Lines(run);
@@ -98,7 +89,7 @@ public sealed class VerifyTests : IClassFixture<PipelineStack>
         }
         finally
         {
-            await LocalHost.WaitUntilPollingAsync(_stack.StartWorker());
+            await LocalHost.WaitUntilPollingAsync(stack.StartWorker());
         }
     }
 
@@ -106,15 +97,15 @@ public sealed class VerifyTests : IClassFixture<PipelineStack>
     public async Task Ctrl_c_stops_it_and_it_still_deletes_what_it_created()
     {
         var before = await ObjectsAsync();
-        _stack.Worker.Kill(); // the job stays pending, so the run is surely waiting when stopped
+        stack.Worker.Kill(); // the job stays pending, so the run is surely waiting when stopped
         try
         {
-            using var verify = ChildProcess.Start("verify", "dotnet", [Artifacts.NewestBuild("Cli", "pipeline.dll"), "verify", "--api-url", _stack.ApiUrl.ToString(), "--timeout", "600"], _stack.Environment);
+            using var verify = ChildProcess.Start("verify", "dotnet", [Artifacts.NewestBuild("Cli", "pipeline.dll"), "verify", "--api-url", stack.ApiUrl.ToString(), "--timeout", "600"], stack.Environment);
             await verify.WaitForLineAsync(l => l.StartsWith("ok   POST /uploads hands out a presigned PUT", StringComparison.Ordinal), TimeSpan.FromSeconds(120));
             Assert.NotEqual(before, await ObjectsAsync());
 
             await verify.InterruptAsync(TimeSpan.FromSeconds(60));
-            _output.WriteLine(verify.Tail());
+            output.WriteLine(verify.Tail());
 
             Assert.Equal(130, verify.ExitCode);
             Assert.Contains("stopped: deleting what this run created", verify.Lines);
@@ -123,14 +114,14 @@ public sealed class VerifyTests : IClassFixture<PipelineStack>
         }
         finally
         {
-            await LocalHost.WaitUntilPollingAsync(_stack.StartWorker());
+            await LocalHost.WaitUntilPollingAsync(stack.StartWorker());
         }
     }
 
     private async Task<ToolResult> VerifyAsync(Uri apiUrl, params string[] options)
     {
-        var result = await Tools.RunAsync("dotnet", [Artifacts.NewestBuild("Cli", "pipeline.dll"), "verify", "--api-url", apiUrl.ToString(), .. options], _stack.Environment, timeout: TimeSpan.FromMinutes(4));
-        _output.WriteLine(result.Stdout + result.Stderr);
+        var result = await Tools.RunAsync("dotnet", [Artifacts.NewestBuild("Cli", "pipeline.dll"), "verify", "--api-url", apiUrl.ToString(), .. options], stack.Environment, timeout: TimeSpan.FromMinutes(4));
+        output.WriteLine(result.Stdout + result.Stderr);
         return result;
     }
 
@@ -138,7 +129,7 @@ public sealed class VerifyTests : IClassFixture<PipelineStack>
 
     private async Task<List<string>> ObjectsAsync() =>
     [
-        .. (await _stack.KeysAsync(_stack.InputBucket, "")).Select(k => "in " + k).Order(StringComparer.Ordinal),
-        .. (await _stack.KeysAsync(_stack.OutputBucket, "")).Select(k => "out " + k).Order(StringComparer.Ordinal),
+        .. (await stack.KeysAsync(stack.InputBucket, "")).Select(k => "in " + k).Order(StringComparer.Ordinal),
+        .. (await stack.KeysAsync(stack.OutputBucket, "")).Select(k => "out " + k).Order(StringComparer.Ordinal),
     ];
 }

@@ -14,24 +14,15 @@ namespace Pipeline.Cli.Checks;
 /// large for Lambda, the presigned flow end to end with its replay refused, and, deployed, that
 /// no stage answers but the declared one.
 /// </summary>
-public sealed partial class ApiChecks
+/// <param name="stack">The stack checked.</param>
+/// <param name="http">The client requests go through.</param>
+/// <param name="leftovers">Where the run's uploads are registered for deletion.</param>
+/// <param name="timeout">How long to wait for the worker.</param>
+public sealed partial class ApiChecks(StackUnderTest stack, HttpClient http, Leftovers leftovers, TimeSpan timeout)
 {
     private const int TooLargeBytes = 5 * 1024 * 1024;
 
-    private readonly StackUnderTest _stack;
-    private readonly HttpClient _http;
-    private readonly Leftovers _leftovers;
-    private readonly TimeSpan _timeout;
     private Upload? _upload;
-
-    /// <summary>Checks of <paramref name="stack"/>'s API through <paramref name="http"/>; <paramref name="timeout"/> bounds the wait for the worker.</summary>
-    public ApiChecks(StackUnderTest stack, HttpClient http, Leftovers leftovers, TimeSpan timeout)
-    {
-        _stack = stack;
-        _http = http;
-        _leftovers = leftovers;
-        _timeout = timeout;
-    }
 
     /// <summary>The checks, in the order they run.</summary>
     public IEnumerable<Check> All() =>
@@ -57,11 +48,11 @@ public sealed partial class ApiChecks
 
     private async Task PageAsync(CancellationToken cancellationToken)
     {
-        var (status, html, headers) = await SendAsync(HttpMethod.Get, _stack.ApiUrl, null, withKey: false, cancellationToken);
+        var (status, html, headers) = await SendAsync(HttpMethod.Get, stack.ApiUrl, null, withKey: false, cancellationToken);
         if (status != HttpStatusCode.OK)
             throw CheckException.Fail($"GET / answered {Describe(status, html)}; the page needs no key");
         RequirePolicy("GET /", headers);
-        var assets = AssetLink().Matches(html).Select(m => new Uri(_stack.ApiUrl, WebUtility.HtmlDecode(m.Groups[1].Value))).Distinct().ToList();
+        var assets = AssetLink().Matches(html).Select(m => new Uri(stack.ApiUrl, WebUtility.HtmlDecode(m.Groups[1].Value))).Distinct().ToList();
         if (assets.Count == 0)
             throw CheckException.Fail("the page links no script or stylesheet under assets/: is it the service's page?");
         foreach (var asset in assets)
@@ -75,12 +66,12 @@ public sealed partial class ApiChecks
 
     private async Task KeylessAsync(CancellationToken cancellationToken)
     {
-        var (status, body, _) = await SendAsync(HttpMethod.Post, _stack.ApiUrl, Image(GraySample.Jpeg(32, 32), "image/jpeg"), withKey: false, cancellationToken);
+        var (status, body, _) = await SendAsync(HttpMethod.Post, stack.ApiUrl, Image(GraySample.Jpeg(32, 32), "image/jpeg"), withKey: false, cancellationToken);
         if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             return;
-        if (status == HttpStatusCode.OK && _stack.IsLocal && _stack.ApiKey is null)
+        if (status == HttpStatusCode.OK && stack.IsLocal && stack.ApiKey is null)
             throw CheckException.Skip("the local API needs no key unless ./run.sh runs with PIPELINE_API_KEY set (then give verify the same PIPELINE_API_KEY)");
-        throw CheckException.Fail($"answered {Describe(status, body)} without a key; " + (_stack.IsLocal
+        throw CheckException.Fail($"answered {Describe(status, body)} without a key; " + (stack.IsLocal
             ? "the local API checks the key only when PIPELINE_API_KEY is set"
             : "POST / must require the API key (ApiKeyRequired on the method); anyone can run the function now"));
     }
@@ -88,7 +79,7 @@ public sealed partial class ApiChecks
     private async Task InlineAsync(byte[] image, string contentType, CancellationToken cancellationToken)
     {
         using var content = Image(image, contentType);
-        var (status, body, bytes) = await SendForBytesAsync(HttpMethod.Post, _stack.ApiUrl, content, cancellationToken);
+        var (status, body, bytes) = await SendForBytesAsync(HttpMethod.Post, stack.ApiUrl, content, cancellationToken);
         if (status != HttpStatusCode.OK)
             throw CheckException.Fail(StatusHint(status, body));
         if (GraySample.Mismatch(image, bytes) is { } mismatch)
@@ -98,7 +89,7 @@ public sealed partial class ApiChecks
     private async Task TooLargeAsync(CancellationToken cancellationToken)
     {
         using var content = Image(new byte[TooLargeBytes], "image/jpeg");
-        var (status, body, _) = await SendAsync(HttpMethod.Post, _stack.ApiUrl, content, withKey: true, cancellationToken);
+        var (status, body, _) = await SendAsync(HttpMethod.Post, stack.ApiUrl, content, withKey: true, cancellationToken);
         var (code, message) = ErrorOf(body);
         if (status == HttpStatusCode.RequestEntityTooLarge && code == "payload_too_large" && message?.Contains("/uploads", StringComparison.Ordinal) == true)
             return;
@@ -117,18 +108,18 @@ public sealed partial class ApiChecks
             throw CheckException.Fail("POST /uploads: " + StatusHint(status, body));
         using var created = JsonDocument.Parse(body);
         var id = created.RootElement.GetProperty("id").GetString()!;
-        _leftovers.Add(_stack.Target.InputBucket, ObjectKeys.UploadPrefix + id);
-        _leftovers.Add(_stack.Target.OutputBucket, ObjectKeys.UploadPrefix + id);
+        leftovers.Add(stack.Target.InputBucket, ObjectKeys.UploadPrefix + id);
+        leftovers.Add(stack.Target.OutputBucket, ObjectKeys.UploadPrefix + id);
         var ticket = created.RootElement.GetProperty("upload");
         var upload = new Upload(
             id,
             new Uri(ticket.GetProperty("url").GetString()!),
             ticket.GetProperty("headers").EnumerateObject().ToDictionary(h => h.Name, h => h.Value.GetString()!, StringComparer.OrdinalIgnoreCase),
-            new Uri(_stack.ApiUrl, created.RootElement.GetProperty("status").GetString()!),
+            new Uri(stack.ApiUrl, created.RootElement.GetProperty("status").GetString()!),
             image);
         var put = await PutAsync(upload, cancellationToken);
         if (put != HttpStatusCode.OK)
-            throw CheckException.Fail($"the presigned PUT answered {(int)put}; " + (_stack.IsLocal
+            throw CheckException.Fail($"the presigned PUT answered {(int)put}; " + (stack.IsLocal
                 ? "the emulator refused it: is its bucket there? (./run.sh creates it)"
                 : "S3 refused it: do the bucket's policy and the API role's s3:PutObject on uploads/* agree?"));
         _upload = upload;
@@ -146,7 +137,7 @@ public sealed partial class ApiChecks
     {
         var upload = _upload ?? throw CheckException.Skip("needs the presigned upload above");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_timeout);
+        deadline.CancelAfter(timeout);
         string body;
         HttpStatusCode status;
         try
@@ -161,13 +152,13 @@ public sealed partial class ApiChecks
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw CheckException.Fail($"job {upload.Id} is still pending after {_timeout.TotalSeconds:0} s: {_stack.WorkerHint}");
+            throw CheckException.Fail($"job {upload.Id} is still pending after {timeout.TotalSeconds:0} s: {stack.WorkerHint}");
         }
         if (status != HttpStatusCode.OK)
             throw CheckException.Fail($"GET {upload.Status.AbsolutePath}: " + StatusHint(status, body));
         using var done = JsonDocument.Parse(body);
         var resultUrl = new Uri(done.RootElement.GetProperty("resultUrl").GetString()!);
-        using var response = await _http.GetAsync(resultUrl, cancellationToken);
+        using var response = await http.GetAsync(resultUrl, cancellationToken);
         var result = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
             throw CheckException.Fail($"the presigned result URL answered {(int)response.StatusCode}: can the API role read the output bucket's uploads/*?");
@@ -177,13 +168,13 @@ public sealed partial class ApiChecks
 
     private async Task StagesAsync(CancellationToken cancellationToken)
     {
-        var declared = _stack.ApiUrl.AbsolutePath.Trim('/');
+        var declared = stack.ApiUrl.AbsolutePath.Trim('/');
         string[] others = ["Stage", "verify" + Guid.NewGuid().ToString("N")[..8]];
         foreach (var stage in others.Where(s => s != declared))
         {
             foreach (var path in new[] { "", "health" })
             {
-                var url = new Uri(_stack.ApiUrl, $"/{stage}/{path}");
+                var url = new Uri(stack.ApiUrl, $"/{stage}/{path}");
                 var (status, body, _) = await SendAsync(HttpMethod.Get, url, null, withKey: false, cancellationToken);
                 if ((int)status < 400)
                     throw CheckException.Fail($"GET {url.AbsolutePath} answered {Describe(status, body)}: the stage {stage} answers without {declared}'s throttles, usage plan and WAF; SAM adds a stage named Stage unless the API sets OpenApiVersion");
@@ -200,7 +191,7 @@ public sealed partial class ApiChecks
                 request.Content.Headers.TryAddWithoutValidation(name, value);
         }
         request.Content.Headers.ContentLength = upload.Image.Length;
-        using var response = await _http.SendAsync(request, cancellationToken);
+        using var response = await http.SendAsync(request, cancellationToken);
         return response.StatusCode;
     }, upload.Url);
 
@@ -220,9 +211,9 @@ public sealed partial class ApiChecks
     {
         using var request = new HttpRequestMessage(method, url) { Content = content };
         request.Headers.Accept.ParseAdd("*/*");
-        if (withKey && _stack.ApiKey is { } key)
+        if (withKey && stack.ApiKey is { } key)
             request.Headers.Add("x-api-key", key);
-        using var response = await _http.SendAsync(request, cancellationToken);
+        using var response = await http.SendAsync(request, cancellationToken);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         var isText = response.Content.Headers.ContentType?.MediaType is { } type && (type.StartsWith("text/", StringComparison.Ordinal) || type.Contains("json", StringComparison.Ordinal) || type.Contains("javascript", StringComparison.Ordinal));
         return (response.StatusCode, isText ? Encoding.UTF8.GetString(bytes) : "", response.Headers, bytes);
@@ -237,13 +228,13 @@ public sealed partial class ApiChecks
         }
         catch (HttpRequestException e)
         {
-            throw CheckException.Fail($"no answer from {url.GetLeftPart(UriPartial.Authority)} ({e.Message}): {(url.Host == _stack.ApiUrl.Host ? _stack.ApiHint : "is the storage endpoint reachable?")}");
+            throw CheckException.Fail($"no answer from {url.GetLeftPart(UriPartial.Authority)} ({e.Message}): {(url.Host == stack.ApiUrl.Host ? stack.ApiHint : "is the storage endpoint reachable?")}");
         }
     }
 
     private string StatusHint(HttpStatusCode status, string body) => status switch
     {
-        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden when _stack.ApiKey is null =>
+        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden when stack.ApiKey is null =>
             $"answered {Describe(status, body)}: the API wants a key; pass --api-key or set PIPELINE_API_KEY",
         HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden =>
             $"answered {Describe(status, body)} with the key: is it the stack's key, enabled and in its usage plan?",
@@ -286,7 +277,7 @@ public sealed partial class ApiChecks
         return content;
     }
 
-    private Uri Url(string relative) => new(_stack.ApiUrl, relative);
+    private Uri Url(string relative) => new(stack.ApiUrl, relative);
 
     [GeneratedRegex("""(?:src|href)="([^"]*assets/[^"]+)""")]
     private static partial Regex AssetLink();

@@ -11,44 +11,34 @@ namespace Pipeline.Cli.Checks;
 /// local stack has one too), and, deployed, the stack's alarms exist and none is in ALARM, and
 /// both functions' log groups received a metric line (Embedded Metric Format) during the run.
 /// </summary>
-public sealed class AwsChecks
+/// <param name="stack">The stack checked.</param>
+/// <param name="sqs">A client of its queues.</param>
+/// <param name="started">When the run started: metric lines count from then.</param>
+/// <param name="timeout">How long to wait for metric lines.</param>
+public sealed class AwsChecks(StackUnderTest stack, IAmazonSQS sqs, DateTimeOffset started, TimeSpan timeout)
 {
     private static readonly string[] LogGroupOutputs = ["ApiLogGroup", "WorkerLogGroup"];
-
-    private readonly StackUnderTest _stack;
-    private readonly IAmazonSQS _sqs;
-    private readonly DateTimeOffset _started;
-    private readonly TimeSpan _timeout;
-
-    /// <summary>Checks of <paramref name="stack"/>; log lines count from <paramref name="started"/>, and are waited for up to <paramref name="timeout"/>.</summary>
-    public AwsChecks(StackUnderTest stack, IAmazonSQS sqs, DateTimeOffset started, TimeSpan timeout)
-    {
-        _stack = stack;
-        _sqs = sqs;
-        _started = started;
-        _timeout = timeout;
-    }
 
     /// <summary>The checks, in the order they run (after the others, whose traffic they look for).</summary>
     public IEnumerable<Check> All() =>
     [
         new("the dead-letter queue is empty", false, DeadLettersAsync),
-        new("the stack's alarms exist and none is in ALARM", true, async ct => await AlarmsAsync(await _stack.Cloud!.AlarmNamesAsync(ct), ct)),
+        new("the stack's alarms exist and none is in ALARM", true, async ct => await AlarmsAsync(await stack.Cloud!.AlarmNamesAsync(ct), ct)),
         new("both functions' log groups received a metric line during this run", true, MetricLinesAsync),
     ];
 
     /// <summary>The work queue's dead-letter queue (its redrive policy's target) holds no message.</summary>
     public async Task DeadLettersAsync(CancellationToken cancellationToken)
     {
-        var queue = _stack.Target.Queue ?? throw CheckException.Skip("no worker queue named: pass --queue (the stack's WorkerQueueUrl output)");
-        var url = await NotificationSender.UrlOfAsync(_sqs, queue, cancellationToken);
-        var attributes = await _sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = url, AttributeNames = ["RedrivePolicy"] }, cancellationToken);
+        var queue = stack.Target.Queue ?? throw CheckException.Skip("no worker queue named: pass --queue (the stack's WorkerQueueUrl output)");
+        var url = await NotificationSender.UrlOfAsync(sqs, queue, cancellationToken);
+        var attributes = await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = url, AttributeNames = ["RedrivePolicy"] }, cancellationToken);
         if (attributes.Attributes?.GetValueOrDefault("RedrivePolicy") is not { } policy)
             throw CheckException.Fail($"the worker queue {queue} has no redrive policy: a message that keeps failing is retried until it expires");
         using var redrive = JsonDocument.Parse(policy);
         var deadLetterName = redrive.RootElement.GetProperty("deadLetterTargetArn").GetString()!.Split(':')[^1];
-        var deadLetterUrl = (await _sqs.GetQueueUrlAsync(deadLetterName, cancellationToken)).QueueUrl;
-        var counts = await _sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+        var deadLetterUrl = (await sqs.GetQueueUrlAsync(deadLetterName, cancellationToken)).QueueUrl;
+        var counts = await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
         {
             QueueUrl = deadLetterUrl,
             AttributeNames = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
@@ -62,7 +52,7 @@ public sealed class AwsChecks
     /// <summary>Every alarm of <paramref name="declared"/> (those the stack declares) exists in CloudWatch and none is in ALARM.</summary>
     public async Task AlarmsAsync(IReadOnlyList<string> declared, CancellationToken cancellationToken)
     {
-        var cloud = _stack.Cloud!;
+        var cloud = stack.Cloud!;
         if (declared.Count == 0)
             throw CheckException.Fail($"the stack {cloud.Name} declares no alarm; the template's alarms are missing");
         var found = await cloud.Aws.RunAsync(["cloudwatch", "describe-alarms", "--alarm-names", .. declared, "--query", "MetricAlarms[].[AlarmName,StateValue,StateReason]"], cancellationToken);
@@ -78,12 +68,12 @@ public sealed class AwsChecks
     /// <summary>The API's and the worker's log groups each hold a metric line written since the run started.</summary>
     public async Task MetricLinesAsync(CancellationToken cancellationToken)
     {
-        var cloud = _stack.Cloud!;
-        var groups = LogGroupOutputs.Select(o => _stack.Outputs.GetValueOrDefault(o)
+        var cloud = stack.Cloud!;
+        var groups = LogGroupOutputs.Select(o => stack.Outputs.GetValueOrDefault(o)
             ?? throw CheckException.Fail($"the stack has no {o} output")).ToList();
-        var start = _started.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var start = started.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_timeout);
+        deadline.CancelAfter(timeout);
         var waiting = new List<string>(groups);
         try
         {
@@ -102,7 +92,7 @@ public sealed class AwsChecks
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw CheckException.Fail($"no metric line (Embedded Metric Format) in {string.Join(" and ", waiting)} within {_timeout.TotalSeconds:0} s of this run's requests: do the functions log JSON to them, and may their roles write there?");
+            throw CheckException.Fail($"no metric line (Embedded Metric Format) in {string.Join(" and ", waiting)} within {timeout.TotalSeconds:0} s of this run's requests: do the functions log JSON to them, and may their roles write there?");
         }
     }
 }
