@@ -7,27 +7,25 @@ using Pipeline.Errors;
 namespace Pipeline.Tests.Cli;
 
 /// <summary>
-/// verify's reading of a deployed stack through the real AWS CLI, against a moto of its own:
+/// verify's reading of a deployed stack through the real AWS CLI, against the CLI tests' moto:
 /// the stack's outputs and API key, the alarms' states, the functions' metric lines and the
 /// dead-letter queue. (moto's CloudFormation creates no alarms, so the alarms are created
 /// directly and named to the check; API Gateway's stages cannot be served here at all.)
 /// </summary>
-public sealed class DeployedStackTests : IAsyncLifetime
+[Collection("cli")]
+public sealed class DeployedStackTests
 {
-    private MotoServer _moto = null!;
-    private AwsEnvironment _aws = null!;
-    private AwsCli _cli = null!;
-    private string _stackName = "";
+    private readonly MotoServer _moto;
+    private readonly AwsEnvironment _aws;
+    private readonly AwsCli _cli;
+    private readonly string _stackName = "verified-" + Guid.NewGuid().ToString("N")[..8];
 
-    public async Task InitializeAsync()
+    public DeployedStackTests(CliStack stack)
     {
-        _moto = await MotoServer.StartAsync();
+        _moto = stack.Moto;
         _aws = AwsEnvironment.FromEnvironment(name => _moto.Environment.GetValueOrDefault(name));
         _cli = new AwsCli(_aws, profile: null);
-        _stackName = "verified-" + Guid.NewGuid().ToString("N")[..8];
     }
-
-    public async Task DisposeAsync() => await _moto.DisposeAsync();
 
     [Fact]
     public async Task The_stacks_outputs_and_its_api_keys_value_are_read_with_the_aws_cli()
@@ -100,9 +98,18 @@ public sealed class DeployedStackTests : IAsyncLifetime
         var queue = _moto.Environment["PIPELINE_QUEUE_NAME"];
         var attributes = await sqs.GetQueueAttributesAsync((await sqs.GetQueueUrlAsync(queue)).QueueUrl, ["RedrivePolicy"]);
         var deadLetters = attributes.Attributes["RedrivePolicy"].Split('"').First(p => p.StartsWith("arn:", StringComparison.Ordinal)).Split(':')[^1];
-        await sqs.SendMessageAsync((await sqs.GetQueueUrlAsync(deadLetters)).QueueUrl, "{}");
+        var deadLettersUrl = (await sqs.GetQueueUrlAsync(deadLetters)).QueueUrl;
+        await sqs.SendMessageAsync(deadLettersUrl, "{}");
 
-        var full = await Assert.ThrowsAsync<CheckException>(() => checks.DeadLettersAsync(CancellationToken.None));
+        CheckException full;
+        try
+        {
+            full = await Assert.ThrowsAsync<CheckException>(() => checks.DeadLettersAsync(CancellationToken.None));
+        }
+        finally
+        {
+            await sqs.PurgeQueueAsync(deadLettersUrl); // the queue is shared with the other CLI tests
+        }
 
         Assert.StartsWith($"1 messages in {deadLetters}: objects the worker gave up on; read them (aws sqs receive-message --queue-url ", full.Message, StringComparison.Ordinal);
         Assert.EndsWith("and, once the cause is fixed, redrive them with scripts/redrive-dlq.sh", full.Message, StringComparison.Ordinal);

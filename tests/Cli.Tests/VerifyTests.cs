@@ -6,8 +6,10 @@ namespace Pipeline.Tests.Cli;
 /// `pipeline verify` against a local stack of its own (moto, the local API and worker on free
 /// ports): every check with a local counterpart passes; a stack whose worker is not running or
 /// whose key is required but not sent fails the right lines with a hint; Ctrl-C stops it; and
-/// whatever happens, the buckets hold afterwards exactly what they held before.
+/// whatever happens, the buckets hold afterwards exactly what they held before. In the CLI's
+/// collection, so its stack works while the others' idle.
 /// </summary>
+[Collection("cli")]
 public sealed class VerifyTests(PipelineStack stack, ITestOutputHelper output) : IClassFixture<PipelineStack>
 {
     private const string Key = "verify-test-key-0123456789";
