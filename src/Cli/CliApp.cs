@@ -1,12 +1,13 @@
 using System.CommandLine;
 using Pipeline.Cli.Commands;
+using Pipeline.Cli.Terminal;
 using Pipeline.Errors;
 using Pipeline.Signals;
 
 namespace Pipeline.Cli;
 
 /// <summary>
-/// The command line: <c>convert</c>, <c>status</c> and <c>backfill</c> with the options that
+/// The command line: <c>convert</c>, <c>status</c>, <c>backfill</c> and <c>verify</c> with the options that
 /// find the stack. Ctrl-C (or SIGTERM) cancels the command, which stops cleanly and says how
 /// to resume; errors of the pipeline's vocabulary are printed as one line and set the exit status.
 /// </summary>
@@ -16,11 +17,12 @@ public static class CliApp
     public static async Task<int> RunAsync(string[] args, Func<string, string?> environment)
     {
         var target = new TargetOptions();
-        var root = new RootCommand("Converts folders of images to grayscale through the Pipeline stack (the local one after ./run.sh, or one on AWS).")
+        var root = new RootCommand("Converts folders of images to grayscale through the Pipeline stack (the local one after ./run.sh, or one on AWS), and verifies a stack works.")
         {
             ConvertCommand.Create(target, environment),
             StatusCommand.Create(target, environment),
             BackfillCommand.Create(target, environment),
+            VerifyCommand.Create(target, environment),
         };
         foreach (var option in target.All)
             root.Add(option);

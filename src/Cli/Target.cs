@@ -1,5 +1,6 @@
 using Amazon.SQS;
 using Pipeline.Aws;
+using Pipeline.Cli.Storage;
 using Pipeline.Errors;
 using Pipeline.Jobs;
 

@@ -37,11 +37,22 @@ public sealed class TargetOptions
     /// <summary>The target the options and <paramref name="environment"/> describe; throws <see cref="ErrorCode.InvalidRequest"/> naming what is missing.</summary>
     public Target Resolve(ParseResult parsed, Func<string, string?> environment)
     {
-        string? Given(Option<string?> option) => parsed.GetValue(option) is { Length: > 0 } value ? value : null;
+        string? Given(Option<string?> option) => GivenValue(parsed, option);
+        var aws = ResolveAws(parsed, environment);
+        string Bucket(Option<string?> option, TextSetting setting) => Given(option) ?? NonEmpty(environment(setting.Name))
+            ?? throw new PipelineException(ErrorCode.InvalidRequest,
+                $"No {option.Name[2..].Replace('-', ' ')}: pass {option.Name} or set {setting.Name} (./pipeline uses the local stack's when no AWS settings are given).");
+        return new Target(aws, Bucket(InputBucket, PipelineSettings.InputBucket), Bucket(OutputBucket, PipelineSettings.OutputBucket),
+            Given(Queue) ?? NonEmpty(environment(PipelineSettings.QueueName.Name)));
+    }
+
+    /// <summary>Endpoint, region and credentials from the options and <paramref name="environment"/>; throws <see cref="ErrorCode.InvalidRequest"/> when they are wrong.</summary>
+    public AwsEnvironment ResolveAws(ParseResult parsed, Func<string, string?> environment)
+    {
         string? Read(string name) => name switch
         {
-            "AWS_ENDPOINT_URL" => Given(EndpointUrl) ?? environment(name),
-            "AWS_REGION" => Given(Region) ?? environment(name),
+            "AWS_ENDPOINT_URL" => GivenValue(parsed, EndpointUrl) ?? environment(name),
+            "AWS_REGION" => GivenValue(parsed, Region) ?? environment(name),
             _ => environment(name),
         };
 
@@ -54,7 +65,7 @@ public sealed class TargetOptions
         {
             throw new PipelineException(ErrorCode.InvalidRequest, e.Message);
         }
-        if (Given(Profile) is { } profile)
+        if (GivenValue(parsed, Profile) is { } profile)
         {
             var profiles = new CredentialProfileStoreChain();
             if (!profiles.TryGetAWSCredentials(profile, out var credentials))
@@ -62,13 +73,13 @@ public sealed class TargetOptions
             profiles.TryGetProfile(profile, out var stored);
             aws = aws with { Credentials = credentials, Region = aws.Region ?? stored?.Region?.SystemName };
         }
-
-        string Bucket(Option<string?> option, TextSetting setting) => Given(option) ?? NonEmpty(environment(setting.Name))
-            ?? throw new PipelineException(ErrorCode.InvalidRequest,
-                $"No {option.Name[2..].Replace('-', ' ')}: pass {option.Name} or set {setting.Name} (./pipeline uses the local stack's when no AWS settings are given).");
-        return new Target(aws, Bucket(InputBucket, PipelineSettings.InputBucket), Bucket(OutputBucket, PipelineSettings.OutputBucket),
-            Given(Queue) ?? NonEmpty(environment(PipelineSettings.QueueName.Name)));
+        return aws;
     }
+
+    /// <summary>The --profile given, if any.</summary>
+    public string? ProfileName(ParseResult parsed) => GivenValue(parsed, Profile);
+
+    private static string? GivenValue(ParseResult parsed, Option<string?> option) => parsed.GetValue(option) is { Length: > 0 } value ? value : null;
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

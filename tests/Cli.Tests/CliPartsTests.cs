@@ -1,7 +1,5 @@
-using Pipeline.Cli;
-using Pipeline.Cli.Jobs;
-using Pipeline.Cli.Progress;
-using Pipeline.Cli.Transfer;
+using Pipeline.Cli.Storage;
+using Pipeline.Cli.Terminal;
 using Pipeline.Errors;
 using Pipeline.Jobs;
 using Pipeline.Worker.Events;
@@ -30,6 +28,64 @@ public sealed class CliPartsTests : IDisposable
         Assert.Equal(("day 1/a+b.jpg", "Holiday 2024/day 1/a+b.jpg"), (file.RelativePath, file.Key));
         Assert.Equal(Path.Combine(_dir, "out", "day 1", "a+b.jpg.error.json"), mapping.ReportPath(file));
         Assert.Equal("other/", FolderMapping.Create(folder, Path.Combine(_dir, "out"), "/other").Prefix);
+    }
+
+    [Fact]
+    public void Links_in_the_folder_are_listed_as_unusable_and_never_entered_or_read()
+    {
+        var folder = Path.Combine(_dir, "linked");
+        var outside = Directory.CreateDirectory(Path.Combine(_dir, "outside")).FullName;
+        File.WriteAllText(Path.Combine(outside, "secret.jpg"), "secret");
+        Directory.CreateDirectory(Path.Combine(folder, "day"));
+        File.WriteAllText(Path.Combine(folder, "day", "a.jpg"), "x");
+        File.CreateSymbolicLink(Path.Combine(folder, "secret.jpg"), Path.Combine(outside, "secret.jpg"));
+        Directory.CreateSymbolicLink(Path.Combine(folder, "loop"), folder);
+        Directory.CreateSymbolicLink(Path.Combine(folder, "day", "elsewhere"), outside);
+        File.CreateSymbolicLink(Path.Combine(folder, "dangling.jpg"), Path.Combine(outside, "gone.jpg"));
+
+        var files = FolderMapping.Create(folder, Path.Combine(_dir, "out"), prefix: null).Files();
+
+        Assert.Equal(["dangling.jpg", "day/a.jpg", "day/elsewhere", "loop", "secret.jpg"], files.Select(f => f.RelativePath));
+        Assert.Equal(["day/a.jpg"], files.Where(f => FolderMapping.Unusable(f) is null).Select(f => f.RelativePath));
+        Assert.All(files.Where(f => f.RelativePath != "day/a.jpg"), f => Assert.StartsWith("a symbolic link, which is not followed", FolderMapping.Unusable(f), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_link_in_the_out_folder_is_found_on_the_way_to_a_result_or_its_report()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "in")).FullName;
+        var outFolder = Directory.CreateDirectory(Path.Combine(_dir, "out")).FullName;
+        var outside = Directory.CreateDirectory(Path.Combine(_dir, "outside")).FullName;
+        Directory.CreateDirectory(Path.Combine(folder, "sub"));
+        Directory.CreateDirectory(Path.Combine(folder, "real"));
+        foreach (var name in new[] { "sub/a.jpg", "b.jpg", "c.jpg", "real/d.jpg" })
+            File.WriteAllText(Path.Combine(folder, name), "x");
+        Directory.CreateDirectory(Path.Combine(outFolder, "real"));
+        Directory.CreateSymbolicLink(Path.Combine(outFolder, "sub"), outside);
+        File.CreateSymbolicLink(Path.Combine(outFolder, "b.jpg"), Path.Combine(outside, "b.jpg"));
+        File.CreateSymbolicLink(Path.Combine(outFolder, "c.jpg.error.json"), Path.Combine(outside, "c.json"));
+        var mapping = FolderMapping.Create(folder, outFolder, prefix: null);
+
+        var links = mapping.Files().ToDictionary(f => f.RelativePath, mapping.LinkInOutFolder);
+
+        Assert.Equal(new Dictionary<string, string?> { ["b.jpg"] = "b.jpg", ["c.jpg"] = "c.jpg.error.json", ["real/d.jpg"] = null, ["sub/a.jpg"] = "sub" }, links);
+    }
+
+    [Fact]
+    public void A_downloads_temporary_name_is_never_another_files_result_or_report()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "named")).FullName;
+        foreach (var name in new[] { "a.jpg", "a.jpg.download", "a.jpg.error.json.download", "download" })
+            File.WriteAllText(Path.Combine(folder, name), "x");
+        var mapping = FolderMapping.Create(folder, Path.Combine(_dir, "out"), prefix: null);
+        var files = mapping.Files();
+        var outputs = files.SelectMany(f => new[] { mapping.ResultPath(f), mapping.ReportPath(f) }).ToHashSet(StringComparer.Ordinal);
+
+        var partials = outputs.Select(FolderMapping.PartialPath).ToList();
+
+        Assert.Equal(4, files.Count);
+        Assert.DoesNotContain(partials, outputs.Contains);
+        Assert.Equal(partials.Count, partials.Distinct(StringComparer.Ordinal).Count());
     }
 
     [Theory]

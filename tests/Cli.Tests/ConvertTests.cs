@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Amazon.S3.Model;
 using OpenCvSharp;
-using Pipeline.Cli.Transfer;
+using Pipeline.Cli.Storage;
 using Xunit.Abstractions;
 
 namespace Pipeline.Tests.Cli;
@@ -124,6 +124,62 @@ public sealed class ConvertTests : IDisposable
         Assert.Equal((40, 0), (convertedAgain, failedAgain));
         Assert.Equal(40, Directory.EnumerateFiles(outFolder, "*.jpg", SearchOption.AllDirectories).Count());
         Assert.Empty(Directory.EnumerateFiles(outFolder, "*.download", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Links_in_the_folder_and_in_the_out_folder_are_listed_as_failed_and_never_followed()
+    {
+        var folder = Path.Combine(_dir, $"links-{Guid.NewGuid():N}");
+        var prefix = Path.GetFileName(folder) + "/";
+        var outside = Directory.CreateDirectory(Path.Combine(_dir, "outside")).FullName;
+        var secret = Path.Combine(outside, "secret.jpg");
+        File.WriteAllBytes(secret, TestImages.Jpeg(40, 30, seed: 9));
+        Write(folder, "a.jpg", TestImages.Jpeg(48, 32, seed: 1));
+        Write(folder, "sub/b.jpg", TestImages.Jpeg(32, 48, seed: 2));
+        Directory.CreateSymbolicLink(Path.Combine(folder, "loop"), folder);
+        File.CreateSymbolicLink(Path.Combine(folder, "secret.jpg"), secret);
+        var outFolder = Directory.CreateDirectory(Path.Combine(_dir, "links-out")).FullName;
+        var planted = Directory.CreateDirectory(Path.Combine(_dir, "planted")).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(outFolder, "sub"), planted);
+
+        var run = await _stack.RunAsync("convert", folder, outFolder);
+        _output.WriteLine(run.Stdout + run.Stderr);
+
+        Assert.Equal(1, run.ExitCode);
+        var (converted, failed, _) = CliStack.Summary(run.Stdout);
+        Assert.Equal((1, 3), (converted, failed));
+        Assert.Contains($"failed: {Path.Combine(folder, "loop")}: a symbolic link, which is not followed", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"failed: {Path.Combine(folder, "secret.jpg")}: a symbolic link, which is not followed", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"failed: {Path.Combine(folder, "sub/b.jpg")}: the out-folder has a symbolic link at sub", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal([prefix + "a.jpg", prefix + "sub/b.jpg"], (await InputsAsync(prefix)).Keys);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(planted));
+        using var gray = PixelAssert.IsGray(File.ReadAllBytes(Path.Combine(outFolder, "a.jpg")));
+    }
+
+    [Fact]
+    public async Task A_file_named_like_another_files_download_keeps_its_own_result()
+    {
+        var folder = Path.Combine(_dir, $"named-{Guid.NewGuid():N}");
+        Write(folder, "a.jpg", TestImages.Jpeg(120, 80, seed: 1));
+        Write(folder, "a.jpg.download", TestImages.Jpeg(64, 48, seed: 2));
+        var outFolder = Path.Combine(_dir, "named-out");
+        var first = await _stack.RunAsync("convert", folder, outFolder);
+        _output.WriteLine(first.Stdout + first.Stderr);
+        Assert.Equal(0, first.ExitCode);
+
+        // Only a.jpg is downloaded again, with a.jpg.download's result already in place.
+        File.Delete(Path.Combine(outFolder, "a.jpg"));
+        var second = await _stack.RunAsync("convert", folder, outFolder);
+        _output.WriteLine(second.Stdout + second.Stderr);
+
+        Assert.Equal(0, second.ExitCode);
+        var (converted, failed, _) = CliStack.Summary(second.Stdout);
+        Assert.Equal((2, 0), (converted, failed));
+        using (var a = PixelAssert.IsGray(File.ReadAllBytes(Path.Combine(outFolder, "a.jpg"))))
+            Assert.Equal(new Size(120, 80), a.Size());
+        using (var download = PixelAssert.IsGray(File.ReadAllBytes(Path.Combine(outFolder, "a.jpg.download"))))
+            Assert.Equal(new Size(64, 48), download.Size());
+        Assert.Equal(["a.jpg", "a.jpg.download"], Directory.EnumerateFileSystemEntries(outFolder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     private async Task<SortedDictionary<string, S3Object>> InputsAsync(string prefix)

@@ -1,5 +1,5 @@
 using Pipeline.Aws;
-using Pipeline.Cli.Jobs;
+using Pipeline.Cli.Runs;
 using Pipeline.Jobs;
 
 namespace Pipeline.Tests.Cli;

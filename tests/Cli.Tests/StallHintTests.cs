@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Pipeline.Aws;
-using Pipeline.Cli.Transfer;
+using Pipeline.Cli.Runs;
+using Pipeline.Cli.Storage;
 using Pipeline.Jobs;
 
 namespace Pipeline.Tests.Cli;

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Pipeline.Cli.Jobs;
-using Pipeline.Cli.Progress;
+using Pipeline.Cli.Runs;
+using Pipeline.Cli.Storage;
+using Pipeline.Cli.Terminal;
 using Pipeline.Errors;
 
 namespace Pipeline.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Pipeline.Jobs;
+using Pipeline.Cli.Runs;
 
 namespace Pipeline.Cli.Commands;
 
@@ -19,16 +19,12 @@ public static class StatusCommand
         {
             var stack = target.Resolve(parsed, environment);
             var prefix = stack.PrefixOf(parsed.GetValue(location));
-            var jobs = await stack.CreateStore().ListAsync(prefix, cancellationToken);
-            var failed = jobs.Where(j => j.Status == JobStatus.Failed).ToList();
-            foreach (var job in failed.Take(ListedFailures))
+            var counts = JobCounts.Of(await stack.CreateStore().ListAsync(prefix, cancellationToken));
+            foreach (var job in counts.Failed.Take(ListedFailures))
                 Console.Out.WriteLine($"failed: {job.Key}: {job.Error?.Code}: {job.Error?.Message}");
-            if (failed.Count > ListedFailures)
-                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"... and {failed.Count - ListedFailures} more failed"));
-            int converted = jobs.Count(j => j.Status == JobStatus.Done);
-            int pending = jobs.Count - converted - failed.Count;
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{converted} converted, {failed.Count} failed, {pending} pending of {jobs.Count} inputs under s3://{stack.InputBucket}/{prefix}: {(pending == 0 ? "finished" : "not finished")}"));
+            if (counts.Failed.Count > ListedFailures)
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"... and {counts.Failed.Count - ListedFailures} more failed"));
+            Console.Out.WriteLine(counts.Line(stack.InputBucket, prefix));
             return ExitCodes.Ok;
         });
         return command;

@@ -1,6 +1,6 @@
 using Pipeline.Jobs;
 
-namespace Pipeline.Cli.Jobs;
+namespace Pipeline.Cli.Runs;
 
 /// <summary>
 /// What one look at the awaited jobs found: the jobs that are <paramref name="Over"/>, and the

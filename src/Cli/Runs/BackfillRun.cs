@@ -1,7 +1,7 @@
-using Pipeline.Cli.Progress;
+using Pipeline.Cli.Storage;
 using Pipeline.Jobs;
 
-namespace Pipeline.Cli.Jobs;
+namespace Pipeline.Cli.Runs;
 
 /// <summary>
 /// One run of <c>backfill</c>: every input under a prefix whose job is not finished for its
@@ -10,8 +10,6 @@ namespace Pipeline.Cli.Jobs;
 /// </summary>
 public sealed class BackfillRun
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
-
     // An input overwritten while waiting gets its own event (and a later run's backfill if not).
     private const string Changed = "overwritten or deleted in the bucket before its job finished (an overwrite is converted through its own event)";
 
@@ -55,15 +53,13 @@ public sealed class BackfillRun
         var waiter = new JobWaiter(_store, _prefix);
         foreach (var job in toSend)
             waiter.Add(job.Key, job.Input!.ETag!, job.OutputETag); // a listing names every version
-        while (waiter.Count > 0)
+        await waiter.WaitAllAsync(Task.CompletedTask, round =>
         {
-            var round = await waiter.PollAsync(cancellationToken);
             foreach (var job in round.Over)
                 Tally.Finished(job.Key, job, thisRun: true);
             foreach (var key in round.Changed)
                 Tally.Fail(key, Changed, thisRun: true);
-            if (waiter.Count > 0)
-                await Task.Delay(PollInterval, cancellationToken);
-        }
+            return Task.CompletedTask;
+        }, waiting => _say(waiter.StallMessage(waiting)), cancellationToken);
     }
 }

@@ -1,6 +1,6 @@
 using Pipeline.Errors;
 
-namespace Pipeline.Cli;
+namespace Pipeline.Cli.Storage;
 
 /// <summary>An <c>s3://bucket/prefix</c> argument.</summary>
 /// <param name="Bucket">The bucket.</param>

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace Pipeline.Cli.Progress;
+namespace Pipeline.Cli.Terminal;
 
 /// <summary>
 /// Shows a run's progress while it works: a live bar with the counts, rate and ETA on a

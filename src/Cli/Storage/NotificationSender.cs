@@ -5,7 +5,7 @@ using Amazon.SQS.Model;
 using Pipeline.Errors;
 using Pipeline.Jobs;
 
-namespace Pipeline.Cli.Jobs;
+namespace Pipeline.Cli.Storage;
 
 /// <summary>Sends to the worker's queue, as backfill does: objects already stored are sent as ObjectCreated notifications (see <see cref="S3Notification"/>).</summary>
 public sealed class NotificationSender
@@ -22,13 +22,17 @@ public sealed class NotificationSender
     }
 
     /// <summary>The queue named by <paramref name="queue"/>: a URL, or a name to look up.</summary>
-    public static async Task<NotificationSender> OpenAsync(IAmazonSQS sqs, string queue, CancellationToken cancellationToken)
+    public static async Task<NotificationSender> OpenAsync(IAmazonSQS sqs, string queue, CancellationToken cancellationToken) =>
+        new(sqs, await UrlOfAsync(sqs, queue, cancellationToken));
+
+    /// <summary>The URL of <paramref name="queue"/> (a URL already, or a name to look up); throws a <see cref="PipelineException"/> when there is none.</summary>
+    public static async Task<string> UrlOfAsync(IAmazonSQS sqs, string queue, CancellationToken cancellationToken)
     {
         if (queue.StartsWith("https://", StringComparison.Ordinal) || queue.StartsWith("http://", StringComparison.Ordinal))
-            return new NotificationSender(sqs, queue);
+            return queue;
         try
         {
-            return new NotificationSender(sqs, (await sqs.GetQueueUrlAsync(queue, cancellationToken)).QueueUrl);
+            return (await sqs.GetQueueUrlAsync(queue, cancellationToken)).QueueUrl;
         }
         catch (QueueDoesNotExistException)
         {

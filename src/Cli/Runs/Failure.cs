@@ -1,4 +1,4 @@
-namespace Pipeline.Cli.Jobs;
+namespace Pipeline.Cli.Runs;
 
 /// <summary>A file or object that failed, and why (the report's code and message, or a local reason).</summary>
 /// <param name="Path">The local path (convert) or key (backfill, status).</param>

@@ -1,6 +1,7 @@
 using System.Globalization;
+using Pipeline.Cli.Runs;
 
-namespace Pipeline.Cli.Progress;
+namespace Pipeline.Cli.Terminal;
 
 /// <summary>The end of a convert or backfill run: each failure, then the summary line, and the exit status.</summary>
 public static class RunSummary

@@ -1,7 +1,7 @@
 using Amazon.S3;
 using Amazon.S3.Transfer;
 
-namespace Pipeline.Cli.Transfer;
+namespace Pipeline.Cli.Storage;
 
 /// <summary>Uploads files to the input bucket: one PUT below <see cref="S3ETag.MultipartThreshold"/>, parts of <see cref="S3ETag.PartSize"/> above.</summary>
 public sealed class Uploader : IDisposable

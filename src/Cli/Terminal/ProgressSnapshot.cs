@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Pipeline.Cli.Progress;
+namespace Pipeline.Cli.Terminal;
 
 /// <summary>Where a run stands: files sent, converted, failed and left, with the rate of this run and the time left at that rate.</summary>
 /// <param name="Total">Files (or objects) the run covers.</param>

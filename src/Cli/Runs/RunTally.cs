@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Pipeline.Cli.Jobs;
+using Pipeline.Cli.Terminal;
 using Pipeline.Jobs;
 
-namespace Pipeline.Cli.Progress;
+namespace Pipeline.Cli.Runs;
 
 /// <summary>
 /// The counts of a convert or backfill run and the failures it met, updated from the threads

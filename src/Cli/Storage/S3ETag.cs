@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Pipeline.Cli.Transfer;
+namespace Pipeline.Cli.Storage;
 
 /// <summary>
 /// The ETag S3 gives a file uploaded the way <see cref="Uploader"/> uploads it (with SSE-S3 or

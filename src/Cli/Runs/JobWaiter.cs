@@ -1,6 +1,7 @@
+using System.Diagnostics;
 using Pipeline.Jobs;
 
-namespace Pipeline.Cli.Jobs;
+namespace Pipeline.Cli.Runs;
 
 /// <summary>
 /// The jobs a command waits for, each for one input version, polled together through the job
@@ -12,6 +13,17 @@ namespace Pipeline.Cli.Jobs;
 /// </summary>
 public sealed class JobWaiter
 {
+    /// <summary>How often <see cref="WaitAllAsync"/> reads the awaited jobs.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long no job may end, once nothing more is being added, before <see cref="WaitAllAsync"/> says so.</summary>
+    public TimeSpan StallAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>What a command says when no job has ended for <see cref="StallAfter"/> while <paramref name="waiting"/> wait.</summary>
+    public string StallMessage(int waiting) =>
+        $"no job has finished for {StallAfter.TotalSeconds:0} s while {waiting} wait: no worker seems to be converting. Check that it runs: "
+        + "locally, ./run.sh stops when its worker dies and logs it to artifacts/logs/worker.log; on AWS, the worker function's logs.";
+
     private readonly JobStore _store;
     private readonly string _prefix;
     private readonly Dictionary<string, Awaited> _waiting = new(StringComparer.Ordinal);
@@ -43,6 +55,35 @@ public sealed class JobWaiter
     {
         lock (_gate)
             _waiting[key] = new Awaited(etag, outputETag);
+    }
+
+    /// <summary>
+    /// The one poll loop of the commands that wait: reads every awaited job each
+    /// <see cref="PollInterval"/> and hands the round to <paramref name="onRound"/>, until
+    /// nothing is awaited and <paramref name="adding"/> (work that may still add jobs, such as
+    /// uploads) has completed. When no job has ended for <see cref="StallAfter"/> after
+    /// <paramref name="adding"/> completed, <paramref name="onStall"/> hears once how many still wait.
+    /// </summary>
+    public async Task WaitAllAsync(Task adding, Func<WaitRound, Task> onRound, Action<int> onStall, CancellationToken cancellationToken)
+    {
+        var sinceProgress = Stopwatch.StartNew();
+        bool stalled = false;
+        while (true)
+        {
+            bool addingDone = adding.IsCompleted; // read before polling: what it added is in this round
+            var round = await PollAsync(cancellationToken);
+            await onRound(round);
+            if (addingDone && Count == 0)
+                return;
+            if (round.Over.Count + round.Changed.Count > 0 || !addingDone)
+                sinceProgress.Restart();
+            else if (!stalled && sinceProgress.Elapsed > StallAfter)
+            {
+                stalled = true;
+                onStall(Count);
+            }
+            await Task.Delay(PollInterval, cancellationToken);
+        }
     }
 
     /// <summary>
