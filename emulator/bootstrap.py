@@ -135,7 +135,7 @@ class Template:
         """The functions' environment variables as the template sets them (Globals, then each
         function's own), plus what the local hosts take from the template: for the function with
         an SQS event (the worker) PIPELINE_QUEUE_NAME, the event's batch size and the function's
-        timeout; for the function with Api events (the API) its timeout."""
+        timeout; for the function API Gateway invokes (the API) its timeout."""
         variables = {}
         def add(env):
             for name, value in (env or {}).get("Variables", {}).items():
@@ -144,7 +144,11 @@ class Template:
                     variables[name] = str(resolved)
         globals_ = self.doc.get("Globals", {}).get("Function", {})
         add(globals_.get("Environment"))
-        for function in self.of_type("AWS::Serverless::Function").values():
+        # The API function is the one API Gateway may invoke (the permissions name it).
+        invoked_by_api = {self.target(p["Properties"]["FunctionName"])
+                          for p in self.of_type("AWS::Lambda::Permission").values()
+                          if p["Properties"].get("Principal") == "apigateway.amazonaws.com"}
+        for logical_id, function in self.of_type("AWS::Serverless::Function").items():
             props = function.get("Properties", {})
             add(props.get("Environment"))
             # Lambda's default timeout is 3 s; an SQS event source's default batch is 10 messages.
@@ -156,6 +160,8 @@ class Template:
                     variables["PIPELINE_WORKER_TIMEOUT_SECONDS"] = timeout
                 elif event["Type"] == "Api":
                     variables["PIPELINE_API_TIMEOUT_SECONDS"] = timeout
+            if logical_id in invoked_by_api:
+                variables["PIPELINE_API_TIMEOUT_SECONDS"] = timeout
         return variables
 
     def plan(self):

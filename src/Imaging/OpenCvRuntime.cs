@@ -48,13 +48,14 @@ public static partial class OpenCvRuntime
         }
     }
 
-    /// <summary>For a converter process: installs the resolver and loads OpenCV and libturbojpeg now, before the first image.</summary>
-    public static void Load()
+    /// <summary>
+    /// For a converter process: installs the resolver. OpenCV (114 MB) is loaded when an image
+    /// first needs it, so a JPEG that keeps its luma needs only libturbojpeg.
+    /// </summary>
+    public static void UseSearchDirectories()
     {
         lock (Gate)
             InstallResolver();
-        _ = Cv2.GetVersionString();
-        _ = LosslessJpeg.IsAvailable;
     }
 
     private static void InstallResolver()

@@ -64,15 +64,39 @@ public sealed class Sandbox : IDisposable
         .. command,
     ];
 
-    /// <summary>The shared objects the running process has mapped.</summary>
+    /// <summary>The shared objects the running process and the processes it started (its converter) have mapped.</summary>
     public IReadOnlyList<MappedFile> MappedSharedObjects() =>
     [
-        .. File.ReadLines($"/proc/{ProcessId}/maps")
+        .. ProcessTree(ProcessId).SelectMany(pid => File.ReadLines($"/proc/{pid}/maps"))
             .Select(line => line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries))
             .Where(fields => fields.Length == 6 && fields[5].StartsWith('/') && Path.GetFileName(fields[5]).Contains(".so", StringComparison.Ordinal))
             .Select(fields => new MappedFile(fields[5].Trim(), long.Parse(fields[4], System.Globalization.CultureInfo.InvariantCulture)))
             .Distinct(),
     ];
+
+    /// <summary><paramref name="root"/> and every process below it.</summary>
+    private static List<int> ProcessTree(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid))
+                continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+        }
+        var tree = new List<int> { root };
+        for (int i = 0; i < tree.Count; i++)
+            tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
+        return tree;
+    }
 
     public void Dispose()
     {

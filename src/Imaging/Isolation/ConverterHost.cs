@@ -4,7 +4,7 @@ using Pipeline.Errors;
 namespace Pipeline.Imaging.Isolation;
 
 /// <summary>
-/// The converter process's side: loads the native libraries, says it is ready, then converts
+/// The converter process's side: prepares to load the native libraries, says it is ready, then converts
 /// one request at a time from stdin to stdout until stdin closes. Every native decoder and
 /// encoder runs here, under the memory and CPU limits its parent sets for each image (see
 /// <see cref="ConverterProcess"/>), so an image that costs more than it may stops this process
@@ -28,7 +28,7 @@ public static class ConverterHost
     {
         // The parent checks the limits and passes OpenCV's own pixel limit in the environment.
         var converter = new GrayscaleConverter(new ImagingLimits { MaxPixels = long.MaxValue });
-        OpenCvRuntime.Load();
+        OpenCvRuntime.UseSearchDirectories();
         output.WriteByte(ConverterProtocol.Ready);
         output.Flush();
 

@@ -37,7 +37,7 @@ internal sealed class ConverterProcess : IDisposable
     /// <summary>False once the process has died or was killed.</summary>
     public bool IsUsable => _killedFor == 0 && !_process.HasExited;
 
-    /// <summary>Starts a converter and waits until its libraries are loaded.</summary>
+    /// <summary>Starts a converter and waits until it says it is ready.</summary>
     public static async Task<ConverterProcess> StartAsync(ConverterCommand command, long maxPixels, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(command.FileName)

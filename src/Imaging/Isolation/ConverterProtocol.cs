@@ -6,7 +6,7 @@ namespace Pipeline.Imaging.Isolation;
 
 /// <summary>
 /// The frames a service and its converter process exchange over the child's stdin and stdout,
-/// little-endian. The child announces it is ready with one byte once its libraries are loaded;
+/// little-endian. The child announces it is ready with one byte once it has started;
 /// then each request (a header holding the inspection, the output and the quality, then the
 /// image) gets one response: the result (a header, then the image) or an error (a code and a
 /// message that is safe to show).
