@@ -12,17 +12,14 @@ namespace Pipeline.Imaging;
 /// </summary>
 public static class DecodeCost
 {
-    /// <summary>Room for what the converter process allocates besides the image's own buffers (runtime, codec state).</summary>
-    public const long ProcessSlackBytes = 16L << 20;
-
     /// <summary>
-    /// The budget of <paramref name="request"/>: its peak memory, a copy of its input and
-    /// <see cref="ProcessSlackBytes"/>; and twice the CPU time an ordinary image of its size and
-    /// format takes, but no less than <paramref name="floorCpuSeconds"/>.
+    /// The budget of <paramref name="request"/>: its peak memory and the converter's copy of its
+    /// input; and twice the CPU time an ordinary image of its size and format takes, but no less
+    /// than <paramref name="floorCpuSeconds"/>.
     /// </summary>
     public static ConversionBudget Budget(ConversionRequest request, int floorCpuSeconds)
     {
-        long memory = PeakBytes(request.Info, request.MayKeepLuma) + request.Input.Length + ProcessSlackBytes;
+        long memory = PeakBytes(request.Info, request.MayKeepLuma) + request.Input.Length;
         double typical = request.Info.Pixels / 1e6 * (DecodeMillisecondsPerMegapixel(request.Info.Format) + EncodeMillisecondsPerMegapixel(request.Output)) / 1000;
         return new ConversionBudget(memory, Math.Max(floorCpuSeconds, (int)Math.Ceiling(2 * typical)));
     }

@@ -66,10 +66,18 @@ public static partial class OpenCvRuntime
         _resolving = true;
     }
 
+    /// <summary>
+    /// What loading OpenCV adds to a process's data memory (its relocated tables and static
+    /// state), allowed on top of whatever limit the process converts
+    /// under, so that the first image needing OpenCV is not refused for the library's own size.
+    /// </summary>
+    private const long LoadBytes = 96L << 20;
+
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name != LibraryName)
             return IntPtr.Zero;
+        Isolation.ProcessLimits.AllowMoreData(LoadBytes);
         foreach (var directory in SearchDirectories)
         {
             var candidate = Path.Combine(directory, "lib" + LibraryName + ".so");

@@ -108,17 +108,7 @@ public sealed class CappedMemoryTests : IAsyncLifetime
     }
 
     /// <summary>A 50 MP image of eight flat colour bands: the largest image the limits admit, in a small file.</summary>
-    private static byte[] Bands(MatType type, string extension, params int[] parameters)
-    {
-        using var mat = new Mat(Side, Side, type, Scalar.All(0));
-        double scale = type.Depth == MatType.CV_16U ? 257 : 1;
-        for (int band = 0; band < 8; band++)
-        {
-            using var region = mat[new Rect(band * Side / 8, 0, Side / 8, Side)];
-            region.SetTo(new Scalar(30 * band * scale, (255 - 30 * band) * scale, 128 * scale));
-        }
-        return TestImages.Encode(mat, extension, parameters);
-    }
+    private static byte[] Bands(MatType type, string extension, params int[] parameters) => TestImages.Bands(Side, type, extension, parameters);
 
     private byte[] SqsBatch(IEnumerable<(string Key, string ETag)> objects) =>
         S3Notifications.SqsEvent(1, objects.Select((o, i) => ("m" + i.ToString(CultureInfo.InvariantCulture), S3Notifications.ObjectCreated(_moto.InputBucket, o.Key, o.ETag))));

@@ -170,6 +170,23 @@ public static class TestImages
         return [.. "Exif\0\0"u8, .. tiff];
     }
 
+    /// <summary>
+    /// A <paramref name="side"/>×<paramref name="side"/> image of eight flat colour bands in
+    /// <paramref name="type"/>: a large image (49,999,041 pixels at side 7071, just under the
+    /// 50 MP limit) in a small file.
+    /// </summary>
+    public static byte[] Bands(int side, MatType type, string extension, params int[] parameters)
+    {
+        using var mat = new Mat(side, side, type, Scalar.All(0));
+        double scale = type.Depth == MatType.CV_16U ? 257 : 1;
+        for (int band = 0; band < 8; band++)
+        {
+            using var region = mat[new Rect(band * side / 8, 0, side / 8, side)];
+            region.SetTo(new Scalar(30 * band * scale, (255 - 30 * band) * scale, 128 * scale));
+        }
+        return Encode(mat, extension, parameters);
+    }
+
     /// <summary>Inserts a chunk (e.g. gAMA, sRGB) right after a PNG's IHDR chunk, with its CRC.</summary>
     public static byte[] WithPngChunk(byte[] png, string type, byte[] data)
     {

@@ -408,6 +408,24 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     }
 
     [Fact]
+    public async Task A_conversion_still_running_when_the_work_must_stop_is_killed_and_its_message_handed_back_before_the_deadline()
+    {
+        // A 50 MP PNG takes seconds of CPU to convert; the work stops 2 s before the deadline.
+        var key = $"{_prefix}slow.png";
+        var etag = await PutAsync(key, TestImages.Bands(7071, MatType.CV_8UC3, ".png"));
+        var timeLeft = TimeSpan.FromSeconds(4);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var failures = await FailuresAsync(Function(), SqsEvent(("slow", Notification(Input, key, etag))), timeLeft);
+
+        // Answered when the work had to stop, not when the decoder would have returned.
+        Assert.Equal(["slow"], failures);
+        Assert.True(clock.Elapsed < timeLeft, $"answered after {clock.Elapsed.TotalSeconds:0.00} s of {timeLeft.TotalSeconds} s");
+        Assert.False(await ExistsAsync(key));
+        Assert.False(await ExistsAsync(ObjectKeys.Error(key)));
+    }
+
+    [Fact]
     public async Task A_failure_before_the_last_receive_leaves_no_report()
     {
         var key = $"{_prefix}retry-later.jpg";

@@ -7,13 +7,15 @@ namespace Pipeline.Imaging.Isolation;
 /// <summary>
 /// One converter process (<see cref="ConverterHost"/>) and the limits it converts under. Before
 /// each image its parent caps the process's data memory at what it holds now plus the image's
-/// budget (RLIMIT_DATA: allocations past it fail) and its CPU time at what it has used plus the
-/// budget (RLIMIT_CPU as the kernel's backstop, and a watch that kills it on the dot); a
-/// cancelled conversion kills it too. An image that overruns fails alone, with
-/// <see cref="ErrorCode.TooExpensive"/>; a process that died is not used again.
+/// budget and <see cref="IsolatedConverter.RuntimeSlackBytes"/> (RLIMIT_DATA: allocations past it fail) and its
+/// CPU time at what it has used plus the budget (RLIMIT_CPU as the kernel's backstop, and a
+/// watch that kills it on the dot); a cancelled conversion kills it too. An image that overruns
+/// fails alone, with <see cref="ErrorCode.TooExpensive"/> (or, when a decoder gives up quietly
+/// at the limit, <see cref="ErrorCode.CorruptImage"/>); a process that died is not used again.
 /// </summary>
 internal sealed class ConverterProcess : IDisposable
 {
+
     // How often a running conversion's CPU time is looked at.
     private static readonly TimeSpan CpuWatchInterval = TimeSpan.FromMilliseconds(50);
 
@@ -72,7 +74,7 @@ internal sealed class ConverterProcess : IDisposable
     {
         int pid = _process.Id;
         double cpuBefore = ProcessLimits.CpuSeconds(pid);
-        ProcessLimits.LimitData(pid, ProcessLimits.DataBytes(pid) + budget.MemoryBytes);
+        ProcessLimits.LimitData(pid, ProcessLimits.DataBytes(pid) + budget.MemoryBytes + IsolatedConverter.RuntimeSlackBytes);
         ProcessLimits.LimitCpu(pid, (long)Math.Ceiling(cpuBefore + budget.CpuSeconds));
 
         using var watch = new CancellationTokenSource();

@@ -28,6 +28,14 @@ public sealed class IsolatedConverter : IAsyncDisposable
         _slots = new SemaphoreSlim(maxProcesses, maxProcesses);
     }
 
+    /// <summary>
+    /// What the process's own runtime may take on top of an image's budget: code loaded on first
+    /// use (OpenCV's data, a JIT-compiled host's methods) and the garbage collector's commit
+    /// granularity. It is a ceiling for the limit, not a reservation: the decode budget counts
+    /// only what the image needs.
+    /// </summary>
+    public const long RuntimeSlackBytes = 64L << 20;
+
     /// <summary>The most converter processes (and conversions) at once.</summary>
     public int MaxProcesses { get; }
 

@@ -35,6 +35,20 @@ internal static partial class ProcessLimits
     /// <summary>Stops the child with SIGXCPU once its CPU time (user and system, all threads) reaches <paramref name="seconds"/>.</summary>
     public static void LimitCpu(int pid, long seconds) => Set(pid, Cpu, (ulong)seconds, Infinity);
 
+    /// <summary>
+    /// Raises this process's own data limit, when it has one, by <paramref name="bytes"/>: what a
+    /// converter process does just before it loads a large library its parent's limit did not
+    /// count on (the limit holds the image's budget, not the library's relocated data).
+    /// </summary>
+    public static unsafe void AllowMoreData(long bytes)
+    {
+        Limit limit;
+        if (GetLimit(0, Data, &limit) != 0 || limit.Current == Infinity)
+            return;
+        ulong raised = Math.Min(limit.Maximum, limit.Current + (ulong)bytes);
+        Set(0, Data, raised, limit.Maximum);
+    }
+
     /// <summary>The child's data size now (VmData in /proc/pid/status), in bytes.</summary>
     public static long DataBytes(int pid) => StatusField(pid, "VmData:");
 
@@ -69,4 +83,6 @@ internal static partial class ProcessLimits
 
     [LibraryImport("libc", EntryPoint = "prlimit", SetLastError = true)]
     private static unsafe partial int SetLimit(int pid, int resource, Limit* newLimit, Limit* oldLimit);
+
+    private static unsafe int GetLimit(int pid, int resource, Limit* current) => SetLimit(pid, resource, null, current);
 }
