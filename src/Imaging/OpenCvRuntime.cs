@@ -68,7 +68,8 @@ public static partial class OpenCvRuntime
 
     /// <summary>
     /// What loading OpenCV adds to a process's data memory (its relocated tables and static
-    /// state), allowed on top of whatever limit the process converts
+    /// state: 91 MB measured here, a Native AOT converter going from 21 to 113 MB at its first
+    /// PNG), allowed on top of whatever limit the process converts
     /// under, so that the first image needing OpenCV is not refused for the library's own size.
     /// </summary>
     private const long LoadBytes = 96L << 20;
