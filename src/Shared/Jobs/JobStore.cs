@@ -254,30 +254,31 @@ public sealed class JobStore
     /// fresh key and refuses a replay of the URL (412), so a leaked URL cannot trigger the
     /// worker again and again for its lifetime, <see cref="StorageOptions.UrlExpiry"/> from now.
     /// </summary>
-    public async Task<PresignedUpload> PresignUploadAsync(JobId id, string contentType, long contentLength, string? owner = null)
+    public Task<PresignedUpload> PresignUploadAsync(JobId id, string contentType, long contentLength, string? owner = null)
     {
-        // The SDK signs the whole seconds left between its own clock and Expires (truncated), so
-        // Expires is taken from the system clock right before signing, with just under a second
-        // of slack: X-Amz-Expires is the lifetime itself however long the request took so far.
+        // The SDK signs the seconds left between its own clock and Expires, rounded to the nearest:
+        // Expires is taken from the clock right before the (synchronous, local) signing, half a
+        // second past the lifetime, so X-Amz-Expires is the lifetime itself however long the
+        // request took so far.
         var signing = DateTimeOffset.UtcNow;
         var presign = new GetPreSignedUrlRequest
         {
             BucketName = Storage.InputBucket,
             Key = ObjectKeys.Upload(id, owner),
             Verb = HttpVerb.PUT,
-            Expires = (signing + Storage.UrlExpiry).UtcDateTime.AddMilliseconds(999),
+            Expires = (signing + Storage.UrlExpiry).UtcDateTime.AddMilliseconds(500),
             ContentType = contentType,
             Protocol = _urlProtocol,
         };
         presign.Headers.ContentLength = contentLength; // signed: S3 rejects a body of any other size
         presign.Headers["If-None-Match"] = "*"; // signed: the URL creates its object or nothing
-        var url = await _s3.GetPreSignedURLAsync(presign);
-        return new PresignedUpload(url, new Dictionary<string, string>
+        var url = _s3.GetPreSignedURL(presign);
+        return Task.FromResult(new PresignedUpload(url, new Dictionary<string, string>
         {
             ["Content-Type"] = contentType,
             ["Content-Length"] = contentLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["If-None-Match"] = "*",
-        }, signing + Storage.UrlExpiry);
+        }, signing + Storage.UrlExpiry));
     }
 
     /// <summary>
