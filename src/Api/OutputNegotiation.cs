@@ -7,7 +7,8 @@ namespace Pipeline.Api;
 /// <summary>
 /// Chooses the output format: <c>?format=</c> wins; otherwise the Accept header's most
 /// preferred format we produce; ties (and <c>*/*</c>, curl's default) keep the input's own
-/// format where it is JPEG, PNG or WebP, and PNG for BMP and TIFF.
+/// format where it is JPEG, PNG or WebP, JPEG for HEIC, AVIF and JPEG XL
+/// (<see cref="ImageFormats.OwnOutput"/>), and PNG for BMP and TIFF.
 /// </summary>
 public static class OutputNegotiation
 {
@@ -21,7 +22,8 @@ public static class OutputNegotiation
             return requested;
         }
 
-        var preferred = ImageFormats.Requestable.Contains(input) ? input : ImageFormat.Png;
+        var own = input.OwnOutput();
+        var preferred = ImageFormats.Requestable.Contains(own) ? own : ImageFormat.Png;
         if (string.IsNullOrWhiteSpace(accept))
             return preferred;
 

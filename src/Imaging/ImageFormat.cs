@@ -13,6 +13,12 @@ public enum ImageFormat
     Bmp,
     /// <summary>TIFF, little or big endian (first page).</summary>
     Tiff,
+    /// <summary>HEIC: HEIF with HEVC-coded images (phones' default), primary image only; read, never written.</summary>
+    Heic,
+    /// <summary>AVIF: HEIF with AV1-coded images, primary image only; read, never written.</summary>
+    Avif,
+    /// <summary>JPEG XL, bare codestream or ISO container; read, never written.</summary>
+    JpegXl,
 }
 
 /// <summary>Names, media types and encoder extensions of <see cref="ImageFormat"/>.</summary>
@@ -29,6 +35,9 @@ public static class ImageFormats
         ImageFormat.WebP => "WebP",
         ImageFormat.Bmp => "BMP",
         ImageFormat.Tiff => "TIFF",
+        ImageFormat.Heic => "HEIC",
+        ImageFormat.Avif => "AVIF",
+        ImageFormat.JpegXl => "JPEG XL",
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
@@ -48,6 +57,9 @@ public static class ImageFormats
         ImageFormat.WebP => "image/webp",
         ImageFormat.Bmp => "image/bmp",
         ImageFormat.Tiff => "image/tiff",
+        ImageFormat.Heic => "image/heic",
+        ImageFormat.Avif => "image/avif",
+        ImageFormat.JpegXl => "image/jxl",
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
@@ -61,6 +73,15 @@ public static class ImageFormats
         ImageFormat.Tiff => ".tiff",
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
+
+    /// <summary>
+    /// The format a grayscale result of <paramref name="input"/> is written in when the caller
+    /// names none: the input's own, but JPEG for the formats the service reads and does not
+    /// write (HEIC, AVIF, JPEG XL), which few clients open anyway. The API's negotiation and the
+    /// worker both start from it.
+    /// </summary>
+    public static ImageFormat OwnOutput(this ImageFormat input) =>
+        input is ImageFormat.Heic or ImageFormat.Avif or ImageFormat.JpegXl ? ImageFormat.Jpeg : input;
 
     /// <summary>True when the format can carry an alpha channel in our output.</summary>
     public static bool SupportsAlpha(this ImageFormat format) => format is ImageFormat.Png or ImageFormat.WebP or ImageFormat.Tiff;

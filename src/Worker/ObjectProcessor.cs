@@ -52,7 +52,7 @@ public sealed class ObjectProcessor
             using (await _budget.AcquireAsync(need, token))
             {
                 var started = Stopwatch.GetTimestamp();
-                var result = _converter.Convert(bytes, info, info.Format, quality);
+                var result = _converter.Convert(bytes, info, info.Format.OwnOutput(), quality);
                 conversionMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 bytesOut = result.Bytes.Length;
                 return new StoredImage(result.Bytes, result.Format.MediaType());
