@@ -46,7 +46,7 @@ public sealed class GrayscaleConverter
     public ConvertedImage Convert(ReadOnlySpan<byte> encoded, int? quality = null)
     {
         var info = Inspect(encoded);
-        return Convert(encoded, info, info.Format, quality);
+        return Convert(encoded, info, info.Format.OwnOutput(), quality);
     }
 
     /// <summary>

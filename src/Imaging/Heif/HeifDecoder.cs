@@ -35,7 +35,7 @@ public static unsafe class HeifDecoder
             var options = LibHeif.DecodingOptionsAlloc();
             try
             {
-                LibHeif.ContextSetMaximumImageSizeLimit(context, file.CodedSide);
+                LibHeif.ContextSetMaximumImageSizeLimit(context, file.CodedSide + 1); // libheif refuses a side equal to the limit
                 LibHeif.ContextSetMaxDecodingThreads(context, 0);
                 Check(LibHeif.ContextReadFromMemoryWithoutCopy(context, bytes, (nuint)data.Length, IntPtr.Zero), name);
                 Check(LibHeif.ContextGetPrimaryImageHandle(context, out handle), name);
