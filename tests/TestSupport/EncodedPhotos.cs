@@ -21,6 +21,13 @@ public static class EncodedPhotos
     /// <summary>A Display P3 ICC profile (P3 primaries, D65, the sRGB curve), written by lcms.</summary>
     public static byte[] DisplayP3 => DisplayP3Profile.Value;
 
+    /// <summary>P3 primaries with a pure power curve of <paramref name="gamma"/> (what a PNG's cHRM and gAMA state), written by lcms.</summary>
+    public static byte[] P3WithGamma(double gamma) => Run(folder =>
+    {
+        Python("display-p3", Path.Combine(folder, "p3.icc"), gamma.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        return File.ReadAllBytes(Path.Combine(folder, "p3.icc"));
+    });
+
     /// <summary>Adobe RGB (1998), as colord ships it.</summary>
     public static byte[] AdobeRgb => File.ReadAllBytes("/usr/share/color/icc/colord/AdobeRGB1998.icc");
 
@@ -100,6 +107,14 @@ public static class EncodedPhotos
         File.WriteAllBytes(Path.Combine(folder, "in.tif"), tiff);
         Tools.Output("tificc", "-e", "-o" + Path.Combine(folder, "profile.icc"), Path.Combine(folder, "in.tif"), Path.Combine(folder, "out.tif"));
         return File.ReadAllBytes(Path.Combine(folder, "out.tif"));
+    });
+
+    /// <summary><paramref name="image"/> re-encoded by Pillow as <paramref name="extension"/> (".webp": lossless), its ICC profile kept.</summary>
+    public static byte[] Resaved(byte[] image, string extension) => Run(folder =>
+    {
+        File.WriteAllBytes(Path.Combine(folder, "in.img"), image);
+        Python("save", Path.Combine(folder, "in.img"), Path.Combine(folder, "out" + extension));
+        return File.ReadAllBytes(Path.Combine(folder, "out" + extension));
     });
 
     /// <summary>The gray a colour-managed viewer shows for <paramref name="image"/> (a PNG, JPEG or TIFF that Pillow reads), by Pillow's ImageCms.</summary>

@@ -27,6 +27,8 @@ public static class HeifFiles
         public int? Mirror { get; init; }
         /// <summary>An ICC profile for a colr prof box.</summary>
         public byte[]? Icc { get; init; }
+        /// <summary>H.273 primaries and transfer for a colr nclx box (matrix 6 and full range, as heif-enc codes).</summary>
+        public (int Primaries, int Transfer)? Nclx { get; init; }
     }
 
     /// <summary>The primary image of a single-image file written by heif-enc or avifenc.</summary>
@@ -106,6 +108,12 @@ public static class HeifFiles
         if (layout.Icc is { } icc)
         {
             properties.Add(Box("colr", [.. "prof"u8, .. icc]));
+            primaryProperties.Add((byte)properties.Count);
+        }
+
+        if (layout.Nclx is { } nclx)
+        {
+            properties.Add(Box("colr", [.. "nclx"u8, .. U16(nclx.Primaries), .. U16(nclx.Transfer), .. U16(6), 0x80]));
             primaryProperties.Add((byte)properties.Count);
         }
 

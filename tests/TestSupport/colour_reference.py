@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """Independent colour references for the imaging tests: Pillow's ImageCms (lcms) and Pillow's own CMYK reading.
 
-    colour_reference.py display-p3 OUT.icc            write a Display P3 profile (P3 primaries, D65, sRGB curve) with lcms
+    colour_reference.py display-p3 OUT.icc [GAMMA]    write a Display P3 profile (P3 primaries, D65, the sRGB curve or a pure gamma) with lcms
     colour_reference.py into SRC.png PROFILE OUT.png  convert an sRGB PNG into PROFILE's space (perceptual), PROFILE embedded
     colour_reference.py gray IMAGE OUT.pgm            the gray a colour-managed viewer shows: the embedded profile (if any)
                                                       to sRGB (perceptual), then ITU-R 601 luma; CMYK without a profile
                                                       by Pillow's conversion (R = (1 - C)(1 - K), as browsers do)
     colour_reference.py stored-luma IMAGE OUT.pgm     ITU-R 601 luma of the stored values, no colour management
+    colour_reference.py save IMAGE OUT.EXT            Pillow's encoder for EXT (webp: lossless), the ICC profile kept
 """
 import ctypes
 import io
@@ -15,7 +16,7 @@ import sys
 from PIL import Image, ImageCms
 
 
-def display_p3(out):
+def display_p3(out, gamma=None):
     lcms = ctypes.CDLL("liblcms2.so.2")
 
     class XyY(ctypes.Structure):
@@ -31,8 +32,10 @@ def display_p3(out):
     lcms.cmsWriteTag.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p]
     lcms.cmsMLUalloc.restype = ctypes.c_void_p
     lcms.cmsMLUsetASCII.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
-    params = (ctypes.c_double * 5)(2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045)
-    curve = lcms.cmsBuildParametricToneCurve(None, 4, params)
+    if gamma is None:
+        curve = lcms.cmsBuildParametricToneCurve(None, 4, (ctypes.c_double * 5)(2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045))
+    else:
+        curve = lcms.cmsBuildParametricToneCurve(None, 1, (ctypes.c_double * 1)(float(gamma)))
     white = XyY(0.3127, 0.3290, 1.0)
     primaries = Triple(XyY(0.680, 0.320, 1.0), XyY(0.265, 0.690, 1.0), XyY(0.150, 0.060, 1.0))
     curves = (ctypes.c_void_p * 3)(curve, curve, curve)
@@ -68,13 +71,18 @@ def gray(path, out):
     image.convert("L").save(out)
 
 
+def save(path, out):
+    image = Image.open(path)
+    image.save(out, icc_profile=image.info.get("icc_profile"), lossless=True)
+
+
 def stored_luma(path, out):
     Image.open(path).convert("RGB").convert("L").save(out)
 
 
 def main():
     command, arguments = sys.argv[1], sys.argv[2:]
-    {"display-p3": display_p3, "into": into, "gray": gray, "stored-luma": stored_luma}[command](*arguments)
+    {"display-p3": display_p3, "into": into, "gray": gray, "stored-luma": stored_luma, "save": save}[command](*arguments)
 
 
 if __name__ == "__main__":
