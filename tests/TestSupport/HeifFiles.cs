@@ -133,18 +133,19 @@ public static class HeifFiles
         var iref = grid ? Box("iref", [0, 0, 0, 0, .. Box("dimg", [.. U16(1), .. U16(tiles.Count), .. Enumerable.Range(0, tiles.Count).SelectMany(i => U16(2 + i))])]) : [];
         var idat = grid ? Box("idat", gridData) : [];
 
+        // The coded data, each distinct array once (tiles repeating one image share its bytes, as a file may).
+        var stored = (grid ? tiles : tiles.Take(1)).Select(t => t.Data).Distinct(ReferenceEqualityComparer.Instance).Cast<byte[]>().ToList();
+
         // iloc (version 1: construction methods; 4-byte offsets and lengths): the offsets are only known once meta's size is.
         byte[] Iloc(long mdatData)
         {
             List<byte> iloc = [1, 0, 0, 0, 0x44, 0x00, .. U16(items.Count)];
-            long offset = mdatData;
             foreach (var (id, _, _) in items)
             {
                 bool description = grid && id == 1;
                 var data = description ? gridData : tiles[grid ? (int)id - 2 : 0].Data;
-                iloc.AddRange([.. U16((int)id), 0, (byte)(description ? 1 : 0), 0, 0, .. U16(1), .. U32(description ? 0 : (int)offset), .. U32(data.Length)]);
-                if (!description)
-                    offset += data.Length;
+                long offset = description ? 0 : mdatData + stored.TakeWhile(d => !ReferenceEquals(d, data)).Sum(d => (long)d.Length);
+                iloc.AddRange([.. U16((int)id), 0, (byte)(description ? 1 : 0), 0, 0, .. U16(1), .. U32((int)offset), .. U32(data.Length)]);
             }
             return Box("iloc", [.. iloc]);
         }
@@ -154,7 +155,7 @@ public static class HeifFiles
         var pitm = Box("pitm", [0, 0, 0, 0, .. U16((int)primary)]);
         byte[] Meta(long mdatData) => Box("meta", [0, 0, 0, 0, .. hdlr, .. pitm, .. Iloc(mdatData), .. Box("iinf", [.. iinf]), .. iref, .. iprp, .. idat]);
         long dataStart = ftyp.Length + Meta(0).Length + 8;
-        var mdat = Box("mdat", [.. (grid ? tiles : tiles.Take(1)).SelectMany(t => t.Data)]);
+        var mdat = Box("mdat", [.. stored.SelectMany(d => d)]);
         return [.. ftyp, .. Meta(dataStart), .. mdat];
     }
 
