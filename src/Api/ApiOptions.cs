@@ -38,7 +38,7 @@ public sealed record ApiOptions
     public static ApiOptions FromEnvironment(Func<string, string?> read) => new()
     {
         MaxInlineBytes = (int)PipelineSettings.MaxInlineBytes.Read(read),
-        Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read) },
+        Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read), Heic = PipelineSettings.Heic.Read(read) == 1 },
         ApiKey = PipelineSettings.ApiKey.Read(read),
         AllowedOrigin = PipelineSettings.AllowedOrigin.Read(read),
     };
