@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Lambda layer in artifacts/layer/lib: OpenCvSharp's native library without its GUI dependencies, Debian's libturbojpeg (the lossless JPEG path), plus what provided.al2023 lacks.
+# Builds the Lambda layer in artifacts/layer/lib: OpenCvSharp's native library without its GUI dependencies, Debian's libturbojpeg (the lossless JPEG path), the HEIC/AVIF/JPEG XL decoders and lcms2 (scripts/layer-codecs.sh), plus what provided.al2023 lacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,7 +74,8 @@ while [ ${#queue[@]} -gt 0 ]; do
 done
 
 describe() { # what the layer is built from and what it holds, to skip work when nothing changed
-  sha256sum scripts/build-layer.sh "$base_list"
+  sha256sum scripts/build-layer.sh "$base_list" scripts/layer-codecs.sh layer/codec-stubs.c scripts/glibc_downgrade.py
+  echo "PIPELINE_LAYER_HEVC=${PIPELINE_LAYER_HEVC:-1}"
   stat -L -c '%n %s %Y' "$source" "${shipped[@]}"
   [ -d "$out/lib" ] && find "$out" -type f -exec stat -c '%n %s %Y' {} + | sort
 }
@@ -93,7 +94,10 @@ done
 for soname in "${gui_needed[@]}"; do
   patchelf --remove-needed "$soname" "$staging/lib/libOpenCvSharpExtern.so"
 done
-chmod 0755 "$staging"/lib/* # Lambda runs functions as a non-root user
+# ---- HEIC, AVIF, JPEG XL and colour management: a part of its own (scripts/layer-codecs.sh) ----
+scripts/layer-codecs.sh "$staging/lib"
+# ----------------------------------------------------------------------------------------------
+chmod 0755 "$staging"/lib/* # Lambda runs functions as a non-root user (the licences stay readable: 0644)
 rm -rf "$out"
 mv "$staging" "$out"
 describe >"$stamp"
