@@ -110,6 +110,21 @@ internal static unsafe partial class TurboJpeg
     [LibraryImport(LibraryName, EntryPoint = "tjDecompress2")]
     public static partial int Decompress2(IntPtr handle, byte* jpegBuf, CULong jpegSize, byte* dstBuf, int width, int pitch, int height, int pixelFormat, Flags flags);
 
+    /// <summary>
+    /// int tjDecompressToYUVPlanes(handle, jpegBuf, jpegSize, dstPlanes, width, strides, height, flags); 0 or -1:
+    /// the Y, Cb and Cr planes as stored (chroma at its own resolution), no colour conversion.
+    /// </summary>
+    [LibraryImport(LibraryName, EntryPoint = "tjDecompressToYUVPlanes")]
+    public static partial int DecompressToYuvPlanes(IntPtr handle, byte* jpegBuf, CULong jpegSize, byte** dstPlanes, int width, int* strides, int height, Flags flags);
+
+    /// <summary>int tjPlaneWidth(componentID, width, subsamp): a plane's width, or -1.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "tjPlaneWidth")]
+    public static partial int PlaneWidth(int componentId, int width, int subsamp);
+
+    /// <summary>int tjPlaneHeight(componentID, height, subsamp): a plane's height, or -1.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "tjPlaneHeight")]
+    public static partial int PlaneHeight(int componentId, int height, int subsamp);
+
     /// <summary>int tjDecompressHeader3(handle, jpegBuf, jpegSize, *width, *height, *jpegSubsamp, *jpegColorspace); 0 or -1.</summary>
     [LibraryImport(LibraryName, EntryPoint = "tjDecompressHeader3")]
     public static partial int DecompressHeader3(IntPtr handle, byte* jpegBuf, CULong jpegSize, out int width, out int height, out int jpegSubsamp, out ColorSpace jpegColorspace);

@@ -202,6 +202,24 @@ public sealed class ColourTests(ColourFiles files) : IClassFixture<ColourFiles>
         PixelAssert.Near(reference, bigGray, SameDecode);
     }
 
+    [Fact]
+    public void A_jpeg_whose_profile_has_a_table_grays_from_its_planes_as_converting_each_pixel_does()
+    {
+        var profile = EncodedPhotos.P3WithGamma(2.4); // of its own, so the first conversion is surely the direct one
+        var small = EncodedPhotos.Resaved(EncodedPhotos.Tagged(files.Source, profile), ".jpg"); // Pillow: 4:2:0, as phones write
+        using var reference = EncodedPhotos.ReferenceGray(small);
+        using var direct = Gray(small);
+        using var large = new Mat(4096, 4096, MatType.CV_8UC3);
+        Cv2.Randu(large, Scalar.All(0), Scalar.All(256));
+        Gray(EncodedPhotos.Resaved(EncodedPhotos.Tagged(TestImages.Encode(large, ".png"), profile), ".jpg")).Dispose(); // 2^24 pixels: the table is built
+
+        using var fromPlanes = Gray(small);
+
+        PixelAssert.Near(reference, direct, SameDecode);
+        PixelAssert.Near(reference, fromPlanes, 1.0); // each pixel takes its chroma sample as stored, not upsampled
+        PixelAssert.Far(direct, fromPlanes, 0.01); // the planes were what was read
+    }
+
     /// <summary>Whether encoded bytes carry an ICC profile (JPEG APP2 ICC_PROFILE, PNG iCCP, WebP ICCP).</summary>
     private static bool HoldsProfile(byte[] encoded) =>
         encoded.AsSpan().IndexOf("ICC_PROFILE"u8) >= 0 || encoded.AsSpan().IndexOf("iCCP"u8) >= 0 || encoded.AsSpan().IndexOf("ICCP"u8) >= 0;

@@ -109,7 +109,7 @@ public static class EncodedPhotos
         return File.ReadAllBytes(Path.Combine(folder, "out.tif"));
     });
 
-    /// <summary><paramref name="image"/> re-encoded by Pillow as <paramref name="extension"/> (".webp": lossless), its ICC profile kept.</summary>
+    /// <summary><paramref name="image"/> re-encoded by Pillow as <paramref name="extension"/> (".webp": lossless; ".jpg": 4:2:0), its ICC profile kept.</summary>
     public static byte[] Resaved(byte[] image, string extension) => Run(folder =>
     {
         File.WriteAllBytes(Path.Combine(folder, "in.img"), image);

@@ -47,6 +47,8 @@ internal static class ColourGray
     {
         if (info.Format == ImageFormat.Jpeg && info.Components == 4)
             return CmykJpeg.Luma(decodable, info, plan.Profile);
+        if (info.Format == ImageFormat.Jpeg && plan.Profile is { } jpegProfile && JpegPlanes.Luma(decodable, info, jpegProfile) is { } planes)
+            return planes;
 
         var profile = plan.Profile;
         bool rgbOrder = true;

@@ -20,6 +20,15 @@ internal static unsafe class SrgbLuma
     /// <summary>Tables kept at once.</summary>
     public const int MaxTables = 2;
 
+    /// <summary>What a table is indexed by: 8-bit R, G, B, or a JPEG's Cb, Cr, Y (converted to RGB as libjpeg does).</summary>
+    public enum TableIndex
+    {
+        /// <summary>R &lt;&lt; 16 | G &lt;&lt; 8 | B.</summary>
+        Rgb,
+        /// <summary>Cb &lt;&lt; 16 | Cr &lt;&lt; 8 | Y: the pixels that share a chroma sample look up one 256-byte stretch.</summary>
+        CbCrY,
+    }
+
     /// <summary>What a profile turned out to be.</summary>
     public enum Kind
     {
@@ -104,7 +113,7 @@ internal static unsafe class SrgbLuma
         var luma = new Mat(colour.Rows, colour.Cols, MatType.CV_8UC1);
         try
         {
-            if (TableFor(profile, colour.Total()) is { } table)
+            if (TableFor(profile, TableIndex.Rgb, colour.Total()) is { } table)
             {
                 int first = rgbOrder ? 0 : 2, last = rgbOrder ? 2 : 0, rows = colour.Rows, columns = colour.Cols;
                 fixed (byte* lookup = table)
@@ -177,26 +186,27 @@ internal static unsafe class SrgbLuma
     }
 
     /// <summary>
-    /// The table of <paramref name="profile"/> when one is kept, or once converting directly would
-    /// have cost as much as building one (pixels converted with this profile reach 2^24);
-    /// else null, and <paramref name="pixels"/> are counted.
+    /// The table of <paramref name="profile"/> indexed by <paramref name="index"/> when one is
+    /// kept, or once converting directly would have cost as much as building one (pixels
+    /// converted with this profile reach 2^24); else null, and <paramref name="pixels"/> are counted.
     /// </summary>
-    private static byte[]? TableFor(ColourProfile profile, long pixels)
+    public static byte[]? TableFor(ColourProfile profile, TableIndex index, long pixels)
     {
         Lazy<byte[]?>? table;
+        string key = index + ":" + profile.Key;
         lock (Gate)
         {
-            if (!Tables.TryGetValue(profile.Key, out table))
+            if (!Tables.TryGetValue(key, out table))
             {
-                long converted = DirectPixels.GetValueOrDefault(profile.Key) + pixels;
-                DirectPixels[profile.Key] = converted;
+                long converted = DirectPixels.GetValueOrDefault(key) + pixels;
+                DirectPixels[key] = converted;
                 if (converted < TableBytes)
                     return null;
-                table = new Lazy<byte[]?>(() => Build(profile));
-                Tables[profile.Key] = table;
+                table = new Lazy<byte[]?>(() => Build(profile, index));
+                Tables[key] = table;
             }
-            RecentTables.Remove(profile.Key);
-            RecentTables.AddFirst(profile.Key);
+            RecentTables.Remove(key);
+            RecentTables.AddFirst(key);
             while (RecentTables.Count > MaxTables)
             {
                 Tables.Remove(RecentTables.Last!.Value);
@@ -206,7 +216,7 @@ internal static unsafe class SrgbLuma
         return table.Value;
     }
 
-    private static byte[]? Build(ColourProfile profile)
+    private static byte[]? Build(ColourProfile profile, TableIndex index)
     {
         var handle = profile.Open();
         var transform = handle == IntPtr.Zero ? IntPtr.Zero : ToSrgb(handle, Lcms.TypeRgb8);
@@ -217,20 +227,20 @@ internal static unsafe class SrgbLuma
             var table = GC.AllocateUninitializedArray<byte>(TableBytes);
             var input = new byte[3 * 65536];
             var output = new byte[input.Length];
-            for (int i = 0; i < 65536; i++)
-            {
-                input[3 * i + 1] = (byte)(i >> 8);
-                input[3 * i + 2] = (byte)i;
-            }
             fixed (byte* source = input, target = output)
             {
-                for (int red = 0; red < 256; red++)
+                for (int first = 0; first < 256; first++)
                 {
                     for (int i = 0; i < 65536; i++)
-                        source[3 * i] = (byte)red;
+                    {
+                        if (index == TableIndex.Rgb)
+                            (source[3 * i], source[3 * i + 1], source[3 * i + 2]) = ((byte)first, (byte)(i >> 8), (byte)i);
+                        else
+                            (source[3 * i], source[3 * i + 1], source[3 * i + 2]) = JpegRgb(y: i & 0xFF, cb: first, cr: i >> 8);
+                    }
                     Lcms.DoTransform(transform, source, target, 65536);
                     for (int i = 0; i < 65536; i++)
-                        table[red << 16 | i] = Of(target[3 * i], target[3 * i + 1], target[3 * i + 2]);
+                        table[first << 16 | i] = Of(target[3 * i], target[3 * i + 1], target[3 * i + 2]);
                 }
             }
             return table;
@@ -242,6 +252,21 @@ internal static unsafe class SrgbLuma
             if (handle != IntPtr.Zero)
                 _ = Lcms.CloseProfile(handle);
         }
+    }
+
+    /// <summary>
+    /// The RGB a JPEG's Y, Cb, Cr decode to, in libjpeg's fixed point (jdcolor.c: 16 fraction
+    /// bits, R = Y + 1.402 Cr', G = Y − 0.34414 Cb' − 0.71414 Cr', B = Y + 1.772 Cb', clamped).
+    /// </summary>
+    private static (byte R, byte G, byte B) JpegRgb(int y, int cb, int cr)
+    {
+        const int Half = 1 << 15;
+        static int Fix(double v) => (int)(v * 65536 + 0.5);
+        int cbOffset = cb - 128, crOffset = cr - 128;
+        int red = y + ((Fix(1.40200) * crOffset + Half) >> 16);
+        int green = y + ((-Fix(0.34414) * cbOffset - Fix(0.71414) * crOffset + Half) >> 16);
+        int blue = y + ((Fix(1.77200) * cbOffset + Half) >> 16);
+        return ((byte)Math.Clamp(red, 0, 255), (byte)Math.Clamp(green, 0, 255), (byte)Math.Clamp(blue, 0, 255));
     }
 
     /// <summary>A transform from the open <paramref name="profile"/>, pixels laid out as <paramref name="format"/>, to sRGB RGB; zero when lcms cannot make one.</summary>
