@@ -7,7 +7,7 @@ namespace Pipeline.Imaging;
 /// channel count and depth.
 /// </summary>
 /// <param name="Format">The format recognised from the leading bytes.</param>
-/// <param name="Width">Width in pixels as stored (before any orientation is applied).</param>
+/// <param name="Width">Width in pixels as stored, before any orientation is applied (a HEIC's or AVIF's after its crop and rotation, which libheif applies).</param>
 /// <param name="Height">Height in pixels as stored.</param>
 /// <param name="HasAlpha">True when the image carries an alpha channel or transparency.</param>
 /// <param name="Channels">Channels of the decoded image: 1 gray, 2 gray and alpha, 3 colour, 4 colour and alpha.</param>

@@ -112,16 +112,7 @@ public sealed class LayerCodecTests(LayerFixture layer, ITestOutputHelper log)
         }
     }
 
-    private static Dictionary<string, string> Environment(FakeRuntimeApi runtime) => new()
-    {
-        ["LD_LIBRARY_PATH"] = "/opt/lib",
-        ["AWS_LAMBDA_RUNTIME_API"] = runtime.HostAndPort,
-        ["PIPELINE_INPUT_BUCKET"] = "pipeline-input",
-        ["PIPELINE_OUTPUT_BUCKET"] = "pipeline-output",
-        ["AWS_REGION"] = "us-east-1",
-        ["AWS_ACCESS_KEY_ID"] = "test",
-        ["AWS_SECRET_ACCESS_KEY"] = "test",
-    };
+    private static Dictionary<string, string> Environment(FakeRuntimeApi runtime) => Sandbox.ApiEnvironment(runtime, "/opt/lib"); // as on Lambda
 
     private static async Task<JsonElement> Reply(FakeRuntimeApi runtime, byte[] image, string requestId)
     {

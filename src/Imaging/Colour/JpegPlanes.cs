@@ -65,16 +65,30 @@ internal static unsafe class JpegPlanes
         var gray = new Mat(height, width, MatType.CV_8UC1);
         fixed (byte* lookup = table)
         {
-            for (int y = 0; y < height; y++)
+            // Each chroma sample covers `across` × `down` pixels: one table stretch for all of them.
+            for (int top = 0, chromaRow = 0; top < height; top += down, chromaRow++)
             {
-                byte* ys = planes[0] + (long)y * strides[0], target = (byte*)gray.Ptr(y);
-                byte* cbs = planes[1] + (long)(y / down) * strides[1], crs = planes[2] + (long)(y / down) * strides[2];
-                // Each chroma sample covers `across` pixels of the row: one table stretch for all of them.
+                int rows = Math.Min(down, height - top);
+                byte* cbs = planes[1] + (long)chromaRow * strides[1], crs = planes[2] + (long)chromaRow * strides[2];
+                byte* y0 = planes[0] + (long)top * strides[0], y1 = rows > 1 ? y0 + strides[0] : y0;
+                byte* t0 = (byte*)gray.Ptr(top), t1 = rows > 1 ? (byte*)gray.Ptr(top + 1) : t0;
                 for (int c = 0, x = 0; x < width; c++)
                 {
                     byte* stretch = lookup + (cbs[c] << 16 | crs[c] << 8);
-                    for (int end = Math.Min(x + across, width); x < end; x++)
-                        target[x] = stretch[ys[x]];
+                    int end = Math.Min(x + across, width);
+                    if (rows > 1)
+                    {
+                        for (; x < end; x++)
+                        {
+                            t0[x] = stretch[y0[x]];
+                            t1[x] = stretch[y1[x]];
+                        }
+                    }
+                    else
+                    {
+                        for (; x < end; x++)
+                            t0[x] = stretch[y0[x]];
+                    }
                 }
             }
         }
