@@ -11,4 +11,4 @@ build-WorkerFunction:
 
 build-OpenCvLayer:
 	./scripts/build-layer.sh
-	cp -r artifacts/layer/lib "$(ARTIFACTS_DIR)/"
+	cp -r artifacts/layer/lib artifacts/layer/licenses "$(ARTIFACTS_DIR)/"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks the API handler (lossless and re-encoding) against the bare codec, the Python tutorial, NetVips and the local API over HTTP, then memory, cold start and bulk throughput; writes reports/bench.txt.
+# Benchmarks the API handler (lossless and re-encoding) against the bare codec, the Python tutorial, NetVips and the local API over HTTP, HEIC/AVIF/JPEG XL and Display P3 against their libraries, then memory, cold start and bulk throughput; writes reports/bench.txt.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -14,5 +14,5 @@ dotnet build src/Local/Local.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
 mkdir -p artifacts reports
 flock artifacts/.lock ./scripts/build-layer.sh >/dev/null
 
-# Sections: codec memory coldstart bulk (default: all); --quick for a short smoke run.
+# Sections: codec photos memory coldstart bulk (default: all); --quick for a short smoke run.
 dotnet bench/Bench/bin/Release/net10.0/pipeline-bench.dll "$@" --report reports/bench.txt

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Lambda layer in artifacts/layer/lib: OpenCvSharp's native library without its GUI dependencies, Debian's libturbojpeg (the lossless JPEG path), plus what provided.al2023 lacks; refuses files whose sha256 differs from layer/files.sha256.
+# Builds the Lambda layer in artifacts/layer/lib: OpenCvSharp's native library without its GUI dependencies, Debian's libturbojpeg (the lossless JPEG path), the HEIC/AVIF/JPEG XL decoders and lcms2 (scripts/layer-codecs.sh), plus what provided.al2023 lacks; refuses files whose sha256 differs from layer/files.sha256.
 #   scripts/build-layer.sh [--write-checksums]   (rewrites layer/files.sha256 from this build instead of checking it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,7 +78,8 @@ while [ ${#queue[@]} -gt 0 ]; do
 done
 
 describe() { # what the layer is built from and what it holds, to skip work when nothing changed
-  sha256sum scripts/build-layer.sh "$base_list" "$checksums"
+  sha256sum scripts/build-layer.sh "$base_list" "$checksums" scripts/layer-codecs.sh layer/codec-stubs.c scripts/glibc_downgrade.py
+  echo "PIPELINE_LAYER_HEVC=${PIPELINE_LAYER_HEVC:-1}"
   stat -L -c '%n %s %Y' "$source" "${shipped[@]}"
   [ -d "$out/lib" ] && find "$out" -type f -exec stat -c '%n %s %Y' {} + | sort
 }
@@ -97,9 +98,15 @@ done
 for soname in "${gui_needed[@]}"; do
   patchelf --remove-needed "$soname" "$staging/lib/libOpenCvSharpExtern.so"
 done
-chmod 0755 "$staging"/lib/* # Lambda runs functions as a non-root user
+# ---- HEIC, AVIF, JPEG XL and colour management: a part of its own (scripts/layer-codecs.sh) ----
+scripts/layer-codecs.sh "$staging/lib"
+# ----------------------------------------------------------------------------------------------
+chmod 0755 "$staging"/lib/* # Lambda runs functions as a non-root user (the licences stay readable: 0644)
 
 # The same bytes every time: NuGet's library before patching, and every file the layer ships.
+# A layer built without HEVC (PIPELINE_LAYER_HEVC=0) ships a stub of ours for libde265, built
+# from layer/codec-stubs.c: that one file is not in the list.
+unlisted() { if [ "${PIPELINE_LAYER_HEVC:-1}" = 0 ]; then grep -v '  lib/libde265.so.0$'; else cat; fi; }
 actual() {
   echo "$(sha256sum <"$source" | cut -d' ' -f1)  source/libOpenCvSharpExtern.so"
   for file in "$staging"/lib/*; do echo "$(sha256sum <"$file" | cut -d' ' -f1)  lib/$(basename "$file")"; done
@@ -111,7 +118,7 @@ if $write_checksums; then
   echo "wrote $checksums"
 fi
 [ -f "$checksums" ] || die "$checksums is missing"
-if ! differences=$(diff <(grep -v '^#' "$checksums" | sort -k2) <(actual | sort -k2)); then
+if ! differences=$(diff <(grep -v '^#' "$checksums" | unlisted | sort -k2) <(actual | unlisted | sort -k2)); then
   die "the layer's files differ from $checksums (< expected, > built):
 $differences
 If this change is intended (a new OpenCvSharp or Debian package), run scripts/build-layer.sh --write-checksums and commit $checksums."

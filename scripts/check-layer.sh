@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks that the layer (OpenCV, libturbojpeg) and the AOT bootstraps fit provided.al2023: glibc <= 2.34, every NEEDED resolvable, under Lambda's 250 MB.
+# Checks that the layer (OpenCV, libturbojpeg, the HEIC/AVIF/JPEG XL decoders, lcms2) and the AOT bootstraps fit provided.al2023: glibc <= 2.34, every NEEDED resolvable, under Lambda's 250 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -8,7 +8,12 @@ set -euo pipefail
 # gcc: the linker Native AOT publishing calls. curl: health checks and the end-to-end tests. jq: the README's upload example.
 # libturbojpeg0: the lossless JPEG path (shipped in the layer too); libjpeg-turbo-progs (cjpeg, jpegtran): test inputs.
 # chromium, fonts-dejavu-core: the browser the web page's tests drive headless (Playwright's own browser download is not used).
-packages=(libgtk-3-0 patchelf binutils gcc curl jq libturbojpeg0 libjpeg-turbo-progs chromium fonts-dejavu-core "$@")
+# libheif1, libde265-0, libdav1d6, libjxl0.7, liblcms2-2: HEIC, AVIF, JPEG XL and colour management (shipped in the layer too).
+# libheif-examples, libavif-bin, libjxl-tools, liblcms2-utils, python3-pil, colord-data, libgs-common: the tests' real encoders
+# (heif-enc, avifenc, cjxl, jpgicc, tificc), Pillow's ImageCms as the independent colour reference, and ICC profiles.
+packages=(libgtk-3-0 patchelf binutils gcc curl jq libturbojpeg0 libjpeg-turbo-progs chromium fonts-dejavu-core
+  libheif1 libde265-0 libdav1d6 libjxl0.7 liblcms2-2
+  libheif-examples libavif-bin libjxl-tools liblcms2-utils python3-pil colord-data libgs-common "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

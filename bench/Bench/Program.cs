@@ -5,9 +5,9 @@ using Pipeline.Bench;
 using Pipeline.Imaging;
 using Pipeline.Tests;
 
-// pipeline-bench [codec] [memory] [coldstart] [bulk] [--quick] [--report PATH]
+// pipeline-bench [codec] [photos] [memory] [coldstart] [bulk] [--quick] [--report PATH]
 // With no section named, runs them all. Progress goes to stderr; the summary to stdout and PATH.
-string[] known = ["codec", "memory", "coldstart", "bulk"];
+string[] known = ["codec", "photos", "memory", "coldstart", "bulk"];
 var sections = new HashSet<string>(StringComparer.Ordinal);
 bool quick = false;
 string? reportPath = null;
@@ -61,6 +61,10 @@ if (Runs("codec"))
     base64 = CodecBenchmark.Base64Probe(twelveMp.Jpeg);
 }
 
+List<PhotoRow> photos = [];
+if (Runs("photos"))
+    photos = PhotoFormatBenchmark.Run(oneMp.Jpeg, twelveMp.Jpeg, quick ? 3 : 12, Progress);
+
 List<MemoryResult> memory = [];
 List<ColdStartResult> coldStarts = [];
 List<BulkResult> bulk = [];
@@ -109,6 +113,8 @@ void WriteSummary()
 
     if (codec.Count > 0)
         WriteCodec();
+    if (photos.Count > 0)
+        WritePhotos();
     if (memory.Count > 0)
         WriteMemory();
     if (coldStarts.Count > 0)
@@ -215,6 +221,25 @@ void WriteCodec()
     foreach (var result in codec)
         Line($"     {result.Plan.Label}: {string.Join("; ", result.Checks)}");
     Line($"   The Python process peaked at {tutorialPeak} RSS (VmHWM).");
+}
+
+void WritePhotos()
+{
+    Line();
+    Line("1b. HEIC, AVIF, JPEG XL (heif-enc -q 50, avifenc -s 6, cjxl -d 1 of the same scenes) and a Display P3 JPEG, single-threaded, interleaved:");
+    Line("    the API handler (REST event -> gray JPEG; the P3 JPEG with ?quality=90, its profile's table built) against a baseline;");
+    Line("    CPU = process CPU time per call, median (quartiles); peak = how far VmHWM grew from a reset during one call");
+    var table = new Table("input", "bytes", "handler CPU ms", "baseline", "baseline CPU ms", "handler/baseline (CPU; wall)", "handler peak", "baseline peak", "target", "verdict");
+    foreach (var row in photos)
+    {
+        bool p3 = row.Name.Contains("P3", StringComparison.Ordinal);
+        bool targeted = !p3 || row.Baseline.Contains("untagged", StringComparison.Ordinal);
+        double limit = p3 ? 1.5 : 1.10;
+        table.Row($"{row.Name} {row.Label}", row.InputBytes.ToString("N0", CultureInfo.InvariantCulture), row.HandlerCpu.Describe(), row.Baseline, row.BaselineCpu.Describe(),
+            $"{row.CpuRatio.Text("0.00")}; {(row.HandlerWall.Median / row.BaselineWall.Median).Text("0.00")}", row.HandlerPeak.MiB(), row.BaselinePeak.MiB(),
+            targeted ? $"<= {limit.Text("0.00")}" : "", targeted ? Verdict.AtMost(row.CpuRatio, limit) : "");
+    }
+    Line(table.ToString().TrimEnd());
 }
 
 void WriteMemory()

@@ -48,7 +48,7 @@ public sealed record ApiOptions
         var options = new ApiOptions
         {
             MaxInlineBytes = (int)PipelineSettings.MaxInlineBytes.Read(read),
-            Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read) },
+            Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read), Heic = PipelineSettings.Heic.Read(read) == 1 },
             AllowedOrigin = PipelineSettings.AllowedOrigin.Read(read),
         };
         return options with { MaxConversionBytes = PipelineSettings.MemoryBytes(read) * 6 / 10 - options.MaxInlineBytes - options.MaxInlineResultBytes };

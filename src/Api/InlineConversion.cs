@@ -74,6 +74,8 @@ public sealed class InlineConversion
         var response = Responses.Image(result.Bytes, output.MediaType());
         response.Headers["X-Image-Width"] = result.Width.ToString(CultureInfo.InvariantCulture);
         response.Headers["X-Image-Height"] = result.Height.ToString(CultureInfo.InvariantCulture);
+        // The format read, beside the one written: a HEIC, AVIF or JPEG XL comes back as a JPEG unless another was asked for.
+        response.Headers["X-Image-Input-Format"] = info.Format.DisplayName();
         _metrics.Emit(
             new Metric("ImagesConverted", 1),
             new Metric("BytesIn", body.Length, "Bytes"),

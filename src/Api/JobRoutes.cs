@@ -12,7 +12,8 @@ namespace Pipeline.Api;
 /// </summary>
 public sealed class JobRoutes
 {
-    private static readonly IReadOnlyList<string> UploadTypes = ["image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff"];
+    private static readonly IReadOnlyList<string> UploadTypes =
+        ["image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff", "image/heic", "image/heif", "image/avif", "image/jxl"];
 
     private readonly JobStore _store;
     private readonly TimeProvider _clock;

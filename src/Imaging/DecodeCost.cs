@@ -46,13 +46,37 @@ public static class DecodeCost
     /// encode, so the larger of the two), else decode + encode.
     /// </summary>
     public static long PeakBytes(ImageInfo info, bool keepsLuma) =>
-        (long)Math.Ceiling(info.Pixels * (keepsLuma ? Math.Max(DecodeBytesPerPixel(info), LosslessBytesPerPixel(info)) : DecodeBytesPerPixel(info)));
+        (long)Math.Ceiling(info.Pixels * (keepsLuma ? Math.Max(DecodeBytesPerPixel(info), LosslessBytesPerPixel(info)) : DecodeBytesPerPixel(info)))
+        + ColourBytes(info);
+
+    // HEIC and AVIF: libheif holds the decoded planes (twice the samples at 10 and 12 bits; dav1d
+    // keeps frame buffers of its own) and its RGB(A) output while the converter copies that into
+    // 8 bits; JPEG XL: libjxl's floating-point planes and the 8-bit output. Measured growth of the
+    // peak at 6 MP (PhotoMemoryTests, highest of four runs): HEIC 8.8, 10-bit 24.1, AVIF 13.9,
+    // 10-bit 26.5, JPEG XL 5.7, P3 JPEG 5.4, CMYK JPEG 5.2 bytes a pixel.
+    // A colour-managed image of another format is decoded in colour (CMYK: four bytes a pixel)
+    // before its luma is taken.
+    private static double PhotoBytesPerPixel(ImageInfo info) => info.Format switch
+    {
+        ImageFormat.Heic or ImageFormat.Avif => (info.SixteenBit ? 30 : 16) + (info.HasAlpha ? 4 : 0),
+        ImageFormat.JpegXl => 10 + (info.HasAlpha ? 2 : 0),
+        ImageFormat.Jpeg when info.Components == 4 => 6,
+        _ => (info.HasAlpha ? 5 : 4) * (info.SixteenBit ? 2 : 1) + 1,
+    } + (info.Orientation > 1 ? 1 : 0);
+
+    // A colour-managed image may build its profile's table of every colour's luma (16 MiB).
+    private static long ColourBytes(ImageInfo info) => info.ColourTagged ? Colour.SrgbLuma.TableBytes : 0;
+
+    // HEIC, AVIF, JPEG XL and colour-managed images take the colour path (at least what the plain one would).
+    private static double DecodeBytesPerPixel(ImageInfo info) => info.ColourTagged || info.Format is ImageFormat.Heic or ImageFormat.Avif or ImageFormat.JpegXl
+        ? Math.Max(PhotoBytesPerPixel(info), PlainBytesPerPixel(info))
+        : PlainBytesPerPixel(info);
 
     // A luma-only JPEG decode needs ~2.2 bytes a pixel; a progressive one keeps two bytes per
     // coefficient of every component; WebP decodes to RGB before OpenCV converts it, so do colour
     // PNGs; images with alpha decode in colour; the TIFF reader needs up to ~16 B/px. An applied
     // orientation holds a second gray plane for a moment.
-    private static double DecodeBytesPerPixel(ImageInfo info) => (info.Format switch
+    private static double PlainBytesPerPixel(ImageInfo info) => (info.Format switch
     {
         ImageFormat.Jpeg when info.Progressive => 2 * Math.Max(info.Components, 1) + 3,
         ImageFormat.Tiff => info.SixteenBit ? 16 : 8,

@@ -1,5 +1,6 @@
 using OpenCvSharp;
 using Pipeline.Errors;
+using Pipeline.Imaging.Colour;
 using Pipeline.Imaging.Readers;
 using ErrorCode = Pipeline.Errors.ErrorCode;
 
@@ -7,10 +8,12 @@ namespace Pipeline.Imaging;
 
 /// <summary>
 /// Encoded bytes in, encoded grayscale bytes out. Gray is one thing for every format: BT.601
-/// luma (0.299 R + 0.587 G + 0.114 B) of the stored, gamma-encoded values, with no colour
-/// management (gAMA, sRGB, ICC profiles are not applied). A JPEG asked for as a JPEG with no
-/// quality named keeps its own luma, losslessly (<see cref="LosslessJpeg"/>), where that can
-/// be done exactly; everything else goes through OpenCV. Opaque images are decoded
+/// luma (0.299 R + 0.587 G + 0.114 B) of gamma-encoded sRGB values. An image that states
+/// another colour space (an ICC profile, PNG cHRM with gAMA, a HEIF nclx) is converted to sRGB
+/// first, and HEIC, AVIF, JPEG XL and CMYK JPEGs are decoded by their own libraries
+/// (<see cref="ColourGray"/>). A JPEG asked for as a JPEG with no quality named keeps its own
+/// luma, losslessly (<see cref="LosslessJpeg"/>), where that can be done exactly and its
+/// colours are sRGB's; everything else goes through OpenCV. Opaque images are decoded
 /// luma-only (libjpeg then skips the chroma upsampling and colour conversion); images
 /// with alpha keep it where the output format can carry it and are flattened onto white
 /// where it cannot. The orientation applied is the inspection's on every path (the decoders'
@@ -43,7 +46,7 @@ public sealed class GrayscaleConverter
     public ConvertedImage Convert(ReadOnlySpan<byte> encoded, int? quality = null)
     {
         var info = Inspect(encoded);
-        return Convert(encoded, info, info.Format, quality);
+        return Convert(encoded, info, info.Format.DefaultOutput(), quality);
     }
 
     /// <summary>
@@ -67,11 +70,13 @@ public sealed class GrayscaleConverter
                 $"{output.DisplayName()} holds at most {output.MaxSide()} pixels a side and the image is {info.Width}x{info.Height}; ask for PNG.");
         }
 
-        if (quality is null && output == ImageFormat.Jpeg && LosslessJpeg.TryConvert(encoded, info) is { } lossless)
+        var plan = ColourGray.For(encoded, info);
+        if (plan is null && quality is null && output == ImageFormat.Jpeg && LosslessJpeg.TryConvert(encoded, info) is { } lossless)
             return lossless;
 
         var decodable = ImageInspector.Decodable(encoded, info);
-        using var stored = info.HasAlpha ? DecodeWithAlpha(decodable, info, output) : DecodeLuma(decodable, info);
+        using var stored = plan is not null ? ColourGray.Decode(decodable, info, plan, output)
+            : info.HasAlpha ? DecodeWithAlpha(decodable, info, output) : DecodeLuma(decodable, info);
         using var upright = Orient(stored, info.Orientation);
         var bytes = Encode(upright ?? stored, output, quality ?? DefaultQuality);
         return new ConvertedImage(bytes, output, (upright ?? stored).Width, (upright ?? stored).Height);
@@ -143,6 +148,16 @@ public sealed class GrayscaleConverter
                 alpha.ConvertTo(alpha, MatType.CV_8U, 1.0 / 257);
         }
 
+        return WithAlpha(luma, alpha, output);
+    }
+
+    /// <summary>
+    /// A new Mat of <paramref name="luma"/> alone when <paramref name="alpha"/> is empty, else of
+    /// both when <paramref name="output"/> carries alpha (the luma three times, then the alpha),
+    /// else of the luma flattened onto white.
+    /// </summary>
+    internal static Mat WithAlpha(Mat luma, Mat alpha, ImageFormat output)
+    {
         if (alpha.Empty())
             return Owned(new Mat(), result => luma.CopyTo(result));
         if (output.SupportsAlpha())
@@ -191,7 +206,7 @@ public sealed class GrayscaleConverter
     }
 
     /// <summary>Decodes as stored: the decoders' own orientation handling is always off (see <see cref="Orient"/>).</summary>
-    private static Mat Decode(ReadOnlySpan<byte> encoded, ImreadModes mode, ImageInfo info)
+    internal static Mat Decode(ReadOnlySpan<byte> encoded, ImreadModes mode, ImageInfo info)
     {
         // IMREAD_UNCHANGED (-1) already ignores orientation; the others are told to.
         var flags = mode == ImreadModes.Unchanged ? mode : mode | ImreadModes.IgnoreOrientation;

@@ -13,6 +13,12 @@ public enum ImageFormat
     Bmp,
     /// <summary>TIFF, little or big endian (first page).</summary>
     Tiff,
+    /// <summary>HEIC: HEIF with HEVC-coded images (phones' default), primary image only; read, never written.</summary>
+    Heic,
+    /// <summary>AVIF: HEIF with AV1-coded images, primary image only; read, never written.</summary>
+    Avif,
+    /// <summary>JPEG XL, bare codestream or ISO container; read, never written.</summary>
+    JpegXl,
 }
 
 /// <summary>Names, media types and encoder extensions of <see cref="ImageFormat"/>.</summary>
@@ -23,9 +29,12 @@ public static class ImageFormats
 
     /// <summary>
     /// The format a result takes when the caller asks for none, on every path (POST /, the
-    /// worker, the CLI): the input's own, so a result can stand under its input's name.
+    /// worker, the CLI): the input's own, so a result can stand under its input's name; but JPEG
+    /// for the formats the service reads and does not write (HEIC, AVIF, JPEG XL), which few
+    /// clients could open in gray anyway.
     /// </summary>
-    public static ImageFormat DefaultOutput(this ImageFormat input) => input;
+    public static ImageFormat DefaultOutput(this ImageFormat input) =>
+        input is ImageFormat.Heic or ImageFormat.Avif or ImageFormat.JpegXl ? ImageFormat.Jpeg : input;
 
     /// <summary>The name people use: JPEG, PNG, WebP, BMP, TIFF.</summary>
     public static string DisplayName(this ImageFormat format) => format switch
@@ -35,6 +44,9 @@ public static class ImageFormats
         ImageFormat.WebP => "WebP",
         ImageFormat.Bmp => "BMP",
         ImageFormat.Tiff => "TIFF",
+        ImageFormat.Heic => "HEIC",
+        ImageFormat.Avif => "AVIF",
+        ImageFormat.JpegXl => "JPEG XL",
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
@@ -54,6 +66,9 @@ public static class ImageFormats
         ImageFormat.WebP => "image/webp",
         ImageFormat.Bmp => "image/bmp",
         ImageFormat.Tiff => "image/tiff",
+        ImageFormat.Heic => "image/heic",
+        ImageFormat.Avif => "image/avif",
+        ImageFormat.JpegXl => "image/jxl",
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 

@@ -7,7 +7,7 @@ namespace Pipeline.Imaging;
 /// channel count and depth.
 /// </summary>
 /// <param name="Format">The format recognised from the leading bytes.</param>
-/// <param name="Width">Width in pixels as stored (before any orientation is applied).</param>
+/// <param name="Width">Width in pixels as stored, before any orientation is applied (a HEIC's or AVIF's after its crop and rotation, which libheif applies).</param>
 /// <param name="Height">Height in pixels as stored.</param>
 /// <param name="HasAlpha">True when the image carries an alpha channel or transparency.</param>
 /// <param name="Channels">Channels of the decoded image: 1 gray, 2 gray and alpha, 3 colour, 4 colour and alpha.</param>
@@ -44,4 +44,13 @@ public readonly record struct ImageInfo(
     /// first at full resolution. Whether three components are YCbCr is decided when converting.
     /// </summary>
     public bool LumaTranscodable { get; init; }
+
+    /// <summary>
+    /// True when the image states its colours other than as plain sRGB might: an embedded ICC
+    /// profile (JPEG APP2, PNG iCCP, WebP ICCP, TIFF tag 34675, HEIF colr), PNG cHRM with gAMA,
+    /// a HEIF nclx or JPEG XL colour encoding naming other primaries or transfer, or CMYK
+    /// samples. The converter then finds out what it is and, unless it is sRGB after all,
+    /// converts the colours to sRGB before taking the luma (see <see cref="Colour.ColourGray"/>).
+    /// </summary>
+    public bool ColourTagged { get; init; }
 }

@@ -32,6 +32,10 @@ public static class ImageInspector
             return BmpReader.Read(data);
         if (TiffReader.Matches(data))
             return TiffReader.Read(data);
+        if (HeifReader.Matches(data))
+            return HeifReader.Read(data);
+        if (JxlReader.Matches(data))
+            return JxlReader.Read(data);
         throw new PipelineException(ErrorCode.UnsupportedMediaType, DescribeUnsupported(data));
     }
 
@@ -52,12 +56,7 @@ public static class ImageInspector
             _ when data.StartsWith("II+\0"u8) || data.StartsWith("MM\0+"u8) => "BigTIFF",
             _ when data.StartsWith("8BPS"u8) => "Photoshop",
             _ when data.StartsWith(IcoMagic) => "ICO",
-            _ when data.Length >= 12 && data[4..8].SequenceEqual("ftyp"u8) => Encoding.ASCII.GetString(data[8..12]).Trim() switch
-            {
-                "avif" or "avis" => "AVIF",
-                "heic" or "heix" or "mif1" or "msf1" => "HEIC",
-                _ => "ISO media",
-            },
+            _ when data.Length >= 12 && data[4..8].SequenceEqual("ftyp"u8) => $"ISO media ({IsoBox.TypeName(data[8..12]).Trim()})",
             _ when LooksLikeMarkup(data) => "SVG, HTML or XML text",
             _ => null,
         };

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace Pipeline.Imaging;
@@ -12,12 +11,11 @@ namespace Pipeline.Imaging;
 internal static unsafe partial class TurboJpeg
 {
     private const string LibraryName = "turbojpeg";
-    private const string FileName = "libturbojpeg.so.0";
 
-    static TurboJpeg() => NativeLibrary.SetDllImportResolver(typeof(TurboJpeg).Assembly, Resolve);
+    static TurboJpeg() => NativeLibraries.Register();
 
     /// <summary>Whether the library can be loaded in this process (tried once).</summary>
-    public static bool IsAvailable { get; } = Load() != IntPtr.Zero;
+    public static bool IsAvailable { get; } = NativeLibraries.IsAvailable(LibraryName);
 
     /// <summary>TJCS: the colour space a JPEG is stored in.</summary>
     public enum ColorSpace
@@ -101,6 +99,32 @@ internal static unsafe partial class TurboJpeg
     [LibraryImport(LibraryName, EntryPoint = "tjInitTransform")]
     public static partial IntPtr InitTransform();
 
+    /// <summary>TJPF_CMYK: the pixel format of a CMYK JPEG decompressed as stored (YCCK converted to CMYK, not inverted).</summary>
+    public const int PixelFormatCmyk = 11;
+
+    /// <summary>tjhandle tjInitDecompress(void); null on failure.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "tjInitDecompress")]
+    public static partial IntPtr InitDecompress();
+
+    /// <summary>int tjDecompress2(handle, jpegBuf, jpegSize, dstBuf, width, pitch, height, pixelFormat, flags); 0 or -1.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "tjDecompress2")]
+    public static partial int Decompress2(IntPtr handle, byte* jpegBuf, CULong jpegSize, byte* dstBuf, int width, int pitch, int height, int pixelFormat, Flags flags);
+
+    /// <summary>
+    /// int tjDecompressToYUVPlanes(handle, jpegBuf, jpegSize, dstPlanes, width, strides, height, flags); 0 or -1:
+    /// the Y, Cb and Cr planes as stored (chroma at its own resolution), no colour conversion.
+    /// </summary>
+    [LibraryImport(LibraryName, EntryPoint = "tjDecompressToYUVPlanes")]
+    public static partial int DecompressToYuvPlanes(IntPtr handle, byte* jpegBuf, CULong jpegSize, byte** dstPlanes, int width, int* strides, int height, Flags flags);
+
+    /// <summary>int tjPlaneWidth(componentID, width, subsamp): a plane's width, or -1.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "tjPlaneWidth")]
+    public static partial int PlaneWidth(int componentId, int width, int subsamp);
+
+    /// <summary>int tjPlaneHeight(componentID, height, subsamp): a plane's height, or -1.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "tjPlaneHeight")]
+    public static partial int PlaneHeight(int componentId, int height, int subsamp);
+
     /// <summary>int tjDecompressHeader3(handle, jpegBuf, jpegSize, *width, *height, *jpegSubsamp, *jpegColorspace); 0 or -1.</summary>
     [LibraryImport(LibraryName, EntryPoint = "tjDecompressHeader3")]
     public static partial int DecompressHeader3(IntPtr handle, byte* jpegBuf, CULong jpegSize, out int width, out int height, out int jpegSubsamp, out ColorSpace jpegColorspace);
@@ -130,19 +154,4 @@ internal static unsafe partial class TurboJpeg
 
     /// <summary>The last error message of <paramref name="handle"/>.</summary>
     public static string ErrorMessage(IntPtr handle) => Marshal.PtrToStringUTF8(GetErrorStr2(handle)) ?? "unknown error";
-
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
-        name == LibraryName ? Load() : IntPtr.Zero;
-
-    // NativeLibrary caches loaded libraries, so repeated loads return the same handle.
-    private static IntPtr Load()
-    {
-        foreach (var directory in OpenCvRuntime.SearchDirectories)
-        {
-            var candidate = Path.Combine(directory, FileName);
-            if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out var handle))
-                return handle;
-        }
-        return NativeLibrary.TryLoad(FileName, out var system) ? system : IntPtr.Zero;
-    }
 }

@@ -57,7 +57,7 @@ public sealed record WorkerOptions
         return new WorkerOptions
         {
             Storage = storage,
-            Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read) },
+            Imaging = new ImagingLimits { MaxPixels = PipelineSettings.MaxPixels.Read(read), Heic = PipelineSettings.Heic.Read(read) == 1 },
             MaxConcurrency = concurrency,
             Quality = (int?)PipelineSettings.Quality.ReadOptional(read),
             DecodeBudgetBytes = PipelineSettings.DecodeBudgetBytes.ReadOptional(read) ?? DefaultDecodeBudget(read, concurrency, storage.MaxObjectBytes),

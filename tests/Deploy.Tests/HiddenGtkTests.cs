@@ -21,16 +21,7 @@ public sealed class HiddenGtkTests(LayerFixture layer, ITestOutputHelper log)
         Assert.True(Sandbox.RunsAsRoot, "unshare --mount needs root; the tests run as root here and in CI");
         var jpeg = TestImages.Jpeg(320, 240);
         await using var runtime = await FakeRuntimeApi.StartAsync();
-        var environment = new Dictionary<string, string>
-        {
-            ["LD_LIBRARY_PATH"] = LayerFixture.LibDirectory,
-            ["AWS_LAMBDA_RUNTIME_API"] = runtime.HostAndPort,
-            ["PIPELINE_INPUT_BUCKET"] = "pipeline-input",
-            ["PIPELINE_OUTPUT_BUCKET"] = "pipeline-output",
-            ["AWS_REGION"] = "us-east-1",
-            ["AWS_ACCESS_KEY_ID"] = "test",
-            ["AWS_SECRET_ACCESS_KEY"] = "test",
-        };
+        var environment = Sandbox.ApiEnvironment(runtime, LayerFixture.LibDirectory);
         int processId;
         IReadOnlyList<MappedFile> afterLossless, mapped;
         RuntimeApiPost reply, reencoded;

@@ -64,6 +64,21 @@ public sealed class Sandbox : IDisposable
         .. command,
     ];
 
+    /// <summary>
+    /// The environment an API bootstrap runs with in the sandbox: libraries from
+    /// <paramref name="libraryPath"/>, the fake Runtime API, placeholder buckets and credentials.
+    /// </summary>
+    public static Dictionary<string, string> ApiEnvironment(FakeRuntimeApi runtime, string libraryPath) => new()
+    {
+        ["LD_LIBRARY_PATH"] = libraryPath,
+        ["AWS_LAMBDA_RUNTIME_API"] = runtime.HostAndPort,
+        ["PIPELINE_INPUT_BUCKET"] = "pipeline-input",
+        ["PIPELINE_OUTPUT_BUCKET"] = "pipeline-output",
+        ["AWS_REGION"] = "us-east-1",
+        ["AWS_ACCESS_KEY_ID"] = "test",
+        ["AWS_SECRET_ACCESS_KEY"] = "test",
+    };
+
     /// <summary>The shared objects the running process and the processes it started (its converter) have mapped.</summary>
     public IReadOnlyList<MappedFile> MappedSharedObjects() =>
     [

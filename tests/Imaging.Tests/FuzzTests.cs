@@ -31,7 +31,7 @@ public class FuzzTests
             var error = Record.Exception(() =>
             {
                 var info = converter.Inspect(mutant.Body);
-                converter.Convert(mutant.Body, info, info.Format);
+                converter.Convert(mutant.Body, info, info.Format.DefaultOutput());
             });
             if (error is null)
                 converted++;

@@ -42,8 +42,9 @@ public sealed record HostileCase(string Name, byte[] Body, ErrorCode? Error, str
 /// bytes behind real magic numbers, valid images of every format truncated at many offsets,
 /// headers declaring huge dimensions (one a PNG whose zlib data really inflates to 400 MP),
 /// a JPEG of thousands of scans, formats we do not read (animated
-/// GIF, SVG, HTML, PDF, HEIC), and awkward valid images (16-bit, alpha, CMYK, progressive,
-/// EXIF, a lying Content-Type). Every body is under the API's inline limit, so each case has
+/// GIF, SVG, HTML, PDF, MP4), HEIF files whose size property lies or whose grid has thousands
+/// of tiles, and awkward valid images (16-bit, alpha, CMYK, progressive, EXIF, a rotated HEIC
+/// grid, a lying Content-Type). Every body is under the API's inline limit, so each case has
 /// one outcome on every path.
 /// </summary>
 public static class HostileCorpus
@@ -68,7 +69,21 @@ public static class HostileCorpus
         ("webp-lossy", TestImages.WebP(quality: 80), ImageFormat.WebP),
         ("bmp", TestImages.Bmp(), ImageFormat.Bmp),
         ("tiff", TestImages.Tiff(), ImageFormat.Tiff),
+        ("heic", SmallPhoto.Heic, ImageFormat.Heic),
+        ("avif", SmallPhoto.Avif, ImageFormat.Avif),
+        ("jxl", SmallPhoto.Jxl, ImageFormat.JpegXl),
     ];
+
+    /// <summary>64×48 photos from the real encoders (heif-enc, avifenc, cjxl), made once.</summary>
+    private static class SmallPhoto
+    {
+        private static readonly byte[] Png = TestImages.Png();
+        public static readonly byte[] Heic = EncodedPhotos.Heic(Png);
+        public static readonly byte[] Avif = EncodedPhotos.Avif(Png);
+        public static readonly byte[] Jxl = EncodedPhotos.Jxl(Png);
+        public static readonly HeifFiles.CodedImage HeicImage = HeifFiles.Primary(Heic);
+        public static readonly HeifFiles.CodedImage AvifImage = HeifFiles.Primary(Avif);
+    }
 
     /// <summary>
     /// The seed of a fuzz run: a fixed one, so the suite is deterministic and a CI failure
@@ -174,7 +189,14 @@ public static class HostileCorpus
             new("svg-bom-indented", [0xEF, 0xBB, 0xBF, .. "\n  <svg xmlns=\"http://www.w3.org/2000/svg\"/>"u8], ErrorCode.UnsupportedMediaType, "image/svg+xml"),
             new("html", "<!DOCTYPE html><html><body><img src=x onerror=alert(1)></body></html>"u8.ToArray(), ErrorCode.UnsupportedMediaType, "text/html"),
             new("pdf", "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"u8.ToArray(), ErrorCode.UnsupportedMediaType, "application/pdf"),
-            new("heic-ftyp", [0, 0, 0, 24, .. "ftypheic"u8, 0, 0, 0, 0, .. "mif1heic"u8], ErrorCode.UnsupportedMediaType, "image/heic"),
+            new("heic-ftyp", [0, 0, 0, 24, .. "ftypheic"u8, 0, 0, 0, 0, .. "mif1heic"u8], ErrorCode.CorruptImage, "image/heic"),
+            new("mp4-ftyp", [0, 0, 0, 24, .. "ftypisom"u8, 0, 0, 2, 0, .. "isomiso2"u8, 0, 0, 0, 8, .. "free"u8], ErrorCode.UnsupportedMediaType, "video/mp4"),
+            new("heic-ispe-30000x30000", HeifFiles.Write([SmallPhoto.HeicImage], new HeifFiles.Layout { Size = (30000, 30000) }), ErrorCode.TooManyPixels, "image/heic") { IsBomb = true },
+            // libheif 1.15 would decode the 64x48 stream as it is; the converter compares it with the container.
+            new("heic-ispe-larger-than-its-stream", HeifFiles.Write([SmallPhoto.HeicImage], new HeifFiles.Layout { Size = (128, 96) }), ErrorCode.CorruptImage, "image/heic"),
+            new("heic-grid-1600-tiles", HeifFiles.Write([.. Enumerable.Repeat(SmallPhoto.HeicImage, 1600)], new HeifFiles.Layout { Grid = (40, 40) }), ErrorCode.UnsupportedMediaType, "image/heic") { IsBomb = true },
+            new("avif-grid-tiles-short-of-output", HeifFiles.Write([.. Enumerable.Repeat(SmallPhoto.AvifImage, 4)], new HeifFiles.Layout { Grid = (2, 2), Size = (200, 96) }), ErrorCode.CorruptImage, "image/avif"),
+            new("heic-grid-rotated", HeifFiles.Write([.. Enumerable.Repeat(SmallPhoto.HeicImage, 4)], new HeifFiles.Layout { Grid = (2, 2), QuarterTurns = 1, Size = (100, 80) }), null, "image/heic", ImageFormat.Heic, new Size(80, 100)),
             new("jpeg-sof-30000x30000", WithJpegSize(TestImages.Jpeg(), 30000, 30000), ErrorCode.TooManyPixels, "image/jpeg") { IsBomb = true },
             new("jpeg-sof-0x48", WithJpegSize(TestImages.Jpeg(), 0, 48), ErrorCode.CorruptImage, "image/jpeg"),
             new("png-ihdr-40000x40000", WithPngSize(TestImages.Png(), 40000, 40000), ErrorCode.TooManyPixels, "image/png") { IsBomb = true },
@@ -241,6 +263,8 @@ public static class HostileCorpus
         ImageFormat.Png => 8,
         ImageFormat.WebP => 12,
         ImageFormat.Bmp => 26, // "BM" alone is too common a start of text to call a bitmap
+        ImageFormat.Heic or ImageFormat.Avif => 12, // size, "ftyp" and the brand
+        ImageFormat.JpegXl => 2, // a bare codestream's FF 0A
         _ => 4,
     };
 

@@ -48,6 +48,25 @@ public static class PixelAssert
         Assert.True(mean <= maxMeanError, $"mean luma error {mean:0.00} exceeds {maxMeanError}");
     }
 
+    /// <summary>Asserts <paramref name="actual"/> has <paramref name="expected"/>'s size and differs from it by at most <paramref name="maxMeanError"/> on average.</summary>
+    public static void Near(Mat expected, Mat actual, double maxMeanError)
+    {
+        Assert.Equal(expected.Size(), actual.Size());
+        using var diff = AbsDiff(expected, actual);
+        double mean = Cv2.Mean(diff).Val0;
+        Assert.True(mean <= maxMeanError, $"mean |difference| {mean:0.00} exceeds {maxMeanError}");
+    }
+
+    /// <summary>Asserts <paramref name="actual"/> is not <paramref name="other"/>: another size, or a mean |difference| of at least <paramref name="minMeanError"/>.</summary>
+    public static void Far(Mat other, Mat actual, double minMeanError)
+    {
+        if (other.Size() != actual.Size())
+            return;
+        using var diff = AbsDiff(other, actual);
+        double mean = Cv2.Mean(diff).Val0;
+        Assert.True(mean >= minMeanError, $"mean |difference| {mean:0.00} is below {minMeanError}: the two are the same picture");
+    }
+
     private static Mat AbsDiff(Mat a, Mat b)
     {
         var d = new Mat();

@@ -6,7 +6,7 @@ namespace Pipeline.Imaging.Readers;
 internal static class Inspection
 {
     /// <summary>The formats the service reads, as error messages name them.</summary>
-    public const string Supported = "JPEG, PNG, WebP, BMP or TIFF";
+    public const string Supported = "JPEG, PNG, WebP, BMP, TIFF, HEIC, AVIF or JPEG XL";
 
     /// <summary>A supported format whose data is damaged, incomplete or self-contradictory.</summary>
     public static PipelineException Corrupt(string format, string what) =>

@@ -31,7 +31,7 @@ internal static class JpegReader
         int pos = 2, segments = 0;
         Frame? frame = null;
         int orientation = 1;
-        bool sawApp1 = false;
+        bool sawApp1 = false, sawProfile = false;
         while (true)
         {
             byte marker = NextSegment(data, ref pos, out int length);
@@ -50,6 +50,10 @@ internal static class JpegReader
                 if (payload.StartsWith("Exif\0\0"u8))
                     orientation = ExifReader.OrientationOfBlock(payload);
             }
+            else if (marker == 0xE2 && payload.StartsWith("ICC_PROFILE\0"u8))
+            {
+                sawProfile = true;
+            }
             else if (marker == 0xDC)
             {
                 throw Inspection.Unsupported("A JPEG whose height is given after its image data (a DNL marker)");
@@ -67,6 +71,7 @@ internal static class JpegReader
                     Orientation = orientation,
                     StoredSamplesPerPixel = f.Samples,
                     LumaTranscodable = f.LumaTranscodable,
+                    ColourTagged = sawProfile || f.Components == 4,
                 };
             }
             pos += length;

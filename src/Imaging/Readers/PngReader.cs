@@ -20,6 +20,7 @@ internal static class PngReader
         long width = 0, height = 0;
         int bitDepth = 0, colorType = -1, paletteEntries = 0, exifBlocks = 0, orientation = 1;
         bool sawPalette = false, sawTransparency = false, sawEnd = false;
+        bool sawProfile = false, sawSrgb = false, sawChromaticities = false, sawGamma = false;
         int dataState = 0; // 0: no IDAT yet, 1: in the IDATs, 2: after them
         foreach (var chunk in Chunks(data))
         {
@@ -64,6 +65,13 @@ internal static class PngReader
                 sawEnd = true;
                 break;
             }
+            else if (type.SequenceEqual("iCCP"u8) || type.SequenceEqual("sRGB"u8) || type.SequenceEqual("cHRM"u8) || type.SequenceEqual("gAMA"u8))
+            {
+                sawProfile |= type[0] == (byte)'i';
+                sawSrgb |= type[0] == (byte)'s';
+                sawChromaticities |= type[0] == (byte)'c';
+                sawGamma |= type[0] == (byte)'g';
+            }
             else if (type.SequenceEqual("eXIf"u8))
             {
                 exifBlocks++;
@@ -90,6 +98,7 @@ internal static class PngReader
             Components = colorType switch { 0 => 1, 4 => 2, 6 => 4, _ => 3 },
             SixteenBit = bitDepth == 16,
             Orientation = exifBlocks == 1 ? orientation : 1,
+            ColourTagged = !sawSrgb && (sawProfile || (sawChromaticities && sawGamma)),
         };
     }
 

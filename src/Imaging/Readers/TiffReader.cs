@@ -15,7 +15,7 @@ internal static class TiffReader
     private const int ImageWidth = 256, ImageLength = 257, BitsPerSample = 258, Compression = 259, Photometric = 262,
         StripOffsets = 273, Orientation = 274, SamplesPerPixel = 277, RowsPerStrip = 278, StripByteCounts = 279,
         PlanarConfiguration = 284, ColorMap = 320, TileWidth = 322, TileLength = 323, TileOffsets = 324,
-        TileByteCounts = 325, ExtraSamples = 338, SampleFormat = 339;
+        TileByteCounts = 325, ExtraSamples = 338, SampleFormat = 339, IccProfile = 34675;
 
     /// <summary>None, LZW, Deflate (Adobe and the old code), PackBits: what libtiff decodes without another library.</summary>
     private static readonly int[] Compressions = [1, 5, 8, 32946, 32773];
@@ -103,6 +103,7 @@ internal static class TiffReader
             Components = samples,
             SixteenBit = bits == 16 && !grayWithAlpha,
             Orientation = (int)Single(tiff, tags, Orientation, 1) is var o and >= 1 and <= 8 ? o : 1,
+            ColourTagged = tags.ContainsKey(IccProfile),
         };
     }
 

@@ -84,6 +84,7 @@ internal static class WebPReader
         ImageInfo? frame = null;
         bool sawAlphaChunk = false;
         int orientation = 1, exifChunks = 0;
+        bool sawProfile = false;
         while (pos < riff.Length)
         {
             var fourCc = NextChunk(riff, ref pos, out var payload);
@@ -101,6 +102,10 @@ internal static class WebPReader
                     throw Inspection.Corrupt(Name, "its alpha chunk is misplaced");
                 sawAlphaChunk = true;
             }
+            else if (fourCc.SequenceEqual("ICCP"u8))
+            {
+                sawProfile = true;
+            }
             else if (fourCc.SequenceEqual("EXIF"u8))
             {
                 exifChunks++;
@@ -112,6 +117,6 @@ internal static class WebPReader
         if (image.Width != canvasWidth || image.Height != canvasHeight)
             throw Inspection.Corrupt(Name, $"its canvas is {canvasWidth}x{canvasHeight} but its frame {image.Width}x{image.Height}");
         bool alpha = (flags & AlphaFlag) != 0 || image.HasAlpha || sawAlphaChunk;
-        return image with { HasAlpha = alpha, Channels = alpha ? 4 : 3, Orientation = exifChunks == 1 ? orientation : 1 };
+        return image with { HasAlpha = alpha, Channels = alpha ? 4 : 3, Orientation = exifChunks == 1 ? orientation : 1, ColourTagged = sawProfile };
     }
 }

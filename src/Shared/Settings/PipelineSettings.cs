@@ -47,6 +47,16 @@ public static class PipelineSettings
         Help = "largest image, from the header, before any decoding",
     };
 
+    /// <summary>PIPELINE_HEIC.</summary>
+    public static readonly NumberSetting Heic = new()
+    {
+        Name = "PIPELINE_HEIC",
+        Default = 1,
+        Min = 0,
+        Max = 1,
+        Help = "1: HEIC photos (HEVC-coded HEIF) are converted; 0: refused with `unsupported_media_type` before any decoding, where HEVC is left out (see [HEIC, AVIF and JPEG XL](#heic-avif-and-jpeg-xl))",
+    };
+
     /// <summary>OPENCV_IO_MAX_IMAGE_PIXELS, read by OpenCV itself.</summary>
     public static readonly TextSetting OpenCvMaxPixels = new()
     {
@@ -158,7 +168,7 @@ public static class PipelineSettings
     /// <summary>Every setting, in the README's order.</summary>
     public static IReadOnlyList<Setting> All { get; } =
     [
-        InputBucket, OutputBucket, MaxInlineBytes, MaxPixels, OpenCvMaxPixels, MaxObjectBytes, UrlExpirySeconds,
+        InputBucket, OutputBucket, MaxInlineBytes, MaxPixels, Heic, OpenCvMaxPixels, MaxObjectBytes, UrlExpirySeconds,
         WorkerConcurrency, Quality, DecodeBudgetBytes, MaxReceiveCount, ApiKey, AllowedOrigin, QueueName,
     ];
 

@@ -9,13 +9,13 @@ const maxInlineBytes = Number(page.maxInlineBytes) || 4 * 1024 * 1024;
 const KEY_STORAGE = "pipeline.apiKey";
 const CONCURRENCY = 3;
 const POLL_LIMIT_MS = 10 * 60 * 1000;
-const UPLOAD_TYPES = ["image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff"];
+const UPLOAD_TYPES = ["image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff", "image/heic", "image/heif", "image/avif", "image/jxl"];
 // Headers a browser sets itself and refuses to take from a script.
 const BROWSER_HEADERS = ["content-length", "host"];
 
 // The service's error codes in plain words; its own message follows as the detail.
 const PLAIN = {
-  unsupported_media_type: "This file is not a photo the service can read. It takes JPEG, PNG, WebP, BMP and TIFF.",
+  unsupported_media_type: "This file is not a photo the service can read. It takes JPEG, PNG, WebP, BMP, TIFF, HEIC, AVIF and JPEG XL.",
   corrupt_image: "This photo is damaged or incomplete, so it cannot be read.",
   too_many_pixels: "This photo has too many pixels for the service.",
   payload_too_large: "This file is too large for the service.",
@@ -361,6 +361,12 @@ async function sniff(blob) {
   if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45) return "image/webp";
   if (b[0] === 0x42 && b[1] === 0x4d) return "image/bmp";
   if ((b[0] === 0x49 && b[1] === 0x49) || (b[0] === 0x4d && b[1] === 0x4d)) return "image/tiff";
+  if (b[0] === 0xff && b[1] === 0x0a) return "image/jxl";
+  if (b[4] === 0x4a && b[5] === 0x58 && b[6] === 0x4c && b[7] === 0x20) return "image/jxl"; // the container's "JXL " box
+  if (b[4] === 0x66 && b[5] === 0x74 && b[6] === 0x79 && b[7] === 0x70) { // "ftyp": the brand says which HEIF
+    const brand = String.fromCharCode(b[8], b[9], b[10], b[11]);
+    return brand === "avif" || brand === "avis" ? "image/avif" : "image/heic";
+  }
   return null;
 }
 
