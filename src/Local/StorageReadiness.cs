@@ -2,6 +2,7 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Pipeline.Jobs;
 using Microsoft.AspNetCore.Http;
 
 namespace Pipeline.Local;
@@ -59,7 +60,9 @@ public sealed class StorageReadiness
     {
         try
         {
-            await _s3.HeadBucketAsync(new HeadBucketRequest { BucketName = bucket }, cancellationToken);
+            // A listing of uploads/, the one the API function's role may make on either bucket
+            // (a HEAD of the bucket would need a grant the deployed function does not have).
+            await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = ObjectKeys.UploadPrefix, MaxKeys = 1 }, cancellationToken);
             return "ok";
         }
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)

@@ -58,8 +58,9 @@ public sealed class VerifyTests(PipelineStack stack, ITestOutputHelper output) :
             Assert.Equal(1, without.ExitCode);
             var lines = Lines(without);
             Assert.Contains("ok   POST / without a key is refused", lines);
-            Assert.Contains("FAIL POST / with the key turns a JPEG gray — answered 401 unauthorized: An API key is required: send it in the x-api-key header.: the API wants a key; pass --api-key or set PIPELINE_API_KEY", lines);
-            Assert.Contains(lines, l => l.StartsWith("FAIL POST /uploads hands out a presigned PUT that stores the image — POST /uploads: answered 401 unauthorized", StringComparison.Ordinal));
+            // What API Gateway answers a missing key, and the local gateway as it does.
+            Assert.Contains("FAIL POST / with the key turns a JPEG gray — answered 403 forbidden: The API key is missing or not valid: send it in the x-api-key header.: the API wants a key; pass --api-key or set PIPELINE_API_KEY", lines);
+            Assert.Contains(lines, l => l.StartsWith("FAIL POST /uploads hands out a presigned PUT that stores the image — POST /uploads: answered 403 forbidden", StringComparison.Ordinal));
             Assert.Contains("skip a replayed presigned PUT is refused with 412 — needs the presigned upload above", lines);
             Assert.Contains("ok   GET /health answers 200 without a key", lines);
             Assert.Equal(0, with.ExitCode);
