@@ -6,11 +6,11 @@ using Pipeline.Settings;
 // The local stand-ins for what AWS runs around the functions (`pipeline-local <command> --help` lists each one's options):
 //   pipeline-local api        API Gateway in front of the API function
 //   pipeline-local worker     the SQS event source mapping in front of the worker
-//   pipeline-local settings   every setting, as the README's Markdown table
+//   pipeline-local settings   every setting, as docs/configuration.md's table
 // Both hosts read the same environment as the deployed functions (PIPELINE_*, AWS_ENDPOINT_URL, AWS_REGION, credentials),
 // and the functions' timeouts and batch size that emulator/env.sh exports from template.yaml.
 var log = new JsonLog(Console.OpenStandardOutput());
-var settings = new Command("settings", "Prints every setting, as the README's Markdown table.");
+var settings = new Command("settings", "Prints every setting, as docs/configuration.md's table.");
 settings.SetAction(_ => Console.Out.Write(PipelineSettings.MarkdownTable()));
 var root = new RootCommand("Local hosts around the API and worker functions, as AWS runs them.")
 {

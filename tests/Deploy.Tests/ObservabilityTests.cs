@@ -138,11 +138,10 @@ public sealed partial class ObservabilityTests
     }
 
     [Fact]
-    public void The_readme_deploy_asks_for_an_alarm_topic()
+    public void The_deploy_procedure_asks_for_an_alarm_topic()
     {
-        var readme = File.ReadAllText(Path.Combine(Artifacts.RepoRoot, "README.md"));
-        var deploy = readme[readme.IndexOf("\n## Deploy to AWS\n", StringComparison.Ordinal)..];
-        var commands = deploy[..deploy.IndexOf("\n### ", StringComparison.Ordinal)];
+        var deploy = File.ReadAllText(Path.Combine(Artifacts.RepoRoot, "docs", "deploy.md"));
+        var commands = deploy[..deploy.IndexOf("\n## ", StringComparison.Ordinal)];
 
         Assert.Contains("sns create-topic", commands, StringComparison.Ordinal);
         Assert.Contains("AlarmTopicArn=", commands, StringComparison.Ordinal);
@@ -168,12 +167,13 @@ public sealed partial class ObservabilityTests
             .Where(r => SamTemplate.Scalar((YamlMappingNode)r.Value, "Type") == "AWS::CloudWatch::Alarm")
             .Select(r => (((YamlScalarNode)r.Key).Value!, SamTemplate.Map((YamlMappingNode)r.Value, "Properties")));
 
-    /// <summary>The metric names of the README's Metrics table (first column, in backticks).</summary>
+    /// <summary>The metric names of the deploy document's Metrics table (first column, in backticks).</summary>
     private static HashSet<string> DocumentedMetrics()
     {
-        var readme = File.ReadAllText(Path.Combine(Artifacts.RepoRoot, "README.md"));
-        var section = readme[readme.IndexOf("\n## Metrics\n", StringComparison.Ordinal)..];
-        section = section[..section.IndexOf("\n## ", 1, StringComparison.Ordinal)];
+        var document = File.ReadAllText(Path.Combine(Artifacts.RepoRoot, "docs", "deploy.md"));
+        var section = document[document.IndexOf("\n## Metrics\n", StringComparison.Ordinal)..];
+        int next = section.IndexOf("\n## ", 1, StringComparison.Ordinal);
+        section = next < 0 ? section : section[..next];
         var names = section.Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal))
             .SelectMany(l => MetricName().Matches(l.Split('|')[1]).Select(m => m.Groups[1].Value))
             .ToHashSet();

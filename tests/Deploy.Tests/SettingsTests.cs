@@ -4,17 +4,17 @@ using YamlDotNet.RepresentationModel;
 
 namespace Pipeline.Tests.Deploy;
 
-/// <summary>Each setting is declared once: the README's table and the template's parameters follow the declaration.</summary>
+/// <summary>Each setting is declared once: the configuration document's table and the template's parameters follow the declaration.</summary>
 public sealed class SettingsTests
 {
     private readonly SamTemplate _template = SamTemplate.Load();
 
     [Fact]
-    public void The_readme_configuration_table_is_the_one_the_declarations_write()
+    public void The_configuration_documents_table_is_the_one_the_declarations_write()
     {
-        var readme = File.ReadAllText(Path.Combine(Artifacts.RepoRoot, "README.md"));
+        var document = File.ReadAllText(Path.Combine(Artifacts.RepoRoot, "docs", "configuration.md"));
 
-        Assert.Contains(PipelineSettings.MarkdownTable(), readme, StringComparison.Ordinal);
+        Assert.Contains(PipelineSettings.MarkdownTable(), document, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed record NumberSetting : Setting
     /// <summary>The largest value accepted.</summary>
     public long Max { get; init; } = long.MaxValue;
 
-    /// <summary>How the default reads in the README when it is not the literal <see cref="Default"/> (e.g. "2 × cores").</summary>
+    /// <summary>How the default reads in the configuration table when it is not the literal <see cref="Default"/> (e.g. "2 × cores").</summary>
     public string? DefaultDescription { get; init; }
 
     /// <inheritdoc/>

@@ -5,7 +5,7 @@ namespace Pipeline.Settings;
 /// <summary>
 /// Every setting of the functions and the local hosts, declared once: name, default, bounds and
 /// meaning. The options records read them from here, validation messages come from here, and
-/// <see cref="MarkdownTable"/> is the README's configuration table (a test keeps the two equal).
+/// <see cref="MarkdownTable"/> is the configuration table of docs/configuration.md (a test keeps the two equal).
 /// Deployed, template.yaml sets them from its parameters.
 /// </summary>
 public static class PipelineSettings
@@ -54,7 +54,7 @@ public static class PipelineSettings
         Default = 1,
         Min = 0,
         Max = 1,
-        Help = "1: HEIC photos (HEVC-coded HEIF) are converted; 0: refused with `unsupported_media_type` before any decoding, where HEVC is left out (see [HEIC, AVIF and JPEG XL](#heic-avif-and-jpeg-xl))",
+        Help = "1: HEIC photos (HEVC-coded HEIF) are converted; 0: refused with `unsupported_media_type` before any decoding, where HEVC is left out (see [HEIC, AVIF and JPEG XL](formats.md#heic-avif-and-jpeg-xl))",
     };
 
     /// <summary>OPENCV_IO_MAX_IMAGE_PIXELS, read by OpenCV itself.</summary>
@@ -100,7 +100,7 @@ public static class PipelineSettings
         Default = 90,
         Max = 100,
         DefaultDescription = "unset",
-        Help = "JPEG/WebP quality of the worker's results. Unset: a JPEG keeps its own luma losslessly where that can be done exactly (see [Gray and quality](#gray-and-quality)), and whatever is encoded gets 90",
+        Help = "JPEG/WebP quality of the worker's results. Unset: a JPEG keeps its own luma losslessly where that can be done exactly (see [Gray and quality](formats.md#gray-and-quality)), and whatever is encoded gets 90",
     };
 
     /// <summary>PIPELINE_DECODE_BUDGET_BYTES.</summary>
@@ -165,14 +165,14 @@ public static class PipelineSettings
         return megabytes > 0 ? megabytes * 1024 * 1024 : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }
 
-    /// <summary>Every setting, in the README's order.</summary>
+    /// <summary>Every setting, in the configuration table's order.</summary>
     public static IReadOnlyList<Setting> All { get; } =
     [
         InputBucket, OutputBucket, MaxInlineBytes, MaxPixels, Heic, OpenCvMaxPixels, MaxObjectBytes, UrlExpirySeconds,
         WorkerConcurrency, Quality, DecodeBudgetBytes, MaxReceiveCount, ApiKey, AllowedOrigin, QueueName,
     ];
 
-    /// <summary>The README's configuration table, generated from the declarations above.</summary>
+    /// <summary>The configuration table of docs/configuration.md, generated from the declarations above.</summary>
     public static string MarkdownTable()
     {
         var table = new StringBuilder("| variable | default | meaning |\n|---|---|---|\n");

@@ -9,7 +9,7 @@ public sealed record TextSetting : Setting
     /// <summary>Shortest value accepted when set.</summary>
     public int MinLength { get; init; } = 1;
 
-    /// <summary>How the README describes the value when unset.</summary>
+    /// <summary>How the configuration table describes the value when unset.</summary>
     public string UnsetText { get; init; } = "unset";
 
     /// <inheritdoc/>
