@@ -42,10 +42,10 @@ public static class ErrorCodes
     };
 
     /// <summary>
-    /// The HTTP status of a job that failed: 422 when its input is at fault (the request for the
-    /// job was fine, the image it names is not, whatever its code's own status), or when the
-    /// failure was the service's own (it gave up, or found the result's key taken; a redrive may
-    /// still convert it) <see cref="ErrorCode.Unavailable"/>'s.
+    /// The HTTP status of a job that failed. When the failure was the service's own (it gave up,
+    /// or found the result's key taken: a redrive may still convert it), <see cref="ErrorCode.Unavailable"/>'s;
+    /// when the input is at fault, 422 whatever its code's own status: the request for the job
+    /// was fine, the image it names is not.
     /// </summary>
     public static int FailedJobStatus(bool servicesFault) => servicesFault ? HttpStatus(ErrorCode.Unavailable) : 422;
 
