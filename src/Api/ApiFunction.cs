@@ -28,17 +28,14 @@ public sealed class ApiFunction : IInvocationHandler
     private readonly EmbeddedMetrics _metrics;
     private readonly TimeProvider _clock;
 
-    /// <summary>
-    /// Creates the function. <paramref name="jobs"/> may be null where no storage is
-    /// configured; the upload and job routes then answer 503.
-    /// </summary>
-    public ApiFunction(ApiOptions options, IsolatedConverter converter, JobStore? jobs, JsonLog log, TimeProvider? clock = null, EmbeddedMetrics? metrics = null)
+    /// <summary>Creates the function: inline conversions with <paramref name="converter"/>, uploads and jobs in <paramref name="jobs"/>.</summary>
+    public ApiFunction(ApiOptions options, IsolatedConverter converter, JobStore jobs, JsonLog log, TimeProvider? clock = null, EmbeddedMetrics? metrics = null)
     {
         _clock = clock ?? TimeProvider.System;
         _options = options;
         _log = log;
         _metrics = metrics ?? EmbeddedMetrics.Null;
-        _routes = Routes(options, new InlineConversion(converter, options, _metrics), jobs is null ? null : new JobRoutes(jobs, _clock));
+        _routes = Routes(options, new InlineConversion(converter, options, _metrics), new JobRoutes(jobs, _clock));
     }
 
     /// <summary>The production composition: options from the process environment, a real S3 client, logs on stdout.</summary>
@@ -61,12 +58,9 @@ public sealed class ApiFunction : IInvocationHandler
     }
 
     /// <summary>Every route of the API, declared once.</summary>
-    private static RouteTable Routes(ApiOptions options, InlineConversion inline, JobRoutes? jobs)
+    private static RouteTable Routes(ApiOptions options, InlineConversion inline, JobRoutes jobs)
     {
-        RouteHandler upload = jobs is null ? Unconfigured : jobs.CreateUploadAsync;
-        RouteHandler status = jobs is null ? Unconfigured : jobs.GetStatusAsync;
-        RouteHandler result = jobs is null ? Unconfigured : jobs.GetResultAsync;
-        var page = new WebPage(options.MaxInlineBytes, jobs is null ? () => Task.FromResult<IReadOnlyList<string>>([]) : jobs.StorageOriginsAsync);
+        var page = new WebPage(options.MaxInlineBytes, jobs.StorageOriginsAsync);
         Route[] routes =
         [
             // The page is loaded by a browser's navigation, which cannot send a key; what it calls needs one.
@@ -74,9 +68,9 @@ public sealed class ApiFunction : IInvocationHandler
             new("GET", "/assets/{name}", page.AssetAsync, NeedsKey: false),
             new("POST", "/", inline.HandleAsync),
             new("POST", "/grayscale", inline.HandleAsync),
-            new("POST", "/uploads", upload),
-            new("GET", "/jobs/{id}", status),
-            new("GET", "/jobs/{id}/result", result),
+            new("POST", "/uploads", jobs.CreateUploadAsync),
+            new("GET", "/jobs/{id}", jobs.GetStatusAsync),
+            new("GET", "/jobs/{id}/result", jobs.GetResultAsync),
             new("GET", "/health", Health, NeedsKey: false),
         ];
         return new RouteTable(routes);
@@ -93,9 +87,6 @@ public sealed class ApiFunction : IInvocationHandler
 
     private static Task<ApiResponse> Health(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken) =>
         Task.FromResult(Responses.Json(200, new HealthBody("ok"), ApiJsonContext.Web.HealthBody));
-
-    private static Task<ApiResponse> Unconfigured(ApiRequest request, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken) =>
-        throw new PipelineException(ErrorCode.Unavailable, "Uploads are not configured on this deployment.");
 
     /// <inheritdoc/>
     public async Task<ReadOnlyMemory<byte>> HandleAsync(Invocation invocation, CancellationToken cancellationToken)

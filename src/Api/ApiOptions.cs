@@ -10,7 +10,7 @@ public sealed record ApiOptions
     /// Largest body POST / converts inline. 4 MiB of binary is 5.6 MB of base64, which fits
     /// Lambda's 6 MB synchronous payload with the event's headers.
     /// </summary>
-    public int MaxInlineBytes { get; init; } = (int)PipelineSettings.MaxInlineBytes.Default;
+    public int MaxInlineBytes { get; init; } = (int)PipelineSettings.MaxInlineBytes.FixedDefault;
 
     /// <summary>
     /// Largest encoded result POST / returns inline: its base64 (6 MB) must fit Lambda's 6 MB
@@ -34,7 +34,7 @@ public sealed record ApiOptions
     public int CpuSecondsPerImage { get; init; } = 2;
 
     /// <summary>Pixel limits of the imaging core.</summary>
-    public ImagingLimits Imaging { get; init; } = new() { MaxPixels = PipelineSettings.MaxPixels.Default };
+    public ImagingLimits Imaging { get; init; } = new() { MaxPixels = PipelineSettings.MaxPixels.FixedDefault };
 
     /// <summary>
     /// The origin browsers may call the API from (CORS): sent as Access-Control-Allow-Origin

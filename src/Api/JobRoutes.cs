@@ -91,8 +91,7 @@ public sealed class JobRoutes
     {
         (JobStatus.Done, JobView.Status) => Responses.Json(200, new JobStatusBody(id.Value, "done", ResultUrl: await _store.PresignResultAsync(state)), ApiJsonContext.Web.JobStatusBody),
         (JobStatus.Done, JobView.Result) => Responses.SeeOther(await _store.PresignResultAsync(state)),
-        // The input's fault is the client's (422); the service's own (it gave up) is a 503.
-        (JobStatus.Failed, _) => Responses.Json(state.FailedTransiently ? 503 : 422, new JobStatusBody(id.Value, "failed", Error: state.Error), ApiJsonContext.Web.JobStatusBody),
+        (JobStatus.Failed, _) => Responses.Json(ErrorCodes.FailedJobStatus(servicesFault: state.FailedTransiently), new JobStatusBody(id.Value, "failed", Error: state.Error), ApiJsonContext.Web.JobStatusBody),
         (_, JobView.Status) => WithRetryAfter(Responses.Json(202, new JobStatusBody(id.Value, "pending"), ApiJsonContext.Web.JobStatusBody)),
         _ => WithRetryAfter(Responses.Error(ErrorCode.NotReady, $"Job {id.Value} is still pending; poll {StatusPath(request, id)}.")),
     };

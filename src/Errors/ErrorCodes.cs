@@ -1,6 +1,6 @@
 namespace Pipeline.Errors;
 
-/// <summary>The single map from <see cref="ErrorCode"/> to wire name and HTTP status.</summary>
+/// <summary>The single map from <see cref="ErrorCode"/> to wire name and HTTP status, a failed job's included.</summary>
 public static class ErrorCodes
 {
     /// <summary>The snake_case name used in JSON error bodies and .error.json files.</summary>
@@ -40,6 +40,14 @@ public static class ErrorCodes
         ErrorCode.Unavailable => 503,
         _ => 500,
     };
+
+    /// <summary>
+    /// The HTTP status of a job that failed. When the failure was the service's own (it gave up,
+    /// or found the result's key taken: a redrive may still convert it), <see cref="ErrorCode.Unavailable"/>'s;
+    /// when the input is at fault, 422 whatever its code's own status: the request for the job
+    /// was fine, the image it names is not.
+    /// </summary>
+    public static int FailedJobStatus(bool servicesFault) => servicesFault ? HttpStatus(ErrorCode.Unavailable) : 422;
 
     /// <summary>
     /// True when retrying the same input cannot succeed: the worker records these as

@@ -10,8 +10,4 @@ namespace Pipeline.Errors;
 /// <param name="Message">The client-safe message.</param>
 public sealed record ErrorDetail(
     [property: JsonPropertyName("code")] string Code,
-    [property: JsonPropertyName("message")] string Message)
-{
-    /// <summary>The detail of <paramref name="error"/>.</summary>
-    public static ErrorDetail From(PipelineException error) => new(ErrorCodes.Name(error.Code), error.Message);
-}
+    [property: JsonPropertyName("message")] string Message);

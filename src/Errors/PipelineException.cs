@@ -13,9 +13,6 @@ public sealed class PipelineException : Exception
         Code = code;
     }
 
-    /// <summary>What went wrong, as one of the service's codes.</summary>
+    /// <summary>What went wrong, as one of the service's codes (its HTTP status: <see cref="ErrorCodes.HttpStatus"/>).</summary>
     public ErrorCode Code { get; }
-
-    /// <summary>The HTTP status for <see cref="Code"/>.</summary>
-    public int HttpStatus => ErrorCodes.HttpStatus(Code);
 }

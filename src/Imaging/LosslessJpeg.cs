@@ -28,12 +28,8 @@ public static unsafe class LosslessJpeg
     /// </summary>
     public static ConvertedImage? TryConvert(ReadOnlySpan<byte> jpeg, ImageInfo info)
     {
-        if (info.Format != ImageFormat.Jpeg || !info.LumaTranscodable || info.Orientation is < 1 or > 8)
+        if (Upright(info) is not { } operation)
             return null;
-        var operation = Operation(info.Orientation);
-        if (!IsPerfect(operation, info.Width, info.Height) || !TurboJpeg.IsAvailable)
-            return null;
-
         var handle = InitTransform();
         if (handle == IntPtr.Zero)
             throw new InvalidOperationException("tjInitTransform failed: " + ErrorMessage(IntPtr.Zero));
@@ -42,45 +38,11 @@ public static unsafe class LosslessJpeg
             fixed (byte* source = jpeg)
             {
                 var size = new CULong((nuint)jpeg.Length);
-                // The header's colour space follows libjpeg's rules (JFIF, Adobe transform, component ids).
-                if (DecompressHeader3(handle, source, size, out int width, out int height, out _, out var colorSpace) != 0
-                    || colorSpace is not (ColorSpace.YCbCr or ColorSpace.Gray)
-                    || width != info.Width || height != info.Height)
-                {
+                if (!ReadsAsInspected(handle, source, size, info) || Luma(handle, source, size, jpeg.Length, operation) is not { } bytes)
                     return null;
-                }
-
-                var transform = new Transformation
-                {
-                    Operation = operation,
-                    Options = TransformOptions.Gray | TransformOptions.Perfect | TransformOptions.CopyNone,
-                };
-                // The result is smaller than the source (a subset of its coefficients) but for a
-                // baseline rewrite of a small progressive image: start with room for the source and
-                // a quarter more, so TurboJPEG rarely has to grow the buffer by doubling and copying.
-                int capacity = (int)Math.Min(int.MaxValue, jpeg.Length + jpeg.Length / 4L + 4096);
-                byte* initial = Alloc(capacity);
-                byte* output = initial;
-                var outputSize = new CULong((nuint)(initial == null ? 0 : capacity));
-                int status = Transform(handle, source, size, 1, &output, &outputSize, &transform, Flags.StopOnWarning | Flags.LimitScans);
-                try
-                {
-                    if (status != 0 || output == null)
-                        return null;
-                    var bytes = new ReadOnlySpan<byte>(output, checked((int)outputSize.Value)).ToArray();
-                    bool swapsSides = operation is TransformOperation.Transpose or TransformOperation.Transverse
-                        or TransformOperation.Rotate90 or TransformOperation.Rotate270;
-                    return swapsSides
-                        ? new ConvertedImage(bytes, ImageFormat.Jpeg, height, width, Lossless: true)
-                        : new ConvertedImage(bytes, ImageFormat.Jpeg, width, height, Lossless: true);
-                }
-                finally
-                {
-                    // A grown buffer replaces ours without freeing it; either may be null (tjFree ignores that).
-                    if (output != initial)
-                        Free(output);
-                    Free(initial);
-                }
+                return SwapsSides(operation)
+                    ? new ConvertedImage(bytes, ImageFormat.Jpeg, info.Height, info.Width, Lossless: true)
+                    : new ConvertedImage(bytes, ImageFormat.Jpeg, info.Width, info.Height, Lossless: true);
             }
         }
         finally
@@ -88,6 +50,64 @@ public static unsafe class LosslessJpeg
             _ = Destroy(handle); // fails only for a handle that is not one
         }
     }
+
+    /// <summary>
+    /// The transform that shows the image upright, or null when this path does not apply: not a
+    /// JPEG whose luma can be copied, an orientation the header does not state clearly or that
+    /// would leave partial edge blocks in place, or libturbojpeg missing.
+    /// </summary>
+    private static TransformOperation? Upright(ImageInfo info)
+    {
+        if (info.Format != ImageFormat.Jpeg || !info.LumaTranscodable || info.Orientation is < 1 or > 8)
+            return null;
+        var operation = Operation(info.Orientation);
+        return IsPerfect(operation, info.Width, info.Height) && TurboJpeg.IsAvailable ? operation : null;
+    }
+
+    /// <summary>
+    /// True when libjpeg reads the header as the inspection did: the same size, and YCbCr or gray
+    /// (the header's colour space follows libjpeg's rules: JFIF, Adobe transform, component ids).
+    /// </summary>
+    private static bool ReadsAsInspected(IntPtr handle, byte* source, CULong size, ImageInfo info) =>
+        DecompressHeader3(handle, source, size, out int width, out int height, out _, out var colorSpace) == 0
+        && colorSpace is ColorSpace.YCbCr or ColorSpace.Gray
+        && width == info.Width && height == info.Height;
+
+    /// <summary>
+    /// The one-component JPEG of the source's luma coefficients, turned by <paramref name="operation"/>;
+    /// null when libjpeg warns (corrupt data) or fails.
+    /// </summary>
+    private static byte[]? Luma(IntPtr handle, byte* source, CULong size, int sourceLength, TransformOperation operation)
+    {
+        var transform = new Transformation
+        {
+            Operation = operation,
+            Options = TransformOptions.Gray | TransformOptions.Perfect | TransformOptions.CopyNone,
+        };
+        // The result is smaller than the source (a subset of its coefficients) but for a
+        // baseline rewrite of a small progressive image: start with room for the source and
+        // a quarter more, so TurboJPEG rarely has to grow the buffer by doubling and copying.
+        int capacity = (int)Math.Min(int.MaxValue, sourceLength + sourceLength / 4L + 4096);
+        byte* initial = Alloc(capacity);
+        byte* output = initial;
+        var outputSize = new CULong((nuint)(initial == null ? 0 : capacity));
+        int status = Transform(handle, source, size, 1, &output, &outputSize, &transform, Flags.StopOnWarning | Flags.LimitScans);
+        try
+        {
+            return status != 0 || output == null ? null : new ReadOnlySpan<byte>(output, checked((int)outputSize.Value)).ToArray();
+        }
+        finally
+        {
+            // A grown buffer replaces ours without freeing it; either may be null (tjFree ignores that).
+            if (output != initial)
+                Free(output);
+            Free(initial);
+        }
+    }
+
+    /// <summary>Whether <paramref name="operation"/> turns the image a quarter, so that its width becomes its height.</summary>
+    private static bool SwapsSides(TransformOperation operation) =>
+        operation is TransformOperation.Transpose or TransformOperation.Transverse or TransformOperation.Rotate90 or TransformOperation.Rotate270;
 
     /// <summary>The transform that displays an image stored with EXIF orientation 1–8 upright.</summary>
     private static TransformOperation Operation(int orientation) => orientation switch

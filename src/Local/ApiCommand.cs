@@ -11,6 +11,7 @@ using Pipeline.Api;
 using Pipeline.Aws;
 using Pipeline.Diagnostics;
 using Pipeline.Jobs;
+using Pipeline.Settings;
 using Pipeline.Signals;
 
 namespace Pipeline.Local;
@@ -24,7 +25,7 @@ public static class ApiCommand
         var defaults = new ApiHostLimits();
         var host = new Option<string>("--host") { Description = "the address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var port = WholeNumberOption.Create("--port", "the port to listen on", 3000);
-        var concurrency = WholeNumberOption.Create("--concurrency", "invocations at once, as the function's reserved concurrency (further requests wait)", Environment.ProcessorCount * 2);
+        var concurrency = WholeNumberOption.Create("--concurrency", "invocations at once, as the function's reserved concurrency (further requests wait)", PipelineSettings.TwoPerCore);
         var maxConnections = WholeNumberOption.Create("--max-connections", "open connections at most", defaults.MaxConnections);
         var readTimeout = WholeNumberOption.Create("--read-timeout", "seconds a request's headers, and then its body, may take", (int)defaults.ReadTimeout.TotalSeconds);
         var timeout = WholeNumberOption.FromEnvironment("--timeout", "the API function's timeout in seconds: each invocation's deadline", "PIPELINE_API_TIMEOUT_SECONDS");

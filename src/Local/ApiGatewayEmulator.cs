@@ -66,56 +66,73 @@ public sealed class ApiGatewayEmulator : IDisposable
         _needsKey = needsKey ?? ((method, _) => method != "OPTIONS");
     }
 
-    /// <summary>Handles one HTTP request end to end.</summary>
+    /// <summary>
+    /// Handles one HTTP request end to end: the key, the body, the event, the invocation, the
+    /// answer, and the access log with the gateway's own stages timed apart from the integration's.
+    /// </summary>
     public async Task HandleAsync(HttpContext http)
     {
-        var cancellationToken = http.RequestAborted;
-        long started = Stopwatch.GetTimestamp();
-        string? apiKeyId = null;
-        if (_keys is not null && _needsKey(http.Request.Method.ToUpperInvariant(), http.Request.Path.HasValue ? http.Request.Path.Value! : "/"))
+        var stages = new Stages(Stopwatch.GetTimestamp());
+        if (!Authorize(http, out var apiKeyId))
         {
-            apiKeyId = _keys.IdOf(http.Request.Headers["x-api-key"].ToString());
-            if (apiKeyId is null)
-            {
-                await RejectAsync(http, Responses.Error(ErrorCode.Forbidden, InvalidKeyMessage), "no valid API key");
-                return;
-            }
-        }
-        if (http.Request.ContentLength > MaxRequestBytes)
-        {
-            await RejectAsync(http, $"The request exceeds API Gateway's {MaxRequestBytes} byte limit. {UploadHint}");
+            await RejectAsync(http, Responses.Error(ErrorCode.Forbidden, InvalidKeyMessage), "no valid API key");
             return;
         }
         using var body = await ReadBodyAsync(http);
         if (body is null)
             return; // answered: too large or too slow
-        long read = Stopwatch.GetTimestamp();
+        stages.Read = Stopwatch.GetTimestamp();
         var requestId = Guid.NewGuid().ToString();
         var eventStart = WriteEventStart(http, requestId, apiKeyId);
-        long eventLength = eventStart.Length + (body.Length == 0 ? NullBodyEnd.Length : 1 + body.Base64Length + Base64BodyEnd.Length);
+        long eventLength = EventLength(eventStart, body);
         if (eventLength > MaxInvocationPayloadBytes)
         {
             await RejectAsync(http, $"The request ({body.Length} bytes, {eventLength} as a Lambda event) exceeds Lambda's {MaxInvocationPayloadBytes} byte payload limit. {UploadHint}");
             return;
         }
+        if (await InvokeAsync(http, requestId, eventStart, body, (int)eventLength, stages) is not { } result)
+            return; // answered: the integration failed
+        if (!await AnswerAsync(http, result))
+            return; // answered: the integration's answer was not one
+        WriteAccessLog(http, requestId, apiKeyId, body.Length, stages);
+    }
 
+    /// <summary>
+    /// True when the request may go on: it needs no key, or it carries one of the keys, whose id
+    /// <paramref name="apiKeyId"/> then names (null otherwise).
+    /// </summary>
+    private bool Authorize(HttpContext http, out string? apiKeyId)
+    {
+        apiKeyId = null;
+        if (_keys is null || !_needsKey(http.Request.Method.ToUpperInvariant(), http.Request.Path.HasValue ? http.Request.Path.Value! : "/"))
+            return true;
+        apiKeyId = _keys.IdOf(http.Request.Headers["x-api-key"].ToString());
+        return apiKeyId is not null;
+    }
+
+    /// <summary>
+    /// Invokes the handler with the event once a concurrency slot is free, and returns its
+    /// answer, or null once the client has been answered with the gateway's 502.
+    /// </summary>
+    private async Task<ReadOnlyMemory<byte>?> InvokeAsync(HttpContext http, string requestId, byte[] eventStart, RequestBody body, int eventLength, Stages stages)
+    {
+        stages.Waiting = Stopwatch.GetTimestamp();
+        await _concurrency.WaitAsync(http.RequestAborted);
         ReadOnlyMemory<byte> result;
-        long waiting = Stopwatch.GetTimestamp(), slot, invoked, integrated;
-        await _concurrency.WaitAsync(cancellationToken);
         try
         {
-            slot = Stopwatch.GetTimestamp();
+            stages.Slot = Stopwatch.GetTimestamp();
             // Built once a slot is free, so waiting requests hold only their bodies.
-            var payload = WriteEvent(eventStart, body, (int)eventLength);
-            var invocation = new Invocation(requestId, DateTimeOffset.UtcNow + _timeout, null, null, payload);
-            invoked = Stopwatch.GetTimestamp();
-            result = await _handler.HandleAsync(invocation, cancellationToken);
-            integrated = Stopwatch.GetTimestamp();
+            var payload = WriteEvent(eventStart, body, eventLength);
+            var invocation = new Invocation(requestId, DateTimeOffset.UtcNow + _timeout, null, payload);
+            stages.Invoked = Stopwatch.GetTimestamp();
+            result = await _handler.HandleAsync(invocation, http.RequestAborted);
+            stages.Integrated = Stopwatch.GetTimestamp();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             await GatewayErrorAsync(http, e.GetType().Name + ": " + e.Message);
-            return;
+            return null;
         }
         finally
         {
@@ -124,8 +141,14 @@ public sealed class ApiGatewayEmulator : IDisposable
         if (result.Length > MaxInvocationPayloadBytes)
         {
             await GatewayErrorAsync(http, "the function's response exceeds Lambda's 6 MB payload limit");
-            return;
+            return null;
         }
+        return result;
+    }
+
+    /// <summary>Writes the integration's answer as the HTTP response; false once the client has been answered with the gateway's 502 instead.</summary>
+    private async Task<bool> AnswerAsync(HttpContext http, ReadOnlyMemory<byte> result)
+    {
         IntegrationResponse response;
         try
         {
@@ -134,25 +157,28 @@ public sealed class ApiGatewayEmulator : IDisposable
         catch (Exception e) when (e is JsonException or FormatException)
         {
             await GatewayErrorAsync(http, "malformed Lambda proxy response: " + e.Message);
-            return;
+            return false;
         }
         using (response)
             await WriteResponseAsync(http, response);
-        // API Gateway's access log, with the gateway's own stages timed apart from the integration's.
+        return true;
+    }
+
+    /// <summary>API Gateway's access log of an answered request, with the gateway's own stages timed apart from the integration's.</summary>
+    private void WriteAccessLog(HttpContext http, string requestId, string? apiKeyId, long bytesIn, Stages stages) =>
         _log.Write("info", "gateway",
             ("requestId", requestId),
             ("apiKeyId", apiKeyId),
             ("method", http.Request.Method),
             ("path", http.Request.Path.Value),
             ("status", http.Response.StatusCode),
-            ("bytesIn", body.Length),
+            ("bytesIn", bytesIn),
             ("bytesOut", http.Response.ContentLength),
-            ("readMs", Stopwatch.GetElapsedTime(started, read).TotalMilliseconds),
-            ("waitMs", Stopwatch.GetElapsedTime(waiting, slot).TotalMilliseconds),
-            ("eventMs", (Stopwatch.GetElapsedTime(read, invoked) - Stopwatch.GetElapsedTime(waiting, slot)).TotalMilliseconds),
-            ("integrationMs", Stopwatch.GetElapsedTime(invoked, integrated).TotalMilliseconds),
-            ("responseMs", Stopwatch.GetElapsedTime(integrated).TotalMilliseconds));
-    }
+            ("readMs", stages.ReadMs),
+            ("waitMs", stages.WaitMs),
+            ("eventMs", stages.EventMs),
+            ("integrationMs", stages.IntegrationMs),
+            ("responseMs", stages.ResponseMs));
 
     /// <summary>
     /// The body, or null once the client has been answered: 413 past <see cref="MaxRequestBytes"/>
@@ -160,6 +186,11 @@ public sealed class ApiGatewayEmulator : IDisposable
     /// </summary>
     private async Task<RequestBody?> ReadBodyAsync(HttpContext http)
     {
+        if (http.Request.ContentLength > MaxRequestBytes)
+        {
+            await RejectAsync(http, $"The request exceeds API Gateway's {MaxRequestBytes} byte limit. {UploadHint}");
+            return null;
+        }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         deadline.CancelAfter(_readTimeout);
         RequestBody? body;
@@ -220,6 +251,10 @@ public sealed class ApiGatewayEmulator : IDisposable
         }
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>The length of the event <see cref="WriteEvent"/> writes: its start, and the body's value and the rest.</summary>
+    private static long EventLength(byte[] eventStart, RequestBody body) =>
+        eventStart.Length + (body.Length == 0 ? NullBodyEnd.Length : 1 + body.Base64Length + Base64BodyEnd.Length);
 
     /// <summary>
     /// The whole event in one array of exactly <paramref name="length"/> bytes: binary media
@@ -308,4 +343,29 @@ public sealed class ApiGatewayEmulator : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _concurrency.Dispose();
+
+    /// <summary>When a request reached each stage (<see cref="Stopwatch"/> timestamps), and the stages' durations as the access log gives them.</summary>
+    private sealed class Stages(long started)
+    {
+        public long Read { get; set; }
+        public long Waiting { get; set; }
+        public long Slot { get; set; }
+        public long Invoked { get; set; }
+        public long Integrated { get; set; }
+
+        /// <summary>Reading the body, from the request's start (its upload included).</summary>
+        public double ReadMs => Stopwatch.GetElapsedTime(started, Read).TotalMilliseconds;
+
+        /// <summary>Waiting for a concurrency slot.</summary>
+        public double WaitMs => Stopwatch.GetElapsedTime(Waiting, Slot).TotalMilliseconds;
+
+        /// <summary>Writing the event: from the body read to the invocation, less the wait for a slot.</summary>
+        public double EventMs => (Stopwatch.GetElapsedTime(Read, Invoked) - Stopwatch.GetElapsedTime(Waiting, Slot)).TotalMilliseconds;
+
+        /// <summary>The handler's invocation.</summary>
+        public double IntegrationMs => Stopwatch.GetElapsedTime(Invoked, Integrated).TotalMilliseconds;
+
+        /// <summary>Reading the integration's answer and writing the response, until now.</summary>
+        public double ResponseMs => Stopwatch.GetElapsedTime(Integrated).TotalMilliseconds;
+    }
 }

@@ -97,7 +97,7 @@ public sealed class SqsEventSource
     private async Task InvokeAsync(List<Message> messages)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(ToEvent(messages), WorkerJsonContext.Default.SQSEvent);
-        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow + _options.FunctionTimeout, null, null, payload);
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow + _options.FunctionTimeout, null, payload);
         HashSet<string> failed;
         try
         {

@@ -1,8 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Amazon.Runtime;
-using Amazon.S3;
 using Pipeline.Api.Gateway;
 using Pipeline.Api;
 using Pipeline.Diagnostics;
@@ -16,24 +14,16 @@ namespace Pipeline.Tests;
 public class ApiEdgeCaseTests
 {
     private static readonly ImagingLimits Limits = DefaultLimits.Imaging;
-    private static readonly StorageOptions Storage = new() { InputBucket = "pipeline-input", OutputBucket = "pipeline-output" };
 
     public ApiEdgeCaseTests() => OpenCvRuntime.Initialize(Limits);
 
-    /// <summary>A job store over an S3 client whose endpoint refuses connections: presigning works, every call to S3 fails.</summary>
-    private static JobStore UnreachableStorage()
-    {
-        var config = new AmazonS3Config { ServiceURL = $"http://127.0.0.1:{Tools.FreePort()}", ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
-        return new JobStore(new AmazonS3Client(new BasicAWSCredentials("test", "test"), config), Storage, httpUrls: true, TimeProvider.System);
-    }
-
     private static ApiFunction Function(ApiOptions? options = null, JobStore? jobs = null, JsonLog? log = null) =>
-        new(options ?? new ApiOptions(), Converters.Default, jobs, log ?? JsonLog.Null);
+        new(options ?? new ApiOptions(), Converters.Default, jobs ?? UnreachableStorage.Store(), log ?? JsonLog.Null);
 
     private static async Task<ApiReply> Handle(JsonObject e, ApiFunction function)
     {
-        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, null, e.ToPayload());
-        return ApiReply.Parse(await function.HandleAsync(invocation, CancellationToken.None), e.IsHttpV2() ? PayloadFormat.HttpV2 : PayloadFormat.RestV1);
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, e.ToPayload());
+        return ApiReply.Parse(await function.HandleAsync(invocation, CancellationToken.None), e.IsHttpV2());
     }
 
     [Fact]
@@ -75,7 +65,7 @@ public class ApiEdgeCaseTests
     public async Task An_event_that_is_not_an_http_request_fails_the_invocation_instead_of_getting_the_page(string fixture)
     {
         var payload = fixture == "{}" ? "{}"u8.ToArray() : Fixtures.Bytes(fixture);
-        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, null, payload);
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, payload);
 
         var error = await Assert.ThrowsAsync<UnsupportedEventException>(() => Function().HandleAsync(invocation, CancellationToken.None));
 
@@ -118,7 +108,7 @@ public class ApiEdgeCaseTests
         if (shape == "rest")
             e["requestContext"]!["path"] = "/Prod/uploads"; // as API Gateway sends it for an execute-api URL
 
-        var reply = await Handle(e.WithTextBody("""{"contentType":"image/jpeg","contentLength":1000}"""), Function(jobs: UnreachableStorage()));
+        var reply = await Handle(e.WithTextBody("""{"contentType":"image/jpeg","contentLength":1000}"""), Function(jobs: UnreachableStorage.Store()));
 
         Assert.Equal(201, reply.StatusCode);
         using var json = JsonDocument.Parse(reply.Body);
@@ -133,7 +123,7 @@ public class ApiEdgeCaseTests
     public async Task Unreachable_storage_is_a_503_json_answer_logged_with_its_route(string path)
     {
         var lines = new MemoryStream();
-        var reply = await Handle(ApiEvents.RestV1("GET", path), Function(jobs: UnreachableStorage(), log: new JsonLog(lines)));
+        var reply = await Handle(ApiEvents.RestV1("GET", path), Function(jobs: UnreachableStorage.Store(), log: new JsonLog(lines)));
 
         reply.Error(503, "unavailable");
         var request = Encoding.UTF8.GetString(lines.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -212,7 +202,7 @@ public class ApiEdgeCaseTests
     public async Task Requests_and_inline_images_are_counted_in_embedded_metrics()
     {
         var log = new MemoryStream();
-        var function = new ApiFunction(new ApiOptions(), Converters.Default, null, JsonLog.Null, TimeProvider.System, new EmbeddedMetrics(new JsonLog(log), "api"));
+        var function = new ApiFunction(new ApiOptions(), Converters.Default, UnreachableStorage.Store(), JsonLog.Null, TimeProvider.System, new EmbeddedMetrics(new JsonLog(log), "api"));
 
         (await Handle(ApiEvents.RestV1("POST", "/").WithBody(TestImages.Jpeg(100, 50)), function)).Image("image/jpeg");
         (await Handle(ApiEvents.RestV1("POST", "/").WithTextBody("not an image"), function)).Error(415, "unsupported_media_type");

@@ -19,18 +19,18 @@ public class ApiFunctionTests
     public static TheoryData<string> BinaryPosts => [Fixtures.RestV1PostBinary, Fixtures.HttpV2PostBinary];
 
     private static ApiFunction Function(ApiOptions? options = null) =>
-        new(options ?? new ApiOptions(), Converters.Default, jobs: null, JsonLog.Null);
+        new(options ?? new ApiOptions(), Converters.Default, UnreachableStorage.Store(), JsonLog.Null);
 
     /// <summary>Runs the event through <see cref="ApiFunction.HandleAsync"/> as the Lambda loop would.</summary>
-    private static async Task<ApiReply> Handle(byte[] payload, PayloadFormat format, ApiFunction? function = null)
+    private static async Task<ApiReply> Handle(byte[] payload, bool httpV2, ApiFunction? function = null)
     {
-        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, null, payload);
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, payload);
         var document = await (function ?? Function()).HandleAsync(invocation, CancellationToken.None);
-        return ApiReply.Parse(document, format);
+        return ApiReply.Parse(document, httpV2);
     }
 
     private static Task<ApiReply> Handle(JsonObject e, ApiFunction? function = null) =>
-        Handle(e.ToPayload(), e.IsHttpV2() ? PayloadFormat.HttpV2 : PayloadFormat.RestV1, function);
+        Handle(e.ToPayload(), e.IsHttpV2(), function);
 
     /// <summary>The fixture with its body replaced by <paramref name="image"/>.</summary>
     private static JsonObject Post(string fixture, byte[] image) => Fixtures.Load(fixture).WithBody(image);
@@ -73,7 +73,7 @@ public class ApiFunctionTests
     {
         var input = Fixtures.Load(fixture).DecodedBody();
 
-        var reply = await Handle(Fixtures.Bytes(fixture), fixture == Fixtures.HttpV2PostBinary ? PayloadFormat.HttpV2 : PayloadFormat.RestV1);
+        var reply = await Handle(Fixtures.Bytes(fixture), httpV2: fixture == Fixtures.HttpV2PostBinary);
 
         using var gray = PixelAssert.IsGray(reply.Image("image/jpeg"));
         PixelAssert.LumaMatches(input, gray);
@@ -85,7 +85,7 @@ public class ApiFunctionTests
         var input = Fixtures.Load(Fixtures.HttpV2NamedStage).DecodedBody();
 
         // POST /prod/grayscale?format=png through stage "prod".
-        var reply = await Handle(Fixtures.Bytes(Fixtures.HttpV2NamedStage), PayloadFormat.HttpV2);
+        var reply = await Handle(Fixtures.Bytes(Fixtures.HttpV2NamedStage), httpV2: true);
 
         using var gray = PixelAssert.IsGray(reply.Image("image/png"));
         PixelAssert.LumaMatches(input, gray);
@@ -183,7 +183,7 @@ public class ApiFunctionTests
     [Fact]
     public async Task A_text_body_is_415()
     {
-        var reply = await Handle(Fixtures.Bytes(Fixtures.RestV1TextBody), PayloadFormat.RestV1);
+        var reply = await Handle(Fixtures.Bytes(Fixtures.RestV1TextBody), httpV2: false);
 
         reply.Error(415, "unsupported_media_type");
     }
@@ -264,7 +264,7 @@ public class ApiFunctionTests
     [Fact]
     public async Task Get_health_is_200()
     {
-        var reply = await Handle(Fixtures.Bytes(Fixtures.RestV1GetHealth), PayloadFormat.RestV1);
+        var reply = await Handle(Fixtures.Bytes(Fixtures.RestV1GetHealth), httpV2: false);
 
         Assert.Equal(200, reply.StatusCode);
         Assert.False(reply.IsBase64Encoded);
@@ -279,17 +279,6 @@ public class ApiFunctionTests
         var reply = await Handle(ApiEvents.HttpV2("GET", "/health", stage: "prod"));
 
         Assert.Equal(200, reply.StatusCode);
-    }
-
-    [Theory]
-    [MemberData(nameof(BinaryPosts))]
-    public async Task Upload_and_job_routes_without_storage_are_503(string fixture)
-    {
-        var upload = await Handle(Fixtures.Load(fixture).WithTextBody("""{"contentType":"image/jpeg","contentLength":1000}""").WithPath("/uploads"));
-        var job = await Handle(Fixtures.Load(fixture).WithMethod("GET").WithPath("/jobs/01JDQ8Z5K7M2X9V4R6T3W1Y8AB"));
-
-        upload.Error(503, "unavailable");
-        job.Error(503, "unavailable");
     }
 
     [Fact]
@@ -346,7 +335,7 @@ public class ApiFunctionTests
     [MemberData(nameof(MalformedEvents))]
     public async Task A_malformed_event_is_a_400_json_answer_not_an_exception(string payload)
     {
-        var reply = await Handle(Encoding.UTF8.GetBytes(payload), PayloadFormat.RestV1);
+        var reply = await Handle(Encoding.UTF8.GetBytes(payload), httpV2: false);
 
         reply.Error(400, "invalid_request");
     }
@@ -356,7 +345,7 @@ public class ApiFunctionTests
     {
         var payload = Encoding.UTF8.GetBytes("""{"httpMethod":"GET","path":"/health","headers":{"Accept":"*/*","accept":"application/json"}}""");
 
-        var reply = await Handle(payload, PayloadFormat.RestV1);
+        var reply = await Handle(payload, httpV2: false);
 
         Assert.Equal(200, reply.StatusCode);
     }

@@ -8,10 +8,13 @@ namespace Pipeline.Tests;
 /// <summary>A proxy response document as API Gateway would read it, with assertions on its shape.</summary>
 internal sealed record ApiReply(int StatusCode, IReadOnlyDictionary<string, string> Headers, bool IsBase64Encoded, byte[] Body)
 {
-    /// <summary>Deserialises <paramref name="document"/> with the Lambda contract's own JSON context, in the request's shape.</summary>
-    public static ApiReply Parse(ReadOnlyMemory<byte> document, PayloadFormat format = PayloadFormat.RestV1)
+    /// <summary>
+    /// Deserialises <paramref name="document"/> with the Lambda contract's own JSON context, in the
+    /// request's shape: an HTTP API (2.0) response when <paramref name="httpV2"/>, else a REST (1.0) one.
+    /// </summary>
+    public static ApiReply Parse(ReadOnlyMemory<byte> document, bool httpV2 = false)
     {
-        var (status, headers, body, isBase64) = format == PayloadFormat.HttpV2
+        var (status, headers, body, isBase64) = httpV2
             ? JsonSerializer.Deserialize(document.Span, GatewayJsonContext.Default.APIGatewayHttpApiV2ProxyResponse) is { } v2
                 ? (v2.StatusCode, v2.Headers, v2.Body, v2.IsBase64Encoded)
                 : throw new JsonException("null response")
@@ -47,11 +50,19 @@ internal sealed record ApiReply(int StatusCode, IReadOnlyDictionary<string, stri
         Assert.Equal(Pipeline.Api.Responses.DataPolicy, Header("Content-Security-Policy"));
     }
 
+    /// <summary>Asserts the one error shape with <paramref name="status"/> and <paramref name="code"/>; returns the message.</summary>
+    public string Error(int status, string code)
+    {
+        var (actual, message) = ErrorOf(status);
+        Assert.Equal(code, actual);
+        return message;
+    }
+
     /// <summary>
     /// Asserts the one error shape, <c>{"error":{"code","message"}}</c> as JSON text with no
-    /// trace of internals, and returns the message.
+    /// trace of internals, with <paramref name="status"/>; returns its code and message.
     /// </summary>
-    public string Error(int status, string code)
+    public (string Code, string Message) ErrorOf(int status)
     {
         Assert.True(StatusCode == status, $"expected {status}, got {StatusCode}: {(IsBase64Encoded ? "(binary)" : Text)}");
         Assert.False(IsBase64Encoded);
@@ -62,9 +73,10 @@ internal sealed record ApiReply(int StatusCode, IReadOnlyDictionary<string, stri
         Assert.DoesNotContain("Exception", Text, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(Body);
         var error = json.RootElement.GetProperty("error");
-        Assert.Equal(code, error.GetProperty("code").GetString());
+        var code = error.GetProperty("code").GetString();
         var message = error.GetProperty("message").GetString();
+        Assert.False(string.IsNullOrWhiteSpace(code));
         Assert.False(string.IsNullOrWhiteSpace(message));
-        return message!;
+        return (code!, message!);
     }
 }

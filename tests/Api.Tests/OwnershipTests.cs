@@ -23,8 +23,8 @@ public sealed class OwnershipTests
 
     private static async Task<ApiReply> Handle(JsonObject e, ApiFunction function)
     {
-        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, null, e.ToPayload());
-        return ApiReply.Parse(await function.HandleAsync(invocation, CancellationToken.None), e.IsHttpV2() ? PayloadFormat.HttpV2 : PayloadFormat.RestV1);
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, e.ToPayload());
+        return ApiReply.Parse(await function.HandleAsync(invocation, CancellationToken.None), e.IsHttpV2());
     }
 
     /// <summary>A REST request as API Gateway sends it for a method that needs a key: with the key's id (never the key) in the context.</summary>

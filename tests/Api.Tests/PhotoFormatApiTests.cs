@@ -27,12 +27,12 @@ public class PhotoFormatApiTests
     private static async Task<ApiReply> Post(byte[] image, ApiOptions? options = null, string? format = null)
     {
         options ??= new ApiOptions();
-        var function = new ApiFunction(options, Converters.Create(options.Imaging), jobs: null, JsonLog.Null);
+        var function = new ApiFunction(options, Converters.Create(options.Imaging), UnreachableStorage.Store(), JsonLog.Null);
         var e = Fixtures.Load(Fixtures.RestV1PostBinary).WithBody(image);
         if (format is not null)
             e = e.WithQuery("format", format);
-        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, null, e.ToPayload());
-        return ApiReply.Parse(await function.HandleAsync(invocation, CancellationToken.None), PayloadFormat.RestV1);
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, e.ToPayload());
+        return ApiReply.Parse(await function.HandleAsync(invocation, CancellationToken.None), e.IsHttpV2());
     }
 
     [Theory]

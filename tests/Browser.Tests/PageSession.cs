@@ -17,13 +17,13 @@ public sealed class PageSession : IAsyncDisposable
     private readonly PipelineStack _stack;
     private readonly ConcurrentQueue<IRequest> _requests = new();
     private readonly ConcurrentQueue<string> _problems = new();
+    private readonly TempDirectory _folder = new("browser-");
 
     private PageSession(IBrowserContext context, IPage page, PipelineStack stack)
     {
         _context = context;
         Page = page;
         _stack = stack;
-        Folder = Directory.CreateTempSubdirectory("browser-").FullName;
         page.Request += (_, request) => _requests.Enqueue(request);
         page.PageError += (_, error) => _problems.Enqueue("page error: " + error);
         page.Console += (_, message) =>
@@ -38,7 +38,7 @@ public sealed class PageSession : IAsyncDisposable
     public IPage Page { get; }
 
     /// <summary>The test's own folder: input files and downloads.</summary>
-    public string Folder { get; }
+    public string Folder => _folder.Path;
 
     /// <summary>Every request the page made so far.</summary>
     public IReadOnlyList<IRequest> Requests => [.. _requests];
@@ -110,6 +110,6 @@ public sealed class PageSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _context.DisposeAsync();
-        Directory.Delete(Folder, recursive: true);
+        _folder.Dispose();
     }
 }

@@ -9,32 +9,32 @@ namespace Pipeline.Tests.Cli;
 /// <summary>The CLI's pieces with no network: folder mapping, notifications, progress lines.</summary>
 public sealed class CliPartsTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("cli-parts-").FullName;
+    private readonly TempDirectory _dir = new("cli-parts-");
 
     [Fact]
     public void A_folder_maps_to_its_name_as_prefix_and_skips_dot_files()
     {
-        var folder = Path.Combine(_dir, "Holiday 2024");
+        var folder = Path.Combine(_dir.Path, "Holiday 2024");
         Directory.CreateDirectory(Path.Combine(folder, "day 1"));
         Directory.CreateDirectory(Path.Combine(folder, ".git"));
         File.WriteAllText(Path.Combine(folder, "day 1", "a+b.jpg"), "x");
         File.WriteAllText(Path.Combine(folder, ".DS_Store"), "x");
         File.WriteAllText(Path.Combine(folder, ".git", "HEAD"), "x");
 
-        var mapping = FolderMapping.Create(folder, Path.Combine(_dir, "out"), prefix: null);
+        var mapping = FolderMapping.Create(folder, Path.Combine(_dir.Path, "out"), prefix: null);
 
         Assert.Equal("Holiday 2024/", mapping.Prefix);
         var file = Assert.Single(mapping.Files());
         Assert.Equal(("day 1/a+b.jpg", "Holiday 2024/day 1/a+b.jpg"), (file.RelativePath, file.Key));
-        Assert.Equal(Path.Combine(_dir, "out", "day 1", "a+b.jpg.error.json"), mapping.ReportPath(file));
-        Assert.Equal("other/", FolderMapping.Create(folder, Path.Combine(_dir, "out"), "/other").Prefix);
+        Assert.Equal(Path.Combine(_dir.Path, "out", "day 1", "a+b.jpg.error.json"), mapping.ReportPath(file));
+        Assert.Equal("other/", FolderMapping.Create(folder, Path.Combine(_dir.Path, "out"), "/other").Prefix);
     }
 
     [Fact]
     public void Links_in_the_folder_are_listed_as_unusable_and_never_entered_or_read()
     {
-        var folder = Path.Combine(_dir, "linked");
-        var outside = Directory.CreateDirectory(Path.Combine(_dir, "outside")).FullName;
+        var folder = Path.Combine(_dir.Path, "linked");
+        var outside = Directory.CreateDirectory(Path.Combine(_dir.Path, "outside")).FullName;
         File.WriteAllText(Path.Combine(outside, "secret.jpg"), "secret");
         Directory.CreateDirectory(Path.Combine(folder, "day"));
         File.WriteAllText(Path.Combine(folder, "day", "a.jpg"), "x");
@@ -43,7 +43,7 @@ public sealed class CliPartsTests : IDisposable
         Directory.CreateSymbolicLink(Path.Combine(folder, "day", "elsewhere"), outside);
         File.CreateSymbolicLink(Path.Combine(folder, "dangling.jpg"), Path.Combine(outside, "gone.jpg"));
 
-        var files = FolderMapping.Create(folder, Path.Combine(_dir, "out"), prefix: null).Files();
+        var files = FolderMapping.Create(folder, Path.Combine(_dir.Path, "out"), prefix: null).Files();
 
         Assert.Equal(["dangling.jpg", "day/a.jpg", "day/elsewhere", "loop", "secret.jpg"], files.Select(f => f.RelativePath));
         Assert.Equal(["day/a.jpg"], files.Where(f => FolderMapping.Unusable(f) is null).Select(f => f.RelativePath));
@@ -53,9 +53,9 @@ public sealed class CliPartsTests : IDisposable
     [Fact]
     public void A_link_in_the_out_folder_is_found_on_the_way_to_a_result_or_its_report()
     {
-        var folder = Directory.CreateDirectory(Path.Combine(_dir, "in")).FullName;
-        var outFolder = Directory.CreateDirectory(Path.Combine(_dir, "out")).FullName;
-        var outside = Directory.CreateDirectory(Path.Combine(_dir, "outside")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(_dir.Path, "in")).FullName;
+        var outFolder = Directory.CreateDirectory(Path.Combine(_dir.Path, "out")).FullName;
+        var outside = Directory.CreateDirectory(Path.Combine(_dir.Path, "outside")).FullName;
         Directory.CreateDirectory(Path.Combine(folder, "sub"));
         Directory.CreateDirectory(Path.Combine(folder, "real"));
         foreach (var name in new[] { "sub/a.jpg", "b.jpg", "c.jpg", "real/d.jpg" })
@@ -74,10 +74,10 @@ public sealed class CliPartsTests : IDisposable
     [Fact]
     public void A_downloads_temporary_name_is_never_another_files_result_or_report()
     {
-        var folder = Directory.CreateDirectory(Path.Combine(_dir, "named")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(_dir.Path, "named")).FullName;
         foreach (var name in new[] { "a.jpg", "a.jpg.download", "a.jpg.error.json.download", "download" })
             File.WriteAllText(Path.Combine(folder, name), "x");
-        var mapping = FolderMapping.Create(folder, Path.Combine(_dir, "out"), prefix: null);
+        var mapping = FolderMapping.Create(folder, Path.Combine(_dir.Path, "out"), prefix: null);
         var files = mapping.Files();
         var outputs = files.SelectMany(f => new[] { mapping.ResultPath(f), mapping.ReportPath(f) }).ToHashSet(StringComparer.Ordinal);
 
@@ -94,9 +94,9 @@ public sealed class CliPartsTests : IDisposable
     [InlineData("in/deeper", "in")]
     public void Folders_inside_each_other_are_refused(string folder, string outFolder)
     {
-        Directory.CreateDirectory(Path.Combine(_dir, folder));
+        Directory.CreateDirectory(Path.Combine(_dir.Path, folder));
 
-        var error = Assert.Throws<PipelineException>(() => FolderMapping.Create(Path.Combine(_dir, folder), Path.Combine(_dir, outFolder), null));
+        var error = Assert.Throws<PipelineException>(() => FolderMapping.Create(Path.Combine(_dir.Path, folder), Path.Combine(_dir.Path, outFolder), null));
 
         Assert.Equal(ErrorCode.InvalidRequest, error.Code);
     }
@@ -104,11 +104,11 @@ public sealed class CliPartsTests : IDisposable
     [Fact]
     public void A_file_named_like_a_report_is_refused_so_it_cannot_stand_where_another_files_report_goes()
     {
-        var folder = Directory.CreateDirectory(Path.Combine(_dir, "named")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(_dir.Path, "named")).FullName;
         File.WriteAllText(Path.Combine(folder, "a.jpg"), "x");
         File.WriteAllText(Path.Combine(folder, "a.jpg.error.json"), "{}");
 
-        var mapping = FolderMapping.Create(folder, Path.Combine(_dir, "out"), prefix: null);
+        var mapping = FolderMapping.Create(folder, Path.Combine(_dir.Path, "out"), prefix: null);
         var files = mapping.Files();
 
         Assert.Null(FolderMapping.Unusable(files.Single(f => f.RelativePath == "a.jpg")));
@@ -118,9 +118,9 @@ public sealed class CliPartsTests : IDisposable
     [Fact]
     public void The_api_uploads_prefix_is_refused()
     {
-        var folder = Directory.CreateDirectory(Path.Combine(_dir, "uploads")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(_dir.Path, "uploads")).FullName;
 
-        var error = Assert.Throws<PipelineException>(() => FolderMapping.Create(folder, Path.Combine(_dir, "out"), null));
+        var error = Assert.Throws<PipelineException>(() => FolderMapping.Create(folder, Path.Combine(_dir.Path, "out"), null));
 
         Assert.Contains("uploads/", error.Message, StringComparison.Ordinal);
     }
@@ -150,5 +150,5 @@ public sealed class CliPartsTests : IDisposable
         Assert.Equal("uploaded 150/200, converted 118, failed 2, remaining 80, 10.0/s, ETA 0:08", snapshot.Line());
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 }

@@ -13,7 +13,7 @@ public sealed class ConvertTests : IDisposable
 {
     private readonly CliStack _stack;
     private readonly ITestOutputHelper _output;
-    private readonly string _dir = Directory.CreateTempSubdirectory("cli-").FullName;
+    private readonly TempDirectory _dir = new("cli-");
 
     public ConvertTests(CliStack stack, ITestOutputHelper output)
     {
@@ -24,7 +24,7 @@ public sealed class ConvertTests : IDisposable
     [Fact]
     public async Task Awkward_names_a_large_file_a_broken_jpeg_and_a_text_file_come_back_as_images_and_two_reports_and_a_rerun_uploads_nothing()
     {
-        var folder = Path.Combine(_dir, $"photos {Guid.NewGuid():N} ü+%");
+        var folder = Path.Combine(_dir.Path, $"photos {Guid.NewGuid():N} ü+%");
         var prefix = Path.GetFileName(folder) + "/";
         var images = new Dictionary<string, (byte[] Bytes, Size Size)>
         {
@@ -44,7 +44,7 @@ public sealed class ConvertTests : IDisposable
         // Someone else's objects: an input under the same prefix, and a presigned upload's result.
         await _stack.Moto.PutAsync(_stack.InputBucket, prefix + "someone else.jpg", TestImages.Jpeg(32, 32));
         await _stack.Moto.PutAsync(_stack.OutputBucket, "uploads/01JABCDEFGHJKMNPQRSTVWXYZ0", TestImages.Jpeg(32, 32));
-        var outFolder = Path.Combine(_dir, "out");
+        var outFolder = Path.Combine(_dir.Path, "out");
 
         var clock = Stopwatch.StartNew();
         var first = await _stack.RunAsync("convert", folder, outFolder);
@@ -77,18 +77,27 @@ public sealed class ConvertTests : IDisposable
         Assert.EndsWith($"-{parts}", big.ETag.Trim('"'), StringComparison.Ordinal); // multipart, 8 MiB parts
         Assert.Equal(big.ETag.Trim('"'), await S3ETag.OfFileAsync(Path.Combine(folder, "big/large noise.jpg"), CancellationToken.None));
 
-        await Task.Delay(TimeSpan.FromSeconds(1.1)); // a re-upload would show as a later LastModified (1 s resolution)
+        // Witnesses of the first run's state: a tag on each input (S3 drops an object's tags when
+        // it is written again) and each file's write time in the out-folder.
+        foreach (var key in inputs.Keys)
+            await _stack.S3.PutObjectTaggingAsync(new PutObjectTaggingRequest { BucketName = _stack.InputBucket, Key = key, Tagging = new Tagging { TagSet = [FirstRun] } });
+        var writeTimes = WriteTimes(outFolder);
         clock.Restart();
         var second = await _stack.RunAsync("convert", folder, outFolder);
-        var secondTime = clock.Elapsed;
-        _output.WriteLine($"second run {secondTime.TotalSeconds:0.0} s:\n{second.Stdout}{second.Stderr}");
+        _output.WriteLine($"second run {clock.Elapsed.TotalSeconds:0.0} s:\n{second.Stdout}{second.Stderr}");
 
         Assert.Equal(1, second.ExitCode);
         var (converted2, failed2, line2) = CliStack.Summary(second.Stdout);
         Assert.Equal((5, 2), (converted2, failed2));
         Assert.Contains("0 uploaded", line2, StringComparison.Ordinal);
-        Assert.Equal(inputs.Select(i => (i.Key, i.Value.ETag, i.Value.LastModified)), (await InputsAsync(prefix)).Select(i => (i.Key, i.Value.ETag, i.Value.LastModified)));
-        Assert.True(secondTime < TimeSpan.FromSeconds(15), $"the second run took {secondTime}");
+        Assert.Contains(": 0 to upload, 7 already there", second.Stdout, StringComparison.Ordinal);
+        Assert.Equal(inputs.Select(i => (i.Key, i.Value.ETag)), (await InputsAsync(prefix)).Select(i => (i.Key, i.Value.ETag)));
+        foreach (var key in inputs.Keys)
+        {
+            var tags = (await _stack.S3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = _stack.InputBucket, Key = key })).Tagging ?? [];
+            Assert.True(tags.Count == 1 && tags[0].Value == FirstRun.Value, $"{key} was written again");
+        }
+        Assert.Equal(writeTimes, WriteTimes(outFolder)); // nothing downloaded again either
 
         var status = await _stack.RunAsync("status", $"s3://{_stack.InputBucket}/{prefix}");
         Assert.Equal(0, status.ExitCode);
@@ -100,10 +109,10 @@ public sealed class ConvertTests : IDisposable
     [InlineData(true)] // as under `nohup ./test.sh &`, whose children inherit SIGINT ignored
     public async Task Ctrl_c_stops_cleanly_and_the_next_run_resumes(bool fromParentIgnoringSigint)
     {
-        var folder = Path.Combine(_dir, $"resume-{Guid.NewGuid():N}");
+        var folder = Path.Combine(_dir.Path, $"resume-{Guid.NewGuid():N}");
         for (int i = 0; i < 40; i++)
             Write(folder, $"set {i / 10}/img {i}.jpg", TestImages.Jpeg(160, 120, seed: i));
-        var outFolder = Path.Combine(_dir, "resumed");
+        var outFolder = Path.Combine(_dir.Path, "resumed");
 
         using var cli = _stack.Start(fromParentIgnoringSigint, "convert", folder, outFolder);
         await cli.WaitForLineAsync(l => l.Contains("40 to upload", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
@@ -129,17 +138,17 @@ public sealed class ConvertTests : IDisposable
     [Fact]
     public async Task Links_in_the_folder_and_in_the_out_folder_are_listed_as_failed_and_never_followed()
     {
-        var folder = Path.Combine(_dir, $"links-{Guid.NewGuid():N}");
+        var folder = Path.Combine(_dir.Path, $"links-{Guid.NewGuid():N}");
         var prefix = Path.GetFileName(folder) + "/";
-        var outside = Directory.CreateDirectory(Path.Combine(_dir, "outside")).FullName;
+        var outside = Directory.CreateDirectory(Path.Combine(_dir.Path, "outside")).FullName;
         var secret = Path.Combine(outside, "secret.jpg");
         File.WriteAllBytes(secret, TestImages.Jpeg(40, 30, seed: 9));
         Write(folder, "a.jpg", TestImages.Jpeg(48, 32, seed: 1));
         Write(folder, "sub/b.jpg", TestImages.Jpeg(32, 48, seed: 2));
         Directory.CreateSymbolicLink(Path.Combine(folder, "loop"), folder);
         File.CreateSymbolicLink(Path.Combine(folder, "secret.jpg"), secret);
-        var outFolder = Directory.CreateDirectory(Path.Combine(_dir, "links-out")).FullName;
-        var planted = Directory.CreateDirectory(Path.Combine(_dir, "planted")).FullName;
+        var outFolder = Directory.CreateDirectory(Path.Combine(_dir.Path, "links-out")).FullName;
+        var planted = Directory.CreateDirectory(Path.Combine(_dir.Path, "planted")).FullName;
         Directory.CreateSymbolicLink(Path.Combine(outFolder, "sub"), planted);
 
         var run = await _stack.RunAsync("convert", folder, outFolder);
@@ -159,10 +168,10 @@ public sealed class ConvertTests : IDisposable
     [Fact]
     public async Task A_file_named_like_another_files_download_keeps_its_own_result()
     {
-        var folder = Path.Combine(_dir, $"named-{Guid.NewGuid():N}");
+        var folder = Path.Combine(_dir.Path, $"named-{Guid.NewGuid():N}");
         Write(folder, "a.jpg", TestImages.Jpeg(120, 80, seed: 1));
         Write(folder, "a.jpg.download", TestImages.Jpeg(64, 48, seed: 2));
-        var outFolder = Path.Combine(_dir, "named-out");
+        var outFolder = Path.Combine(_dir.Path, "named-out");
         var first = await _stack.RunAsync("convert", folder, outFolder);
         _output.WriteLine(first.Stdout + first.Stderr);
         Assert.Equal(0, first.ExitCode);
@@ -181,6 +190,12 @@ public sealed class ConvertTests : IDisposable
             Assert.Equal(new Size(64, 48), download.Size());
         Assert.Equal(["a.jpg", "a.jpg.download"], Directory.EnumerateFileSystemEntries(outFolder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
+
+    private static readonly Tag FirstRun = new() { Key = "run", Value = "first" };
+
+    /// <summary>Every file under <paramref name="folder"/> with its last write time.</summary>
+    private static SortedDictionary<string, DateTime> WriteTimes(string folder) =>
+        new(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc), StringComparer.Ordinal);
 
     private async Task<SortedDictionary<string, S3Object>> InputsAsync(string prefix)
     {
@@ -202,5 +217,5 @@ public sealed class ConvertTests : IDisposable
         Assert.False(string.IsNullOrEmpty(report.RootElement.GetProperty("message").GetString()));
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 }

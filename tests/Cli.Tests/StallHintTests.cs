@@ -13,7 +13,7 @@ namespace Pipeline.Tests.Cli;
 /// </summary>
 public sealed class StallHintTests : IAsyncLifetime
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("cli-stall-").FullName;
+    private readonly TempDirectory _dir = new("cli-stall-");
     private MotoServer _moto = null!;
 
     public async Task InitializeAsync() => _moto = await MotoServer.StartAsync();
@@ -21,16 +21,16 @@ public sealed class StallHintTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _moto.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
+        _dir.Dispose();
     }
 
     [Fact]
     public async Task With_no_worker_converting_convert_says_so_and_where_to_look()
     {
-        var folder = Path.Combine(_dir, "stalled");
+        var folder = Path.Combine(_dir.Path, "stalled");
         Directory.CreateDirectory(folder);
         File.WriteAllBytes(Path.Combine(folder, "a.jpg"), TestImages.Jpeg(64, 48));
-        var mapping = FolderMapping.Create(folder, Path.Combine(_dir, "out"), prefix: null);
+        var mapping = FolderMapping.Create(folder, Path.Combine(_dir.Path, "out"), prefix: null);
         var aws = AwsEnvironment.FromEnvironment(name => _moto.Environment.GetValueOrDefault(name));
         var store = new JobStore(aws.CreateS3Client(), new StorageOptions { InputBucket = _moto.InputBucket, OutputBucket = _moto.OutputBucket }, aws.UsesHttp, TimeProvider.System);
         using var uploader = new Uploader(aws.CreateS3Client(), _moto.InputBucket);

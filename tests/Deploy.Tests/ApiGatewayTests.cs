@@ -325,9 +325,9 @@ public sealed class ApiGatewayTests
     private static async Task<APIGatewayProxyResponse> FunctionAnswerAsync(string origin, string method, string path)
     {
         var options = new ApiOptions { AllowedOrigin = origin == "" ? null : origin };
-        var function = new ApiFunction(options, Converters.Default, jobs: null, JsonLog.Null);
+        var function = new ApiFunction(options, Converters.Default, UnreachableStorage.Store(), JsonLog.Null);
         var e = ApiEvents.RestV1(method, path).WithHeader("Origin", "https://app.example");
-        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, null, e.ToPayload());
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(30), null, e.ToPayload());
         var answer = await function.HandleAsync(invocation, CancellationToken.None);
         return JsonSerializer.Deserialize(answer.Span, GatewayJsonContext.Default.APIGatewayProxyResponse)!;
     }

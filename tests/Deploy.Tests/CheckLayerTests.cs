@@ -93,7 +93,9 @@ public sealed partial class CheckLayerTests(LayerFixture layer, ITestOutputHelpe
 /// <summary>A throwaway layer folder whose lib/ holds symbolic links to the given files.</summary>
 internal sealed class ScratchLayer : IDisposable
 {
-    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("layer-").FullName;
+    private readonly TempDirectory _folder = new("layer-");
+
+    public string Directory => _folder.Path;
 
     public void Link(string target)
     {
@@ -101,5 +103,5 @@ internal sealed class ScratchLayer : IDisposable
         File.CreateSymbolicLink(Path.Combine(lib, Path.GetFileName(target)), Path.GetFullPath(target));
     }
 
-    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+    public void Dispose() => _folder.Dispose();
 }

@@ -75,7 +75,8 @@ public sealed class LayerBuildTests(LayerFixture layer, ITestOutputHelper log)
     public void A_file_that_differs_from_its_listed_sha256_fails_the_build_and_leaves_the_layer_alone()
     {
         // The NuGet package's library with one byte changed, in a package cache of its own.
-        var packages = Directory.CreateTempSubdirectory("nuget-").FullName;
+        using var cache = new TempDirectory("nuget-");
+        var packages = cache.Path;
         var native = Artifacts.OpenCvNativeDirectory;
         var relative = string.Join('/', native.Split('/')[^5..]); // <package>/<version>/runtimes/linux-x64/native
         var changed = Path.Combine(packages, relative, "libOpenCvSharpExtern.so");
@@ -83,24 +84,17 @@ public sealed class LayerBuildTests(LayerFixture layer, ITestOutputHelper log)
         var bytes = File.ReadAllBytes(LayerFixture.UnpatchedOpenCvLibrary);
         bytes[^1] ^= 0xFF;
         File.WriteAllBytes(changed, bytes);
-        try
+        Artifacts.WithLock(() =>
         {
-            Artifacts.WithLock(() =>
-            {
-                var before = Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary);
+            var before = Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary);
 
-                var build = Tools.RunAsync("scripts/build-layer.sh", [], new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages }).GetAwaiter().GetResult();
+            var build = Tools.RunAsync("scripts/build-layer.sh", [], new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages }).GetAwaiter().GetResult();
 
-                Assert.NotEqual(0, build.ExitCode);
-                Assert.Contains("differ from layer/files.sha256", build.Stderr, StringComparison.Ordinal);
-                Assert.Contains("source/libOpenCvSharpExtern.so", build.Stderr, StringComparison.Ordinal);
-                Assert.Equal(before, Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary));
-            });
-        }
-        finally
-        {
-            Directory.Delete(packages, recursive: true);
-        }
+            Assert.NotEqual(0, build.ExitCode);
+            Assert.Contains("differ from layer/files.sha256", build.Stderr, StringComparison.Ordinal);
+            Assert.Contains("source/libOpenCvSharpExtern.so", build.Stderr, StringComparison.Ordinal);
+            Assert.Equal(before, Tools.Output("stat", "-c", "%i %Y %s", LayerFixture.OpenCvLibrary));
+        });
     }
 
     [Fact]

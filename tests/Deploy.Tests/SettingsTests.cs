@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pipeline.Imaging;
 using Pipeline.Settings;
 using YamlDotNet.RepresentationModel;
 
@@ -46,7 +47,28 @@ public sealed class SettingsTests
         Assert.Equal("PIPELINE_QUALITY must be between 1 and 100, not 101.", error.Message);
         error = Assert.Throws<InvalidOperationException>(() => PipelineSettings.MaxReceiveCount.Parse("three"));
         Assert.Equal("PIPELINE_MAX_RECEIVE_COUNT must be a whole number, not 'three'.", error.Message);
-        Assert.Equal(90, PipelineSettings.Quality.Parse(null));
+    }
+
+    [Fact]
+    public void Every_number_has_a_default_within_its_bounds_one_computed_or_none_said_so()
+    {
+        foreach (var setting in PipelineSettings.All.OfType<NumberSetting>())
+        {
+            if (setting.Default is { } value)
+                Assert.Equal(value, setting.Check(value));
+            else
+                Assert.True(setting.ComputedDefault is not null || setting.DefaultText == "unset", $"{setting.Name}: no default, none computed, and its text does not say so");
+            Assert.False(setting.Default is not null && setting.ComputedDefault is not null, $"{setting.Name}: a fixed default beside a computed one");
+        }
+    }
+
+    [Fact]
+    public void Unset_quality_names_none_and_the_quality_its_help_names_is_the_converters()
+    {
+        Assert.Null(PipelineSettings.Quality.ReadOptional(_ => null));
+        Assert.Equal("unset", PipelineSettings.Quality.DefaultText);
+        // The number is the converter's (Imaging knows nothing of settings): the help says it as it is.
+        Assert.EndsWith($"whatever is encoded gets {GrayscaleConverter.DefaultQuality}", PipelineSettings.Quality.Help, StringComparison.Ordinal);
     }
 
     private static long? Bound(YamlMappingNode parameter, string key) =>

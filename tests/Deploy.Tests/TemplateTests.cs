@@ -126,7 +126,7 @@ public sealed class TemplateTests
         var maxReceiveCount = _template.Value(SamTemplate.Map(_template.Properties("WorkerQueue"), "RedrivePolicy").Children["maxReceiveCount"]);
         // AWS's guidance for Lambda event sources: at least 5, so throttles alone do not dead-letter.
         Assert.Equal("5", maxReceiveCount);
-        Assert.Equal(5, PipelineSettings.MaxReceiveCount.Default);
+        Assert.Equal(5, PipelineSettings.MaxReceiveCount.FixedDefault);
         var workerVariables = SamTemplate.Map(_template.Properties("WorkerFunction"), "Environment", "Variables");
         Assert.Equal(maxReceiveCount, _template.Value(workerVariables.Children["PIPELINE_MAX_RECEIVE_COUNT"]));
     }

@@ -12,7 +12,7 @@ public sealed class BulkFolderTests : IDisposable
 {
     private readonly PipelineStack _stack;
     private readonly ITestOutputHelper _output;
-    private readonly string _dir = Directory.CreateTempSubdirectory("bulk-").FullName;
+    private readonly TempDirectory _dir = new("bulk-");
 
     public BulkFolderTests(PipelineStack stack, ITestOutputHelper output)
     {
@@ -23,14 +23,14 @@ public sealed class BulkFolderTests : IDisposable
     [Fact]
     public async Task A_folder_copied_with_the_cli_comes_out_gray_under_the_same_keys()
     {
-        var images = WriteFolder(_dir);
-        File.WriteAllText(Path.Combine(_dir, "notes.txt"), "not an image");
+        var images = WriteFolder(_dir.Path);
+        File.WriteAllText(Path.Combine(_dir.Path, "notes.txt"), "not an image");
         var truncated = TestImages.Jpeg(200, 150);
-        File.WriteAllBytes(Path.Combine(_dir, "broken", "half.jpg"), truncated[..(truncated.Length / 2)]);
+        File.WriteAllBytes(Path.Combine(_dir.Path, "broken", "half.jpg"), truncated[..(truncated.Length / 2)]);
         var prefix = $"bulk-{Guid.NewGuid():N}/";
 
         var clock = Stopwatch.StartNew();
-        await _stack.AwsAsync("s3", "cp", _dir, $"s3://{_stack.InputBucket}/{prefix}", "--recursive", "--only-show-errors");
+        await _stack.AwsAsync("s3", "cp", _dir.Path, $"s3://{_stack.InputBucket}/{prefix}", "--recursive", "--only-show-errors");
         var uploaded = clock.Elapsed;
         var expected = images.Keys.Select(k => prefix + k)
             .Append(prefix + "notes.txt.error.json")
@@ -105,5 +105,5 @@ public sealed class BulkFolderTests : IDisposable
         return images;
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 }

@@ -10,7 +10,7 @@ namespace Pipeline.Tests.EndToEnd;
 public sealed class DeliveryTests : IDisposable
 {
     private readonly PipelineStack _stack;
-    private readonly string _dir = Directory.CreateTempSubdirectory("delivery-").FullName;
+    private readonly TempDirectory _dir = new("delivery-");
 
     public DeliveryTests(PipelineStack stack) => _stack = stack;
 
@@ -53,7 +53,7 @@ public sealed class DeliveryTests : IDisposable
     {
         const int Count = 48;
         var prefix = $"kill-{Guid.NewGuid():N}/";
-        var folder = Directory.CreateDirectory(Path.Combine(_dir, "kill")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(_dir.Path, "kill")).FullName;
         var expected = new List<string>();
         for (int i = 0; i < Count; i++)
         {
@@ -116,5 +116,5 @@ public sealed class DeliveryTests : IDisposable
         return received.Messages ?? [];
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 }

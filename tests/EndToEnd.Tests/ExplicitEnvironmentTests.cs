@@ -47,7 +47,7 @@ public sealed class ExplicitEnvironmentTests : IAsyncLifetime
         // The notification the input bucket sends for the upload, as the SQS event source delivers it.
         var etag = (await _moto.S3.GetObjectMetadataAsync(_moto.InputBucket, "uploads/" + id)).ETag.Trim('"');
         var batch = S3Notifications.SqsEvent(1, ("m1", S3Notifications.ObjectCreated(_moto.InputBucket, "uploads/" + id, etag)));
-        var answer = await worker.HandleAsync(new Invocation("w1", DateTimeOffset.UtcNow.AddMinutes(1), null, null, batch), CancellationToken.None);
+        var answer = await worker.HandleAsync(new Invocation("w1", DateTimeOffset.UtcNow.AddMinutes(1), null, batch), CancellationToken.None);
         Assert.Empty(JsonSerializer.Deserialize(answer.Span, WorkerJsonContext.Default.SQSBatchResponse)!.BatchItemFailures);
 
         using var done = await InvokeAsync(api, ApiEvents.RestV1("GET", "/jobs/" + id));
@@ -59,7 +59,7 @@ public sealed class ExplicitEnvironmentTests : IAsyncLifetime
 
     private static async Task<JsonReply> InvokeAsync(ApiFunction function, JsonObject e)
     {
-        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(29), null, null, e.ToPayload());
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(29), null, e.ToPayload());
         var document = JsonNode.Parse((await function.HandleAsync(invocation, CancellationToken.None)).Span)!;
         return new JsonReply((int)document["statusCode"]!, JsonDocument.Parse(Encoding.UTF8.GetBytes((string?)document["body"] ?? "{}")));
     }

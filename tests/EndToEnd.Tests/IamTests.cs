@@ -24,7 +24,7 @@ public sealed class IamTests : IDisposable
 
     private readonly PipelineStack _stack;
     private readonly ITestOutputHelper _output;
-    private readonly string _dir = Directory.CreateTempSubdirectory("iam-").FullName;
+    private readonly TempDirectory _dir = new("iam-");
     private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false });
 
     public IamTests(PipelineStack stack, ITestOutputHelper output)
@@ -104,10 +104,10 @@ public sealed class IamTests : IDisposable
     /// <summary>The CLI as the operator role: convert a folder (an image and a file that is not one), count it, and backfill an input whose notification the worker never saw.</summary>
     private async Task ConvertStatusAndBackfillAsync(string prefix)
     {
-        var folder = Directory.CreateDirectory(Path.Combine(_dir, prefix)).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(_dir.Path, prefix)).FullName;
         await File.WriteAllBytesAsync(Path.Combine(folder, "a.jpg"), TestImages.Jpeg(80, 60));
         await File.WriteAllTextAsync(Path.Combine(folder, "notes.txt"), "not an image");
-        var convert = await CliAsync("convert", folder, Path.Combine(_dir, "out"));
+        var convert = await CliAsync("convert", folder, Path.Combine(_dir.Path, "out"));
         Assert.True(convert.ExitCode == 1, $"convert: exit {convert.ExitCode}\n{convert.Stdout}\n{convert.Stderr}"); // notes.txt fails, a.jpg converts
         Assert.Contains("1 converted, 1 failed", convert.Stdout, StringComparison.Ordinal);
         var status = await CliAsync("status", $"s3://{_stack.InputBucket}/{prefix}/");
@@ -130,6 +130,6 @@ public sealed class IamTests : IDisposable
     public void Dispose()
     {
         _http.Dispose();
-        Directory.Delete(_dir, recursive: true);
+        _dir.Dispose();
     }
 }

@@ -72,7 +72,7 @@ public sealed class JobStatusTests : IAsyncLifetime
 
     private async Task<(int Status, JsonNode Body)> InvokeAsync(JsonObject e)
     {
-        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(29), null, null, e.ToPayload());
+        var invocation = new Invocation(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddSeconds(29), null, e.ToPayload());
         var document = JsonNode.Parse((await _api.HandleAsync(invocation, CancellationToken.None)).Span)!;
         return ((int)document["statusCode"]!, JsonNode.Parse(Encoding.UTF8.GetBytes((string?)document["body"] ?? "{}"))!);
     }

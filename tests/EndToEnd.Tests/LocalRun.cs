@@ -11,13 +11,15 @@ namespace Pipeline.Tests.EndToEnd;
 /// </summary>
 public sealed class LocalRun : IAsyncDisposable
 {
+    private readonly TempDirectory _home;
+    private readonly TempDirectory _runDir;
     private readonly Dictionary<string, string> _environment;
     private readonly ChildProcess _process;
 
-    private LocalRun(string home, string runDir, int apiPort, string endpoint, Dictionary<string, string> environment, ChildProcess process)
+    private LocalRun(TempDirectory home, TempDirectory runDir, int apiPort, string endpoint, Dictionary<string, string> environment, ChildProcess process)
     {
-        Home = home;
-        RunDir = runDir;
+        _home = home;
+        _runDir = runDir;
         ApiUrl = new Uri($"http://127.0.0.1:{apiPort.ToString(CultureInfo.InvariantCulture)}/");
         Endpoint = endpoint;
         _environment = environment;
@@ -25,10 +27,10 @@ public sealed class LocalRun : IAsyncDisposable
     }
 
     /// <summary>The run's HOME, empty at the start.</summary>
-    public string Home { get; }
+    public string Home => _home.Path;
 
     /// <summary>PIPELINE_RUN_DIR: the logs and the state file.</summary>
-    public string RunDir { get; }
+    public string RunDir => _runDir.Path;
 
     /// <summary>The API's base URL.</summary>
     public Uri ApiUrl { get; }
@@ -46,18 +48,18 @@ public sealed class LocalRun : IAsyncDisposable
     /// </summary>
     public static LocalRun Start(bool sigintIgnored = false, int? apiPort = null, string? endpoint = null)
     {
-        var home = Directory.CreateTempSubdirectory("run-home-").FullName;
-        var runDir = Directory.CreateTempSubdirectory("run-dir-").FullName;
+        var home = new TempDirectory("run-home-");
+        var runDir = new TempDirectory("run-dir-");
         int port = apiPort ?? Tools.FreePort();
         endpoint ??= $"http://127.0.0.1:{Tools.FreePort().ToString(CultureInfo.InvariantCulture)}";
         var machineHome = Environment.GetEnvironmentVariable("HOME") ?? "/root";
         var environment = new Dictionary<string, string>
         {
-            ["HOME"] = home,
+            ["HOME"] = home.Path,
             // The machine's own Python (moto's server, the AWS CLI) and package cache, as .ci/run keeps them.
             ["PYENV_ROOT"] = Environment.GetEnvironmentVariable("PYENV_ROOT") ?? Path.Combine(machineHome, ".pyenv"),
             ["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(machineHome, ".nuget", "packages"),
-            ["PIPELINE_RUN_DIR"] = runDir,
+            ["PIPELINE_RUN_DIR"] = runDir.Path,
             ["PIPELINE_CONFIGURATION"] = ConfigurationOf(LocalHost.Dll()),
         };
         var process = ChildProcess.Start("run.sh", "env",
@@ -103,8 +105,8 @@ public sealed class LocalRun : IAsyncDisposable
         // A run.sh that had to be killed leaves the emulator it started (not its child) running.
         if (state?.GetValueOrDefault("emulator_pid") is { } emulator && IsAlive(emulator))
             System.Diagnostics.Process.GetProcessById(int.Parse(emulator, CultureInfo.InvariantCulture)).Kill();
-        Directory.Delete(Home, recursive: true);
-        Directory.Delete(RunDir, recursive: true);
+        _home.Dispose();
+        _runDir.Dispose();
     }
 
     // env -u for every AWS_* variable of the test run: the user has none.

@@ -10,7 +10,7 @@ namespace Pipeline.Tests.EndToEnd;
 public sealed class PresignedUploadTests : IDisposable
 {
     private readonly PipelineStack _stack;
-    private readonly string _dir = Directory.CreateTempSubdirectory("upload-").FullName;
+    private readonly TempDirectory _dir = new("upload-");
 
     public PresignedUploadTests(PipelineStack stack) => _stack = stack;
 
@@ -20,7 +20,7 @@ public sealed class PresignedUploadTests : IDisposable
         // Larger than POST / accepts inline: the reason this flow exists.
         var photo = TestImages.NoisyJpeg(2400, 1800);
         Assert.True(photo.Length > 4 * 1024 * 1024, $"test photo is only {photo.Length} bytes");
-        var photoPath = Path.Combine(_dir, "big.jpg");
+        var photoPath = Path.Combine(_dir.Path, "big.jpg");
         await File.WriteAllBytesAsync(photoPath, photo);
 
         using var created = await CurlJsonAsync("-X", "POST", "-H", "Content-Type: application/json",
@@ -53,9 +53,9 @@ public sealed class PresignedUploadTests : IDisposable
             Assert.StartsWith(_stack.Endpoint + "/", status.Json.RootElement.GetProperty("resultUrl").GetString(), StringComparison.Ordinal);
         }
 
-        var download = await Tools.RunAsync("curl", ["-sS", "-L", Url($"jobs/{id}/result"), "-o", "result.jpg", "-w", "%{http_code} %{num_redirects}"], workingDirectory: _dir);
+        var download = await Tools.RunAsync("curl", ["-sS", "-L", Url($"jobs/{id}/result"), "-o", "result.jpg", "-w", "%{http_code} %{num_redirects}"], workingDirectory: _dir.Path);
         Assert.Equal("200 1", download.Stdout);
-        using var gray = PixelAssert.IsGray(await File.ReadAllBytesAsync(Path.Combine(_dir, "result.jpg")));
+        using var gray = PixelAssert.IsGray(await File.ReadAllBytesAsync(Path.Combine(_dir.Path, "result.jpg")));
         Assert.Equal(new Size(2400, 1800), gray.Size());
         // Noise is JPEG's worst case: re-encoding at quality 90 moves it further than a photo
         // (a different picture would be ~85 away on average).
@@ -151,11 +151,11 @@ public sealed class PresignedUploadTests : IDisposable
 
     private async Task<JsonDocumentAndStatus> CurlJsonAsync(params string[] arguments)
     {
-        var bodyPath = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".json");
+        var bodyPath = Path.Combine(_dir.Path, Guid.NewGuid().ToString("N") + ".json");
         var result = await Tools.RunAsync("curl", ["-sS", .. arguments, "-o", bodyPath, "-w", "%{http_code}"]);
         Assert.Equal(0, result.ExitCode);
         return new JsonDocumentAndStatus(int.Parse(result.Stdout, System.Globalization.CultureInfo.InvariantCulture), JsonDocument.Parse(await File.ReadAllBytesAsync(bodyPath)));
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 }

@@ -11,7 +11,7 @@ public sealed class SyncApiTests : IDisposable
 {
     private readonly PipelineStack _stack;
     private readonly HttpClient _http = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("sync-api-").FullName;
+    private readonly TempDirectory _dir = new("sync-api-");
 
     public SyncApiTests(PipelineStack stack) => _stack = stack;
 
@@ -19,13 +19,13 @@ public sealed class SyncApiTests : IDisposable
     public async Task The_tutorials_curl_command_returns_a_grayscale_jpeg_of_the_same_size()
     {
         var kitty = TestImages.Jpeg(1024, 768);
-        await File.WriteAllBytesAsync(Path.Combine(_dir, "kitty.jpg"), kitty);
+        await File.WriteAllBytesAsync(Path.Combine(_dir.Path, "kitty.jpg"), kitty);
 
-        var curl = await Tools.RunAsync("curl", ["-sS", "-X", "POST", "--data-binary", "@kitty.jpg", _stack.ApiUrl.ToString(), "-o", "kitty_bw.jpg", "-w", "%{http_code} %{content_type}"], workingDirectory: _dir);
+        var curl = await Tools.RunAsync("curl", ["-sS", "-X", "POST", "--data-binary", "@kitty.jpg", _stack.ApiUrl.ToString(), "-o", "kitty_bw.jpg", "-w", "%{http_code} %{content_type}"], workingDirectory: _dir.Path);
 
         Assert.Equal(0, curl.ExitCode);
         Assert.Equal("200 image/jpeg", curl.Stdout);
-        var output = await File.ReadAllBytesAsync(Path.Combine(_dir, "kitty_bw.jpg"));
+        var output = await File.ReadAllBytesAsync(Path.Combine(_dir.Path, "kitty_bw.jpg"));
         using var gray = PixelAssert.IsGray(output);
         Assert.Equal(new Size(1024, 768), gray.Size());
         PixelAssert.LumaMatches(kitty, gray);
@@ -68,13 +68,13 @@ public sealed class SyncApiTests : IDisposable
             "eleven-megabytes" => new byte[11 * 1024 * 1024],
             _ => [],
         };
-        await File.WriteAllBytesAsync(Path.Combine(_dir, "body.bin"), body);
+        await File.WriteAllBytesAsync(Path.Combine(_dir.Path, "body.bin"), body);
 
-        var curl = await Tools.RunAsync("curl", ["-sS", "-X", "POST", "--data-binary", "@body.bin", _stack.ApiUrl.ToString(), "-o", "response.json", "-w", "%{http_code} %{content_type}"], workingDirectory: _dir);
+        var curl = await Tools.RunAsync("curl", ["-sS", "-X", "POST", "--data-binary", "@body.bin", _stack.ApiUrl.ToString(), "-o", "response.json", "-w", "%{http_code} %{content_type}"], workingDirectory: _dir.Path);
 
         Assert.Equal(0, curl.ExitCode);
         Assert.Equal($"{status} application/json", curl.Stdout);
-        using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(_dir, "response.json")));
+        using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(_dir.Path, "response.json")));
         var error = json.RootElement.GetProperty("error");
         Assert.Equal(code, error.GetProperty("code").GetString());
         Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
@@ -85,6 +85,6 @@ public sealed class SyncApiTests : IDisposable
     public void Dispose()
     {
         _http.Dispose();
-        Directory.Delete(_dir, recursive: true);
+        _dir.Dispose();
     }
 }

@@ -179,7 +179,7 @@ public class GrayscaleConverterTests
         var e = Assert.Throws<PipelineException>(() => converter.Convert(TestImages.Jpeg()));
 
         Assert.Equal(ErrorCode.TooManyPixels, e.Code);
-        Assert.Equal(413, e.HttpStatus);
+        Assert.Equal(413, ErrorCodes.HttpStatus(e.Code));
     }
 
     [Fact]
@@ -187,7 +187,7 @@ public class GrayscaleConverterTests
     {
         var e = Assert.Throws<PipelineException>(() => _converter.Convert("hello, world"u8.ToArray()));
         Assert.Equal(ErrorCode.UnsupportedMediaType, e.Code);
-        Assert.Equal(415, e.HttpStatus);
+        Assert.Equal(415, ErrorCodes.HttpStatus(e.Code));
     }
 
     [Fact]
@@ -195,7 +195,7 @@ public class GrayscaleConverterTests
     {
         var e = Assert.Throws<PipelineException>(() => _converter.Convert([]));
         Assert.Equal(ErrorCode.EmptyBody, e.Code);
-        Assert.Equal(400, e.HttpStatus);
+        Assert.Equal(400, ErrorCodes.HttpStatus(e.Code));
     }
 
     [Theory]
@@ -213,7 +213,7 @@ public class GrayscaleConverterTests
             var cut = input.AsSpan(0, (int)(input.Length * keep)).ToArray();
             var e = Assert.Throws<PipelineException>(() => _converter.Convert(cut));
             Assert.Equal(ErrorCode.CorruptImage, e.Code);
-            Assert.Equal(422, e.HttpStatus);
+            Assert.Equal(422, ErrorCodes.HttpStatus(e.Code));
         }
     }
 }

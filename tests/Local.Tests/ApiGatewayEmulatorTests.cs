@@ -38,16 +38,18 @@ public sealed class ApiGatewayEmulatorTests
 
         var payload = Assert.Single(handler.Payloads);
         var request = ApiGatewayHttp.ReadRequest(payload);
-        Assert.Equal(PayloadFormat.RestV1, request.Format);
         Assert.Equal("POST", request.Method);
         Assert.Equal("/grayscale", request.Path);
         Assert.Equal("image/jpeg", request.Header("Content-Type"));
         Assert.Equal("*/*", request.Header("Accept"));
         Assert.Equal("70", request.Query["quality"]);
-        Assert.Equal("127.0.0.1", request.SourceIp);
         Assert.Equal(bytes, request.Body.ToArray());
-        // The whole array is the event: one JSON object, nothing before or after it.
+        // The whole array is the event: one JSON object, nothing before or after it, of a REST API
+        // (payload format 1.0: no version), naming the client's address as API Gateway does.
         using var document = JsonDocument.Parse(payload);
+        Assert.False(document.RootElement.TryGetProperty("version", out _));
+        Assert.Equal("POST", document.RootElement.GetProperty("httpMethod").GetString());
+        Assert.Equal("127.0.0.1", document.RootElement.GetProperty("requestContext").GetProperty("identity").GetProperty("sourceIp").GetString());
         Assert.Equal(length > 0, document.RootElement.GetProperty("isBase64Encoded").GetBoolean());
         Assert.Equal(length > 0 ? JsonValueKind.String : JsonValueKind.Null, document.RootElement.GetProperty("body").ValueKind);
         Assert.Equal(["70", "80"], document.RootElement.GetProperty("multiValueQueryStringParameters").GetProperty("quality").EnumerateArray().Select(v => v.GetString()).Order());
@@ -154,6 +156,29 @@ public sealed class ApiGatewayEmulatorTests
         Assert.Equal(408, http.Response.StatusCode);
         Assert.Equal("close", http.Response.Headers.Connection);
         Assert.Empty(handler.Payloads);
+    }
+
+    [Fact]
+    public async Task An_answered_request_is_logged_with_the_gateways_stages_timed_apart_from_the_integrations()
+    {
+        var log = new MemoryStream();
+        var handler = new RecordingHandler(Reply.Ok);
+        var http = Request("POST", "/grayscale", new byte[1000]);
+
+        await new ApiGatewayEmulator(handler, maxConcurrency: 2, ReadTimeout, Timeout, new JsonLog(log)).HandleAsync(http);
+
+        var line = Assert.Single(Encoding.UTF8.GetString(log.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        using var record = JsonDocument.Parse(line);
+        var fields = record.RootElement;
+        Assert.Equal("gateway", fields.GetProperty("msg").GetString());
+        Assert.Equal(ApiGatewayHttp.ReadRequest(Assert.Single(handler.Payloads)).RequestId, fields.GetProperty("requestId").GetString());
+        Assert.Equal(("POST", "/grayscale", 200), (fields.GetProperty("method").GetString(), fields.GetProperty("path").GetString(), fields.GetProperty("status").GetInt32()));
+        Assert.Equal((1000, 2), (fields.GetProperty("bytesIn").GetInt64(), fields.GetProperty("bytesOut").GetInt64()));
+        // The stages, by the names the benchmark reads (every field ending in Ms): each a duration,
+        // the event's being what is left of its span once the wait for a slot is taken out.
+        var stages = fields.EnumerateObject().Where(p => p.Name.EndsWith("Ms", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["eventMs", "integrationMs", "readMs", "responseMs", "waitMs"], stages.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.All(stages, p => Assert.True(p.Value.GetDouble() >= 0, $"{p.Name}: {p.Value}"));
     }
 
     [Fact]

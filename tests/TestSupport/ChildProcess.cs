@@ -45,10 +45,13 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Waits until a line of output satisfies <paramref name="predicate"/>.</summary>
-    public async Task WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout)
+    public Task WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout) => WaitForLinesAsync(predicate, 1, timeout);
+
+    /// <summary>Waits until <paramref name="count"/> lines of output (or more) satisfy <paramref name="predicate"/>.</summary>
+    public async Task WaitForLinesAsync(Func<string, bool> predicate, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!_lines.Any(predicate))
+        while (_lines.Count(predicate) < count)
         {
             if (_process.HasExited)
                 throw new InvalidOperationException($"{Name} exited ({_process.ExitCode}):\n{Tail()}");

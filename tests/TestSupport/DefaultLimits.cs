@@ -7,5 +7,5 @@ namespace Pipeline.Tests;
 public static class DefaultLimits
 {
     /// <summary>PIPELINE_MAX_PIXELS at its default.</summary>
-    public static ImagingLimits Imaging { get; } = new() { MaxPixels = PipelineSettings.MaxPixels.Default };
+    public static ImagingLimits Imaging { get; } = new() { MaxPixels = PipelineSettings.MaxPixels.FixedDefault };
 }

@@ -44,8 +44,21 @@ public sealed class FakeRuntimeApi : IAsyncDisposable
     public string HostAndPort { get; private set; } = "";
 
     /// <summary>How many times the function has asked for the next invocation.</summary>
-    public int NextRequests => _nextRequests;
+    public int NextRequests => Volatile.Read(ref _nextRequests);
     private int _nextRequests;
+    private readonly SemaphoreSlim _nextRequested = new(0);
+
+    /// <summary>Waits until the function has asked for the next invocation <paramref name="count"/> times (it is then waiting for the last).</summary>
+    public async Task WaitForNextRequestsAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (NextRequests < count)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await _nextRequested.WaitAsync(left))
+                throw new TimeoutException($"the function asked for the next invocation {NextRequests} times, not {count}, within {timeout}");
+        }
+    }
 
     /// <summary>Starts the fake on 127.0.0.1 and a free port.</summary>
     public static async Task<FakeRuntimeApi> StartAsync()
@@ -85,6 +98,7 @@ public sealed class FakeRuntimeApi : IAsyncDisposable
     private async Task NextAsync(HttpContext context)
     {
         Interlocked.Increment(ref _nextRequests);
+        _nextRequested.Release();
         var (id, payload, deadline, traceId) = await _pending.Reader.ReadAsync(context.RequestAborted);
         context.Response.Headers["Lambda-Runtime-Aws-Request-Id"] = id;
         context.Response.Headers["Lambda-Runtime-Deadline-Ms"] = deadline.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -140,5 +154,6 @@ public sealed class FakeRuntimeApi : IAsyncDisposable
         _pending.Writer.TryComplete();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _nextRequested.Dispose();
     }
 }

@@ -31,7 +31,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     }
 
     /// <summary>The queue's maxReceiveCount, as the worker's options take it by default.</summary>
-    private static int LastReceive => (int)PipelineSettings.MaxReceiveCount.Default;
+    private static int LastReceive => (int)PipelineSettings.MaxReceiveCount.FixedDefault;
 
     private string Input => _moto.InputBucket;
     private string Output => _moto.OutputBucket;
@@ -60,7 +60,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
 
     private static async Task<List<string>> FailuresAsync(WorkerFunction function, byte[] payload, TimeSpan? timeLeft = null)
     {
-        var invocation = new Invocation("req-1", DateTimeOffset.UtcNow + (timeLeft ?? TimeSpan.FromMinutes(1)), null, null, payload);
+        var invocation = new Invocation("req-1", DateTimeOffset.UtcNow + (timeLeft ?? TimeSpan.FromMinutes(1)), null, payload);
         var response = await function.HandleAsync(invocation, CancellationToken.None);
         var batch = JsonSerializer.Deserialize(response.Span, WorkerJsonContext.Default.SQSBatchResponse)!;
         return batch.BatchItemFailures.Select(f => f.ItemIdentifier!).ToList();
@@ -244,7 +244,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
     private static ConversionBudget Budget(byte[] image, int? quality)
     {
         var info = ImageInspector.Inspect(image);
-        return DecodeCost.Budget(new ConversionRequest(image, info, info.Format, quality), new WorkerOptions { Storage = new() { InputBucket = "in", OutputBucket = "out" } }.CpuSecondsPerImage);
+        return DecodeCost.Budget(new ConversionRequest(image, info, info.Format, quality), new WorkerOptions { Storage = new() { InputBucket = "in", OutputBucket = "out" }, DecodeBudgetBytes = 1L << 30 }.CpuSecondsPerImage);
     }
 
     [Fact]
@@ -313,7 +313,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
         var key = $"{_prefix}direct shot.webp";
         var direct = Encoding.UTF8.GetBytes(Notification(Input, key, await PutAsync(key, TestImages.WebP(80, 60))));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Function().HandleAsync(new Invocation("d1", DateTimeOffset.UtcNow.AddMinutes(1), null, null, direct), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Function().HandleAsync(new Invocation("d1", DateTimeOffset.UtcNow.AddMinutes(1), null, direct), CancellationToken.None));
 
         Assert.Contains("SQS", error.Message, StringComparison.Ordinal);
         Assert.False(await ExistsAsync(key));
@@ -385,7 +385,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
             while (true)
                 held.Add(await silent.AcceptTcpClientAsync());
         });
-        var options = new WorkerOptions { Storage = new StorageOptions { InputBucket = Input, OutputBucket = Output }, MaxConcurrency = 4 };
+        var options = new WorkerOptions { Storage = new StorageOptions { InputBucket = Input, OutputBucket = Output }, MaxConcurrency = 4, DecodeBudgetBytes = 1L << 30 };
         var aws = AwsEnvironment.FromEnvironment(name => name == "AWS_ENDPOINT_URL" ? $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}" : _moto.Environment.GetValueOrDefault(name));
         var store = new JobStore(aws.CreateS3Client(maxAttempts: 1), options.Storage, aws.UsesHttp, TimeProvider.System);
         var log = new MemoryStream();
@@ -447,7 +447,7 @@ public sealed class WorkerFunctionTests : IClassFixture<MotoFixture>
 
     private static async Task<S3BatchJobResponse> BatchAsync(WorkerFunction function, byte[] payload)
     {
-        var invocation = new Invocation("req-batch", DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1), null, null, payload);
+        var invocation = new Invocation("req-batch", DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1), null, payload);
         var response = await function.HandleAsync(invocation, CancellationToken.None);
         return JsonSerializer.Deserialize(response.Span, WorkerJsonContext.Default.S3BatchJobResponse)!;
     }

@@ -11,10 +11,11 @@ public static class ApiGatewayHttp
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     /// <summary>
-    /// Parses a REST (1.0) or HTTP API (2.0) proxy event. The event buffer is reused for the
-    /// decoded body. Throws <see cref="JsonException"/> or <see cref="FormatException"/> for
-    /// a malformed event, and <see cref="UnsupportedEventException"/> for an event with no HTTP
-    /// method or path (another service's event: SQS, S3, EventBridge, a WebSocket route).
+    /// Parses a REST (1.0) or HTTP API (2.0) proxy event, leaving the event as it is: a text
+    /// body points into it, a base64 body is decoded into an array of its own (see
+    /// <see cref="ProxyBody"/>). Throws <see cref="JsonException"/> or <see cref="FormatException"/>
+    /// for a malformed event, and <see cref="UnsupportedEventException"/> for an event with no
+    /// HTTP method or path (another service's event: SQS, S3, EventBridge, a WebSocket route).
     /// </summary>
     public static ApiRequest ReadRequest(byte[] eventJson)
     {
@@ -27,7 +28,6 @@ public static class ApiGatewayHttp
                 throw UnsupportedEventException.For(eventJson);
             return new ApiRequest
             {
-                Format = PayloadFormat.HttpV2,
                 Method = http.Method.ToUpperInvariant(),
                 Path = WithoutStage(rawPath, v2.RequestContext?.Stage),
                 BasePath = v2.RequestContext?.Stage is { Length: > 0 } stage && stage != "$default" ? "/" + stage : "",
@@ -35,7 +35,6 @@ public static class ApiGatewayHttp
                 Query = v2.QueryStringParameters ?? [],
                 Body = body,
                 RequestId = v2.RequestContext?.RequestId,
-                SourceIp = http.SourceIp,
                 Caller = CallerIdentity.Of(v2.RequestContext),
             };
         }
@@ -53,7 +52,6 @@ public static class ApiGatewayHttp
             query = v1.MultiValueQueryStringParameters.ToDictionary(p => p.Key, p => p.Value.LastOrDefault() ?? "");
         return new ApiRequest
         {
-            Format = PayloadFormat.RestV1,
             Method = v1.HttpMethod.ToUpperInvariant(),
             Path = v1.Path,
             BasePath = BasePathOf(v1.RequestContext?.Path, v1.Path),
@@ -61,7 +59,6 @@ public static class ApiGatewayHttp
             Query = query,
             Body = v1Body,
             RequestId = v1.RequestContext?.RequestId,
-            SourceIp = v1.RequestContext?.Identity?.SourceIp,
             Caller = CallerIdentity.Of(v1.RequestContext),
         };
     }

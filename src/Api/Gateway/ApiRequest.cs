@@ -3,8 +3,6 @@ namespace Pipeline.Api.Gateway;
 /// <summary>The HTTP request inside an API Gateway proxy event, whichever payload format carried it.</summary>
 public sealed class ApiRequest
 {
-    /// <summary>The payload format it arrived in; the response is written in the same one.</summary>
-    public required PayloadFormat Format { get; init; }
     /// <summary>GET, POST, … (upper case).</summary>
     public required string Method { get; init; }
     /// <summary>The path, without the stage.</summary>
@@ -22,8 +20,6 @@ public sealed class ApiRequest
     public required ReadOnlyMemory<byte> Body { get; init; }
     /// <summary>API Gateway's request id, when present.</summary>
     public string? RequestId { get; init; }
-    /// <summary>The client's IP address, when present.</summary>
-    public string? SourceIp { get; init; }
     /// <summary>
     /// Who API Gateway says is calling (see <see cref="CallerIdentity"/>): the jobs it creates
     /// are its own, and no other caller reads them. Null when nothing identifies the caller (a

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -28,6 +30,17 @@ public sealed record AwsEnvironment(Uri? EndpointUrl, string? Region, Uri? S3End
             NonEmpty(read("AWS_REGION")) ?? NonEmpty(read("AWS_DEFAULT_REGION")),
             Endpoint(read, "AWS_ENDPOINT_URL_S3"),
             Keys(read));
+    }
+
+    /// <summary>
+    /// The environment's text (a record's, as a debugger or a log line would show it) says
+    /// whether keys were given, never what they are, whatever the credentials' own type prints.
+    /// </summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"EndpointUrl = {EndpointUrl}, Region = {Region}, S3EndpointUrl = {S3EndpointUrl}, ");
+        builder.Append(Credentials is null ? "Credentials = the SDK's default chain" : "Credentials = given");
+        return true;
     }
 
     /// <summary>True when S3 URLs handed to clients (presigned ones) must be plain http (a local emulator).</summary>

@@ -256,17 +256,17 @@ public sealed class JobStore
     /// </summary>
     public Task<PresignedUpload> PresignUploadAsync(JobId id, string contentType, long contentLength, string? owner = null)
     {
-        // The SDK signs the seconds left between its own clock and Expires, rounded to the nearest:
-        // Expires is taken from the clock right before the (synchronous, local) signing, half a
-        // second past the lifetime, so X-Amz-Expires is the lifetime itself however long the
-        // request took so far.
+        // The SDK signs the seconds left between its own clock and Expires rounded to the nearest
+        // (Convert.ToInt64), so Expires is taken from the system clock right before signing, with
+        // just under half a second of slack: X-Amz-Expires is the lifetime itself however long
+        // the request took so far, as long as the SDK reads its clock within a second of ours.
         var signing = DateTimeOffset.UtcNow;
         var presign = new GetPreSignedUrlRequest
         {
             BucketName = Storage.InputBucket,
             Key = ObjectKeys.Upload(id, owner),
             Verb = HttpVerb.PUT,
-            Expires = (signing + Storage.UrlExpiry).UtcDateTime.AddMilliseconds(500),
+            Expires = (signing + Storage.UrlExpiry).UtcDateTime.AddMilliseconds(499),
             ContentType = contentType,
             Protocol = _urlProtocol,
         };

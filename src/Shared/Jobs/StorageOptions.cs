@@ -12,10 +12,10 @@ public sealed record StorageOptions
     public required string OutputBucket { get; init; }
 
     /// <summary>Largest object the worker processes and the largest upload a presigned URL allows.</summary>
-    public long MaxObjectBytes { get; init; } = PipelineSettings.MaxObjectBytes.Default;
+    public long MaxObjectBytes { get; init; } = PipelineSettings.MaxObjectBytes.FixedDefault;
 
     /// <summary>How long presigned upload and download URLs stay valid.</summary>
-    public TimeSpan UrlExpiry { get; init; } = TimeSpan.FromSeconds(PipelineSettings.UrlExpirySeconds.Default);
+    public TimeSpan UrlExpiry { get; init; } = TimeSpan.FromSeconds(PipelineSettings.UrlExpirySeconds.FixedDefault);
 
     /// <summary>Reads the bucket and object settings; throws <see cref="InvalidOperationException"/> naming a bad one.</summary>
     public static StorageOptions FromEnvironment(Func<string, string?> read)

@@ -4,9 +4,8 @@ namespace Pipeline.Lambda;
 /// <param name="RequestId">Lambda-Runtime-Aws-Request-Id.</param>
 /// <param name="Deadline">Lambda-Runtime-Deadline-Ms, as a point in time.</param>
 /// <param name="TraceId">Lambda-Runtime-Trace-Id (X-Ray), when present.</param>
-/// <param name="InvokedFunctionArn">Lambda-Runtime-Invoked-Function-Arn, when present.</param>
 /// <param name="Payload">The event JSON.</param>
-public sealed record Invocation(string RequestId, DateTimeOffset Deadline, string? TraceId, string? InvokedFunctionArn, byte[] Payload)
+public sealed record Invocation(string RequestId, DateTimeOffset Deadline, string? TraceId, byte[] Payload)
 {
     /// <summary>Time left before Lambda stops the invocation.</summary>
     public TimeSpan RemainingTime(TimeProvider clock) => Deadline - clock.GetUtcNow();

@@ -44,7 +44,6 @@ public sealed class RuntimeApiClient : IDisposable
             requestId,
             DateTimeOffset.FromUnixTimeMilliseconds(deadlineMs),
             Header(response, "Lambda-Runtime-Trace-Id"),
-            Header(response, "Lambda-Runtime-Invoked-Function-Arn"),
             payload);
     }
 

@@ -83,11 +83,17 @@ public static class PipelineSettings
         Help = "lifetime of presigned upload and result URLs (at most an hour)",
     };
 
+    /// <summary>
+    /// Conversions at once that keep every core busy while as many again wait on storage or the
+    /// network: two a core (at least two). The worker's default concurrency, and the local API host's.
+    /// </summary>
+    public static int TwoPerCore { get; } = Math.Max(2, Environment.ProcessorCount * 2);
+
     /// <summary>PIPELINE_WORKER_CONCURRENCY.</summary>
     public static readonly NumberSetting WorkerConcurrency = new()
     {
         Name = "PIPELINE_WORKER_CONCURRENCY",
-        Default = Math.Max(2, Environment.ProcessorCount * 2),
+        Default = TwoPerCore,
         Max = 64,
         DefaultDescription = "2 × cores",
         Help = "objects of one batch processed at once",
@@ -97,17 +103,22 @@ public static class PipelineSettings
     public static readonly NumberSetting Quality = new()
     {
         Name = "PIPELINE_QUALITY",
-        Default = 90,
+        Default = null, // unset names none: see the help
         Max = 100,
-        DefaultDescription = "unset",
         Help = "JPEG/WebP quality of the worker's results. Unset: a JPEG keeps its own luma losslessly where that can be done exactly (see [Gray and quality](formats.md#gray-and-quality)), and whatever is encoded gets 90",
     };
 
-    /// <summary>PIPELINE_DECODE_BUDGET_BYTES.</summary>
+    /// <summary>
+    /// PIPELINE_DECODE_BUDGET_BYTES. Its default is 60% of the function's memory (the machine's
+    /// outside Lambda) less what the inputs being read may hold, every object of a batch in flight
+    /// being a buffer of up to PIPELINE_MAX_OBJECT_BYTES: so everything the worker holds stays
+    /// inside its memory. A default under <see cref="LeastDecodeBudgetBytes"/> refuses to start.
+    /// </summary>
     public static readonly NumberSetting DecodeBudgetBytes = new()
     {
         Name = "PIPELINE_DECODE_BUDGET_BYTES",
-        Default = 1L << 30,
+        Default = null,
+        ComputedDefault = DefaultDecodeBudget,
         DefaultDescription = "60% of the function's memory (the machine's locally) less concurrency × max object bytes",
         Help = "decode memory concurrent conversions may hold together; each image's peak is estimated from its header (format, alpha, bit depth, progressive), and an image whose peak exceeds the whole budget gets a `too_many_pixels` report",
     };
@@ -155,6 +166,9 @@ public static class PipelineSettings
         Help = "the queue `pipeline-local worker` polls (locally; on AWS the event source mapping names it)",
     };
 
+    /// <summary>The least decode memory the worker starts with by default.</summary>
+    public const long LeastDecodeBudgetBytes = 64L * 1024 * 1024;
+
     /// <summary>
     /// The memory a function may use: its Lambda memory size (AWS_LAMBDA_FUNCTION_MEMORY_SIZE),
     /// or outside Lambda what the machine (or its container) gives this process.
@@ -163,6 +177,19 @@ public static class PipelineSettings
     {
         long megabytes = LambdaMemoryMegabytes.Read(read);
         return megabytes > 0 ? megabytes * 1024 * 1024 : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    }
+
+    private static long DefaultDecodeBudget(Func<string, string?> read)
+    {
+        long memory = MemoryBytes(read), concurrency = WorkerConcurrency.Read(read), maxObjectBytes = MaxObjectBytes.Read(read);
+        long budget = memory * 6 / 10 - concurrency * maxObjectBytes;
+        if (budget < LeastDecodeBudgetBytes)
+        {
+            throw new InvalidOperationException(
+                $"{concurrency} objects of up to {maxObjectBytes} bytes in flight leave no room to decode in {memory / (1024 * 1024)} MB: "
+                + $"lower {WorkerConcurrency.Name} or {MaxObjectBytes.Name}, or give the function more memory.");
+        }
+        return budget;
     }
 
     /// <summary>Every setting, in the configuration table's order.</summary>

@@ -135,8 +135,25 @@ public sealed class AwsEnvironmentTests
     [Fact]
     public void Keys_never_appear_in_the_environments_text()
     {
-        var aws = AwsEnvironment.FromEnvironment(Variables(("AWS_ACCESS_KEY_ID", "PIPELINE-GIVEN-KEY-ID"), ("AWS_SECRET_ACCESS_KEY", "given-secret")));
+        // Credentials whose own text is their keys: the environment's text must not pass it on.
+        var aws = AwsEnvironment.FromEnvironment(Variables(("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"), ("AWS_REGION", "eu-west-1")))
+            with { Credentials = new TalkativeCredentials() };
 
-        Assert.DoesNotContain("given-secret", aws.ToString(), StringComparison.Ordinal);
+        var text = aws.ToString();
+
+        Assert.DoesNotContain(TalkativeCredentials.AccessKey, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(TalkativeCredentials.SecretKey, text, StringComparison.Ordinal);
+        Assert.Equal("AwsEnvironment { EndpointUrl = http://127.0.0.1:4566/, Region = eu-west-1, S3EndpointUrl = , Credentials = given }", text);
+        Assert.Contains("Credentials = the SDK's default chain", (aws with { Credentials = null }).ToString(), StringComparison.Ordinal);
+    }
+
+    private sealed class TalkativeCredentials : AWSCredentials
+    {
+        public const string AccessKey = "PIPELINE-GIVEN-KEY-ID";
+        public const string SecretKey = "given-secret";
+
+        public override ImmutableCredentials GetCredentials() => new(AccessKey, SecretKey, null);
+
+        public override string ToString() => $"{AccessKey}:{SecretKey}";
     }
 }

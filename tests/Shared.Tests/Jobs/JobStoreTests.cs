@@ -276,4 +276,14 @@ public sealed class JobStoreTests : IClassFixture<MotoFixture>
         var (report, _) = await OutputAsync(ObjectKeys.Error(key));
         Assert.Equal("unavailable", JsonDocument.Parse(report).RootElement.GetProperty("code").GetString());
     }
+
+    [Fact]
+    public async Task A_presigned_upload_signs_exactly_its_lifetime()
+    {
+        // Signing is local: no request reaches storage.
+        var upload = await UnreachableStorage.Store().PresignUploadAsync(JobId.New(DateTimeOffset.UtcNow), "image/jpeg", 1000);
+
+        var expires = new Uri(upload.Url).Query.TrimStart('?').Split('&').Single(p => p.StartsWith("X-Amz-Expires=", StringComparison.Ordinal));
+        Assert.Equal("X-Amz-Expires=" + (long)UnreachableStorage.Options.UrlExpiry.TotalSeconds, expires);
+    }
 }
