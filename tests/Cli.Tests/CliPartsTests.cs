@@ -11,6 +11,12 @@ public sealed class CliPartsTests : IDisposable
 {
     private readonly TempDirectory _dir = new("cli-parts-");
 
+    [Theory]
+    [InlineData("http://127.0.0.1:4566/pipeline-input/uploads/key-local/01M98JDXPY77VAZ14HDBZSACD0?X-Amz-Expires=300", "uploads/key-local/01M98JDXPY77VAZ14HDBZSACD0")]
+    [InlineData("https://pipeline-input.s3.eu-west-1.amazonaws.com/uploads/01M98JDXPY77VAZ14HDBZSACD0?X-Amz-Signature=ab", "uploads/01M98JDXPY77VAZ14HDBZSACD0")]
+    public void Verify_deletes_the_upload_its_url_names_whoever_owns_it(string url, string key) =>
+        Assert.Equal(key, Pipeline.Cli.Checks.ApiChecks.UploadKey(new Uri(url)));
+
     [Fact]
     public void A_folder_maps_to_its_name_as_prefix_and_skips_dot_files()
     {

@@ -33,7 +33,13 @@ public sealed class ReadinessTests : IDisposable
     {
         var closed = $"http://127.0.0.1:{Tools.FreePort()}";
         var (down, downUrl) = await _stack.StartApiAsync(new Dictionary<string, string> { ["AWS_ENDPOINT_URL"] = closed });
-        var (missing, missingUrl) = await _stack.StartApiAsync(new Dictionary<string, string> { ["PIPELINE_OUTPUT_BUCKET"] = "no-such-bucket" });
+        // A host configured with a bucket the stack has not, signing as no role: its calls are not
+        // the API role's, whose IAM the stack's recorder judges.
+        var (missing, missingUrl) = await _stack.StartApiAsync(new Dictionary<string, string>
+        {
+            ["PIPELINE_OUTPUT_BUCKET"] = "no-such-bucket",
+            ["AWS_ACCESS_KEY_ID"] = "misconfigured-api-host",
+        });
         using (down)
         using (missing)
         {

@@ -108,12 +108,16 @@ public sealed partial class ApiChecks(StackUnderTest stack, HttpClient http, Lef
             throw CheckException.Fail("POST /uploads: " + StatusHint(status, body));
         using var created = JsonDocument.Parse(body);
         var id = created.RootElement.GetProperty("id").GetString()!;
-        leftovers.Add(stack.Target.InputBucket, ObjectKeys.UploadPrefix + id);
-        leftovers.Add(stack.Target.OutputBucket, ObjectKeys.UploadPrefix + id);
         var ticket = created.RootElement.GetProperty("upload");
+        var url = new Uri(ticket.GetProperty("url").GetString()!);
+        // The key is the URL's to name (uploads/<id>, or uploads/<key's folder>/<id> for a keyed
+        // client); its result has the same key in the output bucket.
+        var key = UploadKey(url);
+        leftovers.Add(stack.Target.InputBucket, key);
+        leftovers.Add(stack.Target.OutputBucket, key);
         var upload = new Upload(
             id,
-            new Uri(ticket.GetProperty("url").GetString()!),
+            url,
             ticket.GetProperty("headers").EnumerateObject().ToDictionary(h => h.Name, h => h.Value.GetString()!, StringComparer.OrdinalIgnoreCase),
             new Uri(stack.ApiUrl, created.RootElement.GetProperty("status").GetString()!),
             image);
@@ -281,6 +285,16 @@ public sealed partial class ApiChecks(StackUnderTest stack, HttpClient http, Lef
 
     [GeneratedRegex("""(?:src|href)="([^"]*assets/[^"]+)""")]
     private static partial Regex AssetLink();
+
+    /// <summary>The object key a presigned upload URL names, path-style or virtual-hosted: its path from <c>uploads/</c> on.</summary>
+    internal static string UploadKey(Uri url)
+    {
+        var path = Uri.UnescapeDataString(url.AbsolutePath);
+        int start = path.IndexOf("/" + ObjectKeys.UploadPrefix, StringComparison.Ordinal);
+        return start < 0
+            ? throw CheckException.Fail($"the upload URL names no key under {ObjectKeys.UploadPrefix}: is the API the pipeline's?")
+            : path[(start + 1)..];
+    }
 
     private sealed record Upload(string Id, Uri Url, Dictionary<string, string> Headers, Uri Status, byte[] Image);
 }
