@@ -22,13 +22,16 @@ public static class DecodeCost
     /// </summary>
     public static ConversionBudget Budget(ConversionRequest request, int floorCpuSeconds)
     {
-        long memory = PeakBytes(request.Info, request.MayKeepLuma) + request.Input.Length + ProcessSlackBytes;
-        double typical = request.Info.Pixels / 1e6 * (DecodeMillisecondsPerMegapixel(request.Info.Format) + EncodeMillisecondsPerMegapixel(request.Output)) / 1000;
+        long memory = PeakBytes(request.Info, request.MayKeepLuma, request.EncodesLosslessWebP) + request.Input.Length + ProcessSlackBytes;
+        double encode = request.EncodesLosslessWebP ? LosslessWebPEncodeMillisecondsPerMegapixel : EncodeMillisecondsPerMegapixel(request.Output);
+        double typical = request.Info.Pixels / 1e6 * (DecodeMillisecondsPerMegapixel(request.Info.Format) + encode) / 1000;
         return new ConversionBudget(memory, Math.Max(floorCpuSeconds, (int)Math.Ceiling(2 * typical)));
     }
 
     // CPU time per megapixel of decoding and of encoding on one core here, rounded up from
-    // 12 MP photos (the benchmark's); a JPEG's lossless path costs less than its decode + encode.
+    // 12 MP photos (the benchmark's; WebP from 16.7 MP ones: decoding 13 ms/MP lossy, 21
+    // lossless; encoding 82 at q90, 378 lossless); a JPEG's lossless path costs less than its
+    // decode + encode.
     private static double DecodeMillisecondsPerMegapixel(ImageFormat format) => format switch
     {
         ImageFormat.Jpeg => 10,
@@ -39,26 +42,42 @@ public static class DecodeCost
     private static double EncodeMillisecondsPerMegapixel(ImageFormat format) => format switch
     {
         ImageFormat.Jpeg => 8,
-        ImageFormat.WebP => 80,
+        ImageFormat.WebP => 90,
         ImageFormat.Png => 30,
         _ => 10,
     };
+    private const double LosslessWebPEncodeMillisecondsPerMegapixel = 400;
+
     /// <summary>
     /// The peak bytes of a conversion of <paramref name="info"/>: the lossless JPEG path's when
     /// <paramref name="keepsLuma"/> and the image can take it (it may still fall back to decode +
-    /// encode, so the larger of the two), else decode + encode.
+    /// encode, so the larger of the two), else decode + encode; with a lossless WebP encoder's
+    /// when <paramref name="encodesLosslessWebP"/>.
     /// </summary>
-    public static long PeakBytes(ImageInfo info, bool keepsLuma) =>
-        (long)Math.Ceiling(info.Pixels * (keepsLuma ? Math.Max(DecodeBytesPerPixel(info), LosslessBytesPerPixel(info)) : DecodeBytesPerPixel(info)));
+    public static long PeakBytes(ImageInfo info, bool keepsLuma, bool encodesLosslessWebP = false)
+    {
+        double perPixel = DecodeBytesPerPixel(info);
+        if (keepsLuma)
+            perPixel = Math.Max(perPixel, LosslessBytesPerPixel(info));
+        if (encodesLosslessWebP)
+            perPixel = Math.Max(perPixel, LosslessWebPEncodeBytesPerPixel(info));
+        return (long)Math.Ceiling(info.Pixels * perPixel);
+    }
+
+    // libwebp's lossless encoder (OpenCV's at a quality above 100) takes the gray plane widened
+    // to BGR(A), copies it to ARGB and keeps hash chains and backward references of several
+    // bytes a pixel: 26.5 B/px measured at 16.7 MP, over the gray plane the encoder is given.
+    private static double LosslessWebPEncodeBytesPerPixel(ImageInfo info) => (info.HasAlpha ? 30 : 28) + (info.Orientation > 1 ? 1 : 0);
 
     // A luma-only JPEG decode needs ~2.2 bytes a pixel; a progressive one keeps two bytes per
-    // coefficient of every component; WebP decodes to RGB before OpenCV converts it, so do colour
-    // PNGs; images with alpha decode in colour; the TIFF reader needs up to ~16 B/px. An applied
+    // coefficient of every component; WebP decodes to RGB before OpenCV converts it (a lossless
+    // one through libwebp's ARGB rows: 7 B/px measured), so do colour PNGs; images with alpha decode in colour; the TIFF reader needs up to ~16 B/px. An applied
     // orientation holds a second gray plane for a moment.
     private static double DecodeBytesPerPixel(ImageInfo info) => (info.Format switch
     {
         ImageFormat.Jpeg when info.Progressive => 2 * Math.Max(info.Components, 1) + 3,
         ImageFormat.Tiff => info.SixteenBit ? 16 : 8,
+        ImageFormat.WebP when info.Lossless => info.HasAlpha ? 10 : 8,
         _ when info.HasAlpha => info.SixteenBit ? 14 : 8,
         ImageFormat.WebP => 5,
         ImageFormat.Png when info.SixteenBit => 7,

@@ -23,6 +23,9 @@ public sealed class GrayscaleConverter
     /// <summary>The JPEG and WebP quality used when the caller names none and the image is re-encoded.</summary>
     public const int DefaultQuality = 90;
 
+    // OpenCV encodes a WebP losslessly for a quality above 100 (libwebp's WebPEncodeLossless*: effort 70, method 4).
+    private const int LosslessWebPQuality = 101;
+
     private readonly ImagingLimits _limits;
 
     /// <summary>Creates a converter enforcing <paramref name="limits"/> (validated when they were read).</summary>
@@ -50,7 +53,8 @@ public sealed class GrayscaleConverter
     /// Converts an image already inspected (and checked against the limits) by <see cref="Inspect"/> to grayscale, encoded as
     /// <paramref name="output"/>. <paramref name="quality"/> (1–100) applies to JPEG and WebP
     /// encoding; null means the caller named none: a JPEG whose output is a JPEG then keeps its
-    /// luma losslessly where it can, and anything encoded gets <see cref="DefaultQuality"/>.
+    /// luma losslessly where it can, a lossless WebP whose output is a WebP is encoded losslessly
+    /// (<see cref="EncodesLosslessWebP"/>), and anything else encoded gets <see cref="DefaultQuality"/>.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Part of the converter's instance API, with Inspect, which enforces its limits.")]
     public ConvertedImage Convert(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output, int? quality = null)
@@ -73,9 +77,16 @@ public sealed class GrayscaleConverter
         var decodable = ImageInspector.Decodable(encoded, info);
         using var stored = info.HasAlpha ? DecodeWithAlpha(decodable, info, output) : DecodeLuma(decodable, info);
         using var upright = Orient(stored, info.Orientation);
-        var bytes = Encode(upright ?? stored, output, quality ?? DefaultQuality);
+        var bytes = Encode(upright ?? stored, output, EncodesLosslessWebP(info, output, quality) ? LosslessWebPQuality : quality ?? DefaultQuality);
         return new ConvertedImage(bytes, output, (upright ?? stored).Width, (upright ?? stored).Height);
     }
+
+    /// <summary>
+    /// True when the result is a lossless WebP: a lossless WebP (<see cref="ImageInfo.Lossless"/>)
+    /// asked for as a WebP with no quality named stays lossless, as a PNG does.
+    /// </summary>
+    public static bool EncodesLosslessWebP(ImageInfo info, ImageFormat output, int? quality) =>
+        quality is null && output == ImageFormat.WebP && info.Lossless;
 
     private static Mat DecodeLuma(ReadOnlySpan<byte> encoded, ImageInfo info)
     {

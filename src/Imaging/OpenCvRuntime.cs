@@ -22,6 +22,7 @@ public static partial class OpenCvRuntime
 
     private static readonly Lock Gate = new();
     private static bool _resolving;
+    private static Action<Action> _aroundLoad = load => load();
 
     /// <summary>Folders searched for the native libraries before the default probing, in order.</summary>
     public static IReadOnlyList<string> SearchDirectories { get; } = [AppContext.BaseDirectory, "/opt/lib"];
@@ -50,12 +51,17 @@ public static partial class OpenCvRuntime
 
     /// <summary>
     /// For a converter process: installs the resolver. OpenCV (114 MB) is loaded when an image
-    /// first needs it, so a JPEG that keeps its luma needs only libturbojpeg.
+    /// first needs it, so a JPEG that keeps its luma needs only libturbojpeg; the load runs
+    /// inside <paramref name="aroundLoad"/>, which keeps it out of the image's memory limit
+    /// (mapping the library adds about 100 MB of data, more than a small image's budget).
     /// </summary>
-    public static void UseSearchDirectories()
+    public static void UseSearchDirectories(Action<Action> aroundLoad)
     {
         lock (Gate)
+        {
+            _aroundLoad = aroundLoad;
             InstallResolver();
+        }
     }
 
     private static void InstallResolver()
@@ -70,13 +76,21 @@ public static partial class OpenCvRuntime
     {
         if (name != LibraryName)
             return IntPtr.Zero;
+        var handle = IntPtr.Zero;
+        _aroundLoad(() => handle = Load(assembly, searchPath));
+        return handle;
+    }
+
+    private static IntPtr Load(Assembly assembly, DllImportSearchPath? searchPath)
+    {
         foreach (var directory in SearchDirectories)
         {
             var candidate = Path.Combine(directory, "lib" + LibraryName + ".so");
             if (File.Exists(candidate))
                 return NativeLibrary.Load(candidate);
         }
-        return IntPtr.Zero; // fall back to the default probing (runtimes/linux-x64/native in a JIT build)
+        // The default probing (runtimes/linux-x64/native in a JIT build); it does not call this resolver again.
+        return NativeLibrary.TryLoad(LibraryName, assembly, searchPath, out var handle) ? handle : IntPtr.Zero;
     }
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]

@@ -27,6 +27,7 @@ public class DifferentialTests(ITestOutputHelper output)
             yield return ($"tiff {samples}x{bits}-bit", TiffBuilder.Zeros(300, 200, bits, samples));
         yield return ("png 16-bit alpha", HostileCorpus.Png16Alpha(96, 64));
         yield return ("webp lossy", TestImages.WebP(96, 64, quality: 80));
+        yield return ("webp lossless", TestImages.WebP(96, 64, quality: 101));
         foreach (var file in Directory.EnumerateFiles(Path.Combine(Artifacts.RepoRoot, "samples"), "*.jpg", SearchOption.AllDirectories).Append(Path.Combine(Artifacts.RepoRoot, "kitty.jpg")))
             yield return (Path.GetFileName(file), File.ReadAllBytes(file));
         foreach (var mutant in HostileCorpus.Mutants(HostileCorpus.FuzzSeed(), Mutants))

@@ -9,4 +9,7 @@ public sealed record ConversionRequest(ReadOnlyMemory<byte> Input, ImageInfo Inf
 {
     /// <summary>True when the conversion may take the lossless JPEG path, which the memory it is given must cover.</summary>
     public bool MayKeepLuma => Quality is null && Output == ImageFormat.Jpeg;
+
+    /// <summary>True when the result is a lossless WebP (see <see cref="GrayscaleConverter.EncodesLosslessWebP"/>), which costs more to encode.</summary>
+    public bool EncodesLosslessWebP => GrayscaleConverter.EncodesLosslessWebP(Info, Output, Quality);
 }

@@ -20,7 +20,7 @@ internal static class ConverterProtocol
     private const byte Succeeded = 0, Failed = 1;
     private const int MaxMessageBytes = 4096;
 
-    private const byte HasAlphaFlag = 1, SixteenBitFlag = 2, ProgressiveFlag = 4, TranscodableFlag = 8;
+    private const byte HasAlphaFlag = 1, SixteenBitFlag = 2, ProgressiveFlag = 4, TranscodableFlag = 8, LosslessFlag = 16;
 
     public static async Task WriteRequestAsync(Stream stream, ConversionRequest request, CancellationToken cancellationToken)
     {
@@ -34,7 +34,7 @@ internal static class ConverterProtocol
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), info.Width);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16), info.Height);
         header[20] = (byte)((info.HasAlpha ? HasAlphaFlag : 0) | (info.SixteenBit ? SixteenBitFlag : 0)
-            | (info.Progressive ? ProgressiveFlag : 0) | (info.LumaTranscodable ? TranscodableFlag : 0));
+            | (info.Progressive ? ProgressiveFlag : 0) | (info.LumaTranscodable ? TranscodableFlag : 0) | (info.Lossless ? LosslessFlag : 0));
         header[21] = (byte)info.Channels;
         header[22] = (byte)info.Components;
         header[23] = (byte)info.Orientation;
@@ -64,6 +64,7 @@ internal static class ConverterProtocol
             Components = header[22],
             Orientation = header[23],
             LumaTranscodable = (flags & TranscodableFlag) != 0,
+            Lossless = (flags & LosslessFlag) != 0,
             StoredSamplesPerPixel = BinaryPrimitives.ReadDoubleLittleEndian(header[24..]),
         };
         short quality = BinaryPrimitives.ReadInt16LittleEndian(header[10..]);

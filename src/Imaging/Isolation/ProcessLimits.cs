@@ -35,6 +35,35 @@ internal static partial class ProcessLimits
     /// <summary>Stops the child with SIGXCPU once its CPU time (user and system, all threads) reaches <paramref name="seconds"/>.</summary>
     public static void LimitCpu(int pid, long seconds) => Set(pid, Cpu, (ulong)seconds, Infinity);
 
+    /// <summary>
+    /// Runs <paramref name="load"/> (a library's first load, before any image's data is touched)
+    /// with this process's own data limit lifted, then moves the limit up by what the load added,
+    /// so that the headroom its parent gave the image is still the image's alone.
+    /// </summary>
+    public static unsafe void BeyondOwnDataLimit(Action load)
+    {
+        Limit limit;
+        if (SetLimit(0, Data, null, &limit) != 0)
+            throw new InvalidOperationException($"prlimit(self, data) failed: errno {Marshal.GetLastPInvokeError()}.");
+        if (limit.Current == Infinity)
+        {
+            load();
+            return;
+        }
+        int self = Environment.ProcessId;
+        long before = DataBytes(self);
+        Set(0, Data, limit.Maximum, limit.Maximum);
+        try
+        {
+            load();
+        }
+        finally
+        {
+            long added = Math.Max(0, DataBytes(self) - before);
+            Set(0, Data, limit.Current + (ulong)added, limit.Maximum);
+        }
+    }
+
     /// <summary>The child's data size now (VmData in /proc/pid/status), in bytes.</summary>
     public static long DataBytes(int pid) => StatusField(pid, "VmData:");
 
