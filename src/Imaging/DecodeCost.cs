@@ -22,7 +22,7 @@ public static class DecodeCost
     /// </summary>
     public static ConversionBudget Budget(ConversionRequest request, int floorCpuSeconds)
     {
-        long memory = PeakBytes(request.Info, request.MayKeepLuma, request.EncodesLosslessWebP) + request.Input.Length + ProcessSlackBytes;
+        long memory = PeakBytes(request.Info, request.MayKeepLuma, request.EncodesLosslessWebP, request.KeepsSixteenBits) + request.Input.Length + ProcessSlackBytes;
         double encode = request.EncodesLosslessWebP ? LosslessWebPEncodeMillisecondsPerMegapixel : EncodeMillisecondsPerMegapixel(request.Output);
         double typical = request.Info.Pixels / 1e6 * (DecodeMillisecondsPerMegapixel(request.Info.Format) + encode) / 1000;
         return new ConversionBudget(memory, Math.Max(floorCpuSeconds, (int)Math.Ceiling(2 * typical)));
@@ -52,17 +52,22 @@ public static class DecodeCost
     /// The peak bytes of a conversion of <paramref name="info"/>: the lossless JPEG path's when
     /// <paramref name="keepsLuma"/> and the image can take it (it may still fall back to decode +
     /// encode, so the larger of the two), else decode + encode; with a lossless WebP encoder's
-    /// when <paramref name="encodesLosslessWebP"/>.
+    /// when <paramref name="encodesLosslessWebP"/>, and 16-bit planes when <paramref name="keepsSixteenBits"/>.
     /// </summary>
-    public static long PeakBytes(ImageInfo info, bool keepsLuma, bool encodesLosslessWebP = false)
+    public static long PeakBytes(ImageInfo info, bool keepsLuma, bool encodesLosslessWebP = false, bool keepsSixteenBits = false)
     {
-        double perPixel = DecodeBytesPerPixel(info);
+        double perPixel = DecodeBytesPerPixel(info) + (keepsSixteenBits ? SixteenBitBytesPerPixel(info) : 0);
         if (keepsLuma)
             perPixel = Math.Max(perPixel, LosslessBytesPerPixel(info));
         if (encodesLosslessWebP)
             perPixel = Math.Max(perPixel, LosslessWebPEncodeBytesPerPixel(info));
         return (long)Math.Ceiling(info.Pixels * perPixel);
     }
+
+    // Keeping 16 bits: an opaque colour PNG decodes to 16-bit BGR (6 B/px, against 8-bit BGR's 3)
+    // and its luma plane takes 2 bytes a pixel; gray and alpha images and TIFFs (whose estimate
+    // already covers 16-bit RGBA) hold their planes at 16 bits already.
+    private static double SixteenBitBytesPerPixel(ImageInfo info) => info.Format == ImageFormat.Png && !info.HasAlpha && info.Channels == 3 ? 3 : 1;
 
     // libwebp's lossless encoder (OpenCV's at a quality above 100) takes the gray plane widened
     // to BGR(A), copies it to ARGB and keeps hash chains and backward references of several
