@@ -22,7 +22,7 @@ public static class DecodeCost
     /// </summary>
     public static ConversionBudget Budget(ConversionRequest request, int floorCpuSeconds)
     {
-        long memory = PeakBytes(request.Info, request.MayKeepLuma, request.EncodesLosslessWebP, request.KeepsSixteenBits) + request.Input.Length + ProcessSlackBytes;
+        long memory = PeakBytes(request) + request.Input.Length + ProcessSlackBytes;
         double encode = request.EncodesLosslessWebP ? LosslessWebPEncodeMillisecondsPerMegapixel : EncodeMillisecondsPerMegapixel(request.Output);
         double typical = request.Info.Pixels / 1e6 * (DecodeMillisecondsPerMegapixel(request.Info.Format) + encode) / 1000;
         return new ConversionBudget(memory, Math.Max(floorCpuSeconds, (int)Math.Ceiling(2 * typical)));
@@ -48,20 +48,24 @@ public static class DecodeCost
     };
     private const double LosslessWebPEncodeMillisecondsPerMegapixel = 400;
 
+    /// <summary>The peak bytes of <paramref name="request"/>'s conversion: its decode's, or its encoder's where that holds more.</summary>
+    public static long PeakBytes(ConversionRequest request) =>
+        (long)Math.Ceiling(request.Info.Pixels * Math.Max(
+            PeakBytesPerPixel(request.Info, request.MayKeepLuma, request.KeepsSixteenBits), EncodeBytesPerPixel(request)));
+
     /// <summary>
-    /// The peak bytes of a conversion of <paramref name="info"/>: the lossless JPEG path's when
-    /// <paramref name="keepsLuma"/> and the image can take it (it may still fall back to decode +
-    /// encode, so the larger of the two), else decode + encode; with a lossless WebP encoder's
-    /// when <paramref name="encodesLosslessWebP"/>, and 16-bit planes when <paramref name="keepsSixteenBits"/>.
+    /// The peak bytes of decoding <paramref name="info"/> to its gray plane: the lossless JPEG
+    /// path's when <paramref name="keepsLuma"/> and the image can take it (it may still fall back
+    /// to decode + encode, so the larger of the two), with 16-bit planes when
+    /// <paramref name="keepsSixteenBits"/>. An encoder that holds more is priced by <see cref="PeakBytes(ConversionRequest)"/>.
     /// </summary>
-    public static long PeakBytes(ImageInfo info, bool keepsLuma, bool encodesLosslessWebP = false, bool keepsSixteenBits = false)
+    public static long PeakBytes(ImageInfo info, bool keepsLuma, bool keepsSixteenBits = false) =>
+        (long)Math.Ceiling(info.Pixels * PeakBytesPerPixel(info, keepsLuma, keepsSixteenBits));
+
+    private static double PeakBytesPerPixel(ImageInfo info, bool keepsLuma, bool keepsSixteenBits)
     {
         double perPixel = DecodeBytesPerPixel(info) + (keepsSixteenBits ? SixteenBitBytesPerPixel(info) : 0);
-        if (keepsLuma)
-            perPixel = Math.Max(perPixel, LosslessBytesPerPixel(info));
-        if (encodesLosslessWebP)
-            perPixel = Math.Max(perPixel, LosslessWebPEncodeBytesPerPixel(info));
-        return (long)Math.Ceiling(info.Pixels * perPixel);
+        return keepsLuma ? Math.Max(perPixel, LosslessBytesPerPixel(info)) : perPixel;
     }
 
     // Keeping 16 bits: an opaque colour PNG decodes to 16-bit BGR (6 B/px, against 8-bit BGR's 3)
@@ -69,10 +73,19 @@ public static class DecodeCost
     // already covers 16-bit RGBA) hold their planes at 16 bits already.
     private static double SixteenBitBytesPerPixel(ImageInfo info) => info.Format == ImageFormat.Png && !info.HasAlpha && info.Channels == 3 ? 3 : 1;
 
-    // libwebp's lossless encoder (OpenCV's at a quality above 100) takes the gray plane widened
-    // to BGR(A), copies it to ARGB and keeps hash chains and backward references of several
-    // bytes a pixel: 26.5 B/px measured at 16.7 MP, over the gray plane the encoder is given.
-    private static double LosslessWebPEncodeBytesPerPixel(ImageInfo info) => (info.HasAlpha ? 30 : 28) + (info.Orientation > 1 ? 1 : 0);
+    // The WebP encoders hold more than the decode: OpenCV widens the gray plane to BGR(A) for
+    // libwebp, whose lossy encoder converts that to YUV(A) 4:2:0 (5.8 B/px measured at 12 MP,
+    // the gray plane included), and whose lossless one copies it to ARGB and keeps hash chains
+    // and backward references (24–26.5 B/px measured). The other encoders' buffers are rows or
+    // a fraction of the gray plane, within the decode's estimate.
+    private static double EncodeBytesPerPixel(ConversionRequest request)
+    {
+        if (request.Output != ImageFormat.WebP)
+            return 0;
+        var info = request.Info;
+        double encoder = request.EncodesLosslessWebP ? (info.HasAlpha ? 30 : 28) : (info.HasAlpha ? 9.5 : 6.5);
+        return encoder + (info.Orientation > 1 ? 1 : 0);
+    }
 
     // A luma-only JPEG decode needs ~2.2 bytes a pixel; a progressive one keeps two bytes per
     // coefficient of every component; WebP decodes to RGB before OpenCV converts it (a lossless
