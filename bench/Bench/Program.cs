@@ -282,6 +282,7 @@ void WriteWebP()
     Line("       BT.601 gray, encodes at libwebp's defaults: lossy q90 method 4, or lossless (WebPEncodeLossless*: effort 70, method 4) for a lossless input");
     Line($"   (t) Debian's webp tools {ToolVersion("cwebp")}: dwebp -ppm, OpenCV's BT.601 gray of the PPM in this process, cwebp -q 90 -m 4 (lossless: -lossless -q 70 -m 4),");
     Line("       files on /dev/shm; wall = the three steps, process starts included; CPU = this process's and the tools' (getrusage)");
+    Line("   (w)'s inline limits are raised (64 MiB in and out, 1 GiB for one conversion) so that the 16.7 MP lossless WebP fits one event and its encoder's memory");
     Line($"   {webpLoad}");
     var table = new Table("input", "input bytes", "rounds", "(w) handler wall", "(w) CPU", "(t) tools wall", "(t) CPU", "(t) libwebp's own decode + encode (-v)", "(w)/(t) wall", "/ CPU", "target", "verdict");
     foreach (var r in webp)

@@ -56,8 +56,10 @@ public sealed class WebPBenchmark
     {
         _input = input;
         _directory = directory;
-        // The inline limits are raised so that a 16 MP lossless WebP (about 24 MB) and its result fit one event.
-        var options = new ApiOptions { Imaging = DefaultLimits.Imaging, MaxInlineBytes = 64 << 20, MaxInlineResultBytes = 64 << 20 };
+        // The inline limits are raised so that a 16.7 MP lossless WebP (about 24 MB) and its result
+        // fit one event, and the memory one conversion may have so that it may be encoded losslessly
+        // (574 MB; a function of 1,024 MB gives a conversion 512 MB).
+        var options = new ApiOptions { Imaging = DefaultLimits.Imaging, MaxInlineBytes = 64 << 20, MaxInlineResultBytes = 64 << 20, MaxConversionBytes = 1L << 30 };
         _function = new ApiFunction(options, isolated, jobs: null, JsonLog.Null);
         _event = ApiEvents.RestV1("POST", "/").WithHeader("Content-Type", "image/webp").WithHeader("Accept", "*/*").WithBody(input.Bytes).ToPayload();
         File.WriteAllBytes(InputPath, input.Bytes);

@@ -74,16 +74,17 @@ public static class DecodeCost
     private static double SixteenBitBytesPerPixel(ImageInfo info) => info.Format == ImageFormat.Png && !info.HasAlpha && info.Channels == 3 ? 3 : 1;
 
     // The WebP encoders hold more than the decode: OpenCV widens the gray plane to BGR(A) for
-    // libwebp, whose lossy encoder converts that to YUV(A) 4:2:0 (5.8 B/px measured at 12 MP,
-    // the gray plane included), and whose lossless one copies it to ARGB and keeps hash chains
-    // and backward references (24–26.5 B/px measured). The other encoders' buffers are rows or
-    // a fraction of the gray plane, within the decode's estimate.
+    // libwebp, whose lossy encoder converts that to YUV(A) 4:2:0 and allocates 8.3 B/px of data
+    // over the gray plane at 2–16.7 MP (what the converter's data limit counts; 4.8 of them
+    // resident), and whose lossless one copies it to ARGB and keeps hash chains and backward
+    // references (20 B/px of data at 2 MP, 29.4 at 16.7 MP; 24–26.5 resident). The other
+    // encoders' buffers are rows or a fraction of the gray plane, within the decode's estimate.
     private static double EncodeBytesPerPixel(ConversionRequest request)
     {
         if (request.Output != ImageFormat.WebP)
             return 0;
         var info = request.Info;
-        double encoder = request.EncodesLosslessWebP ? (info.HasAlpha ? 30 : 28) : (info.HasAlpha ? 9.5 : 6.5);
+        double encoder = request.EncodesLosslessWebP ? (info.HasAlpha ? 34 : 32) : (info.HasAlpha ? 13 : 10);
         return encoder + (info.Orientation > 1 ? 1 : 0);
     }
 
