@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Benchmarks the API handler (lossless and re-encoding) against the bare codec, the Python tutorial, NetVips and the local API over HTTP, HEIC/AVIF/JPEG XL and Display P3 against their libraries, then memory, cold start and bulk throughput; writes reports/bench.txt.
+# Benchmarks the API handler (lossless and re-encoding, in and out of its converter process) against the bare codec, the Python tutorial, NetVips and the local API over HTTP, HEIC/AVIF/JPEG XL and Display P3 against their libraries, WebP against libwebp's tools, then memory, cold start and bulk throughput; writes reports/bench.txt.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# The tutorial peer runs on Debian's OpenCV under /usr/bin/python3 (no PyPI here).
-./scripts/setup.sh python3-opencv
+# The tutorial peer runs on Debian's OpenCV under /usr/bin/python3 (no PyPI here); the WebP peer is libwebp's own tools (dwebp, cwebp).
+./scripts/setup.sh python3-opencv webp
 
 echo "building..."
 # The bench builds src/Api in Release too: the JIT side of the cold-start comparison.
@@ -14,5 +14,5 @@ dotnet build src/Local/Local.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
 mkdir -p artifacts reports
 flock artifacts/.lock ./scripts/build-layer.sh >/dev/null
 
-# Sections: codec photos memory coldstart bulk (default: all); --quick for a short smoke run.
+# Sections: codec photos webp memory coldstart bulk (default: all); --quick for a short smoke run.
 dotnet bench/Bench/bin/Release/net10.0/pipeline-bench.dll "$@" --report reports/bench.txt

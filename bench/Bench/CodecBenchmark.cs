@@ -5,6 +5,7 @@ using Pipeline.Api;
 using Pipeline.Api.Gateway;
 using Pipeline.Diagnostics;
 using Pipeline.Imaging;
+using Pipeline.Imaging.Isolation;
 using Pipeline.Lambda;
 using Pipeline.Tests;
 using Xunit;
@@ -14,17 +15,20 @@ namespace Pipeline.Bench;
 /// <summary>How many calls one size gets: warm-up calls per peer, then rounds of calls per peer.</summary>
 public sealed record CodecPlan(string Label, int Width, int Height, int WarmupCalls, int Rounds, int CallsPerRound);
 
-/// <summary>One call's wall-clock and CPU milliseconds (CPU of the whole process, every thread).</summary>
+/// <summary>One call's wall-clock and CPU milliseconds (CPU of the whole process, every thread, and of its converter processes).</summary>
 public readonly record struct Timing(double WallMs, double CpuMs)
 {
-    /// <summary>Times <paramref name="call"/>.</summary>
+    /// <summary>Times <paramref name="call"/>; the CPU times are read outside the wall-clock span.</summary>
     public static Timing Of(Action call)
     {
+        var cpu = Cpu();
         long wall = Stopwatch.GetTimestamp();
-        var cpu = ProcStats.OwnCpuTime();
         call();
-        return new Timing(Stopwatch.GetElapsedTime(wall).TotalMilliseconds, (ProcStats.OwnCpuTime() - cpu).TotalMilliseconds);
+        double wallMs = Stopwatch.GetElapsedTime(wall).TotalMilliseconds;
+        return new Timing(wallMs, (Cpu() - cpu).TotalMilliseconds);
     }
+
+    private static TimeSpan Cpu() => ProcStats.OwnCpuTime() + ProcStats.ConverterCpuTime(Environment.ProcessId);
 }
 
 /// <summary>The outcome for one size: every peer's call times, the handler's stages, and output checks.</summary>
@@ -86,7 +90,9 @@ public sealed class CodecResult
 /// The peers on one generated JPEG, single-threaded, interleaved: every round runs each
 /// peer in turn (the order rotating), so whatever else the machine does hits all of them.
 ///   (a) the API function as clients call it (no quality named: the lossless path):
-///       REST v1 event bytes → ApiFunction.HandleAsync → response bytes
+///       REST v1 event bytes → ApiFunction.HandleAsync (converting in a converter process) → response bytes
+///   (a0) the handler's steps converting in this process, as before the converter process (see <see cref="InlineHandler"/>)
+///   (a1) the same steps converting in the converter process: (a0) with only the conversion call changed
 ///   (b) the bare codec: OpenCvSharp luma-only decode + JPEG encode at q90
 ///   (c) the tutorial's Python handler on python3-opencv (see <see cref="TutorialPeer"/>)
 ///   (d) NetVips: sequential load, colourspace b-w, JPEG q90
@@ -108,9 +114,10 @@ public sealed class CodecBenchmark
     private readonly LocalApiPeer _localApi;
     private readonly ApiFunction _function;
     private readonly GrayscaleConverter _converter;
+    private readonly InlineHandler _inline;
     private readonly CodecResult _result;
 
-    private CodecBenchmark(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial, LocalApiPeer localApi)
+    private CodecBenchmark(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial, LocalApiPeer localApi, IsolatedConverter isolated)
     {
         _plan = plan;
         _jpeg = jpeg;
@@ -118,8 +125,10 @@ public sealed class CodecBenchmark
         _localApi = localApi;
         var limits = DefaultLimits.Imaging;
         _converter = new GrayscaleConverter(limits);
+        var options = new ApiOptions { Imaging = limits };
         // No storage: the inline route needs none. The log formats every record as in production, into Stream.Null.
-        _function = new ApiFunction(new ApiOptions { Imaging = limits }, _converter, jobs: null, JsonLog.Null);
+        _function = new ApiFunction(options, isolated, UnreachableStorage.Store(), JsonLog.Null);
+        _inline = new InlineHandler(_converter, isolated, options.CpuSecondsPerImage);
         _event = ApiEvents.RestV1("POST", "/grayscale")
             .WithHeader("Content-Type", "image/jpeg")
             .WithHeader("Accept", "*/*")
@@ -149,13 +158,13 @@ public sealed class CodecBenchmark
     }
 
     /// <summary>Checks every peer's output, warms them up, then runs the rounds.</summary>
-    public static CodecResult Run(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial, LocalApiPeer localApi, Action<string> progress)
+    public static CodecResult Run(CodecPlan plan, byte[] jpeg, string workDirectory, TutorialPeer tutorial, LocalApiPeer localApi, IsolatedConverter isolated, Action<string> progress)
     {
-        var bench = new CodecBenchmark(plan, jpeg, workDirectory, tutorial, localApi);
+        var bench = new CodecBenchmark(plan, jpeg, workDirectory, tutorial, localApi, isolated);
         bench.Check(workDirectory);
         var peers = new (string Key, Func<int, Timing[]> Run)[]
         {
-            ("a", bench.Handler), ("b", bench.Codec), ("c", bench.Tutorial), ("d", bench.Vips),
+            ("a", bench.Handler), ("a0", bench.InProcessHandler), ("a1", bench.IsolatedHandler), ("b", bench.Codec), ("c", bench.Tutorial), ("d", bench.Vips),
             ("e", bench.ReencodingHandler), ("f", bench.Lossless), ("g", bench.DebianCodec), ("h", bench.LocalHttp), ("stages", bench.HandlerStages),
         };
         // Enough calls for tiered compilation to finish (its instrumented tier runs hot loops
@@ -211,6 +220,18 @@ public sealed class CodecBenchmark
     {
         var invocation = NewInvocation();
         return Timing.Of(() => _function.HandleAsync(invocation, CancellationToken.None).GetAwaiter().GetResult());
+    });
+
+    private Timing[] InProcessHandler(int calls) => Repeat(calls, () =>
+    {
+        var payload = NewInvocation().Payload;
+        return Timing.Of(() => _inline.InProcess(payload));
+    });
+
+    private Timing[] IsolatedHandler(int calls) => Repeat(calls, () =>
+    {
+        var payload = NewInvocation().Payload;
+        return Timing.Of(() => _inline.Isolated(payload));
     });
 
     private Timing[] ReencodingHandler(int calls) => Repeat(calls, () =>
@@ -276,7 +297,7 @@ public sealed class CodecBenchmark
     // The handler decodes the body in place, so each call gets its own copy of the event, as
     // each invocation gets a fresh buffer from the Runtime API client. The copy is not timed.
     private Invocation NewInvocation(byte[]? payload = null) =>
-        new(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddMinutes(1), null, null, (payload ?? _event).ToArray());
+        new(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddMinutes(1), null, (payload ?? _event).ToArray());
 
     private static Timing[] Repeat(int calls, Func<Timing> call)
     {
@@ -319,7 +340,9 @@ public sealed class CodecBenchmark
             Assert.Equal(0, Cv2.CountNonZero(unequal));
         }
         Assert.Equal(handlerOutput, _localApi.Convert(_jpeg));
-        _result.Checks.Add($"(a) = (f) = (h), {handlerOutput.Length} bytes ({100.0 * handlerOutput.Length / _jpeg.Length:0}% of the input), decodes to exactly the input's luma");
+        Assert.Equal(handlerOutput, Body(_inline.InProcess(NewInvocation().Payload)));
+        Assert.Equal(handlerOutput, Body(_inline.Isolated(NewInvocation().Payload)));
+        _result.Checks.Add($"(a) = (a0) = (a1) = (f) = (h), {handlerOutput.Length} bytes ({100.0 * handlerOutput.Length / _jpeg.Length:0}% of the input), decodes to exactly the input's luma");
 
         var reencoded = Body(_function.HandleAsync(NewInvocation(_reencodeEvent), CancellationToken.None).GetAwaiter().GetResult());
         var codecOutput = EncodeLuma(_jpeg);

@@ -77,12 +77,12 @@ public sealed class LocalApiPeer : IDisposable
         var timings = new Timing[calls];
         for (int i = 0; i < calls; i++)
         {
-            var hostCpu = ProcStats.TaskCpuTime(_host.Id);
+            var hostCpu = ProcStats.TaskCpuTime(_host.Id) + ProcStats.ConverterCpuTime(_host.Id);
             var clientCpu = ProcStats.OwnCpuTime();
             long wall = Stopwatch.GetTimestamp();
             Post(jpeg);
             var elapsed = Stopwatch.GetElapsedTime(wall);
-            var cpu = ProcStats.OwnCpuTime() - clientCpu + (ProcStats.TaskCpuTime(_host.Id) - hostCpu);
+            var cpu = ProcStats.OwnCpuTime() - clientCpu + (ProcStats.TaskCpuTime(_host.Id) + ProcStats.ConverterCpuTime(_host.Id) - hostCpu);
             timings[i] = new Timing(elapsed.TotalMilliseconds, cpu.TotalMilliseconds);
         }
         return timings;

@@ -2,6 +2,7 @@ using OpenCvSharp;
 using Pipeline.Api;
 using Pipeline.Diagnostics;
 using Pipeline.Imaging;
+using Pipeline.Imaging.Isolation;
 using Pipeline.Lambda;
 using Pipeline.Tests;
 
@@ -25,11 +26,9 @@ public sealed record PhotoRow(string Name, string Label, int InputBytes, string 
 public static class PhotoFormatBenchmark
 {
     /// <summary>Encodes the inputs, then runs the rows.</summary>
-    public static List<PhotoRow> Run(byte[] oneMpJpeg, byte[] twelveMpJpeg, int rounds, Action<string> progress)
+    public static List<PhotoRow> Run(byte[] oneMpJpeg, byte[] twelveMpJpeg, IsolatedConverter isolated, int rounds, Action<string> progress)
     {
-        var limits = DefaultLimits.Imaging;
-        var converter = new GrayscaleConverter(limits);
-        var function = new ApiFunction(new ApiOptions { Imaging = limits }, converter, jobs: null, JsonLog.Null);
+        var function = new ApiFunction(new ApiOptions { Imaging = DefaultLimits.Imaging }, isolated, UnreachableStorage.Store(), JsonLog.Null);
         var rows = new List<PhotoRow>();
         foreach (var (label, jpeg) in new[] { ("1MP", oneMpJpeg), ("12MP", twelveMpJpeg) })
         {
@@ -67,7 +66,7 @@ public static class PhotoFormatBenchmark
 
     private static byte[] Handle(ApiFunction function, byte[] payload)
     {
-        var invocation = new Invocation("bench", DateTimeOffset.UtcNow.AddMinutes(1), null, null, payload);
+        var invocation = new Invocation("bench", DateTimeOffset.UtcNow.AddMinutes(1), null, payload);
         return function.HandleAsync(invocation, CancellationToken.None).GetAwaiter().GetResult().ToArray();
     }
 

@@ -61,6 +61,62 @@ public static partial class ProcStats
         return TimeSpan.FromTicks(nanoseconds / 100);
     }
 
+    private static readonly Dictionary<int, (int[] Pids, long Found)> Converters = [];
+
+    /// <summary>
+    /// CPU time of the converter processes (Pipeline.Converter) that process <paramref name="parent"/>
+    /// started, to the nanosecond: where a conversion's work is done since it moved out of the
+    /// handler's process. The processes are looked up in /proc once a second at most.
+    /// </summary>
+    public static TimeSpan ConverterCpuTime(int parent)
+    {
+        lock (Converters)
+        {
+            if (!Converters.TryGetValue(parent, out var known) || System.Diagnostics.Stopwatch.GetElapsedTime(known.Found) > TimeSpan.FromSeconds(1)
+                || known.Pids.Any(pid => !Directory.Exists($"/proc/{pid}")))
+            {
+                known = (ConverterPids(parent), System.Diagnostics.Stopwatch.GetTimestamp());
+                Converters[parent] = known;
+            }
+            var total = TimeSpan.Zero;
+            foreach (var pid in known.Pids)
+            {
+                try
+                {
+                    total += TaskCpuTime(pid);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    // It exited meanwhile (killed for overrunning a budget, or replaced).
+                }
+            }
+            return total;
+        }
+    }
+
+    private static int[] ConverterPids(int parent)
+    {
+        var pids = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+                continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == parent // field 4 of proc(5): the parent
+                    && File.ReadAllText(Path.Combine(directory, "cmdline")).Contains("Pipeline.Converter", StringComparison.Ordinal))
+                    pids.Add(pid);
+            }
+            catch (IOException)
+            {
+                // It exited meanwhile.
+            }
+        }
+        return [.. pids];
+    }
+
     /// <summary>Busy and total CPU time of the whole machine (all cores) from /proc/stat.</summary>
     public static (TimeSpan Busy, TimeSpan Total) MachineCpu()
     {
@@ -120,15 +176,18 @@ public sealed class CpuWindow
     public CpuWindow(params int[] pids)
     {
         _pids = pids;
-        _start = pids.Select(ProcStats.CpuTime).ToArray();
+        _start = pids.Select(Cpu).ToArray();
         _machineStart = ProcStats.MachineCpu();
     }
 
-    /// <summary>Wall time, each process's CPU time, and the machine's busy cores since the start.</summary>
+    // A process's CPU time with that of the converter processes it started.
+    private static TimeSpan Cpu(int pid) => ProcStats.CpuTime(pid) + ProcStats.ConverterCpuTime(pid);
+
+    /// <summary>Wall time, each process's CPU time (with its converter processes'), and the machine's busy cores since the start.</summary>
     public (TimeSpan Wall, TimeSpan[] Cpu, double MachineBusyCores) Read()
     {
         var wall = System.Diagnostics.Stopwatch.GetElapsedTime(_wallStart);
-        var cpu = _pids.Select((pid, i) => ProcStats.CpuTime(pid) - _start[i]).ToArray();
+        var cpu = _pids.Select((pid, i) => Cpu(pid) - _start[i]).ToArray();
         var machine = ProcStats.MachineCpu();
         var busy = machine.Busy - _machineStart.Busy;
         var total = machine.Total - _machineStart.Total;

@@ -3,11 +3,12 @@ using System.Globalization;
 using System.Text;
 using Pipeline.Bench;
 using Pipeline.Imaging;
+using Pipeline.Imaging.Isolation;
 using Pipeline.Tests;
 
-// pipeline-bench [codec] [photos] [memory] [coldstart] [bulk] [--quick] [--report PATH]
+// pipeline-bench [codec] [photos] [webp] [memory] [coldstart] [bulk] [--quick] [--report PATH]
 // With no section named, runs them all. Progress goes to stderr; the summary to stdout and PATH.
-string[] known = ["codec", "photos", "memory", "coldstart", "bulk"];
+string[] known = ["codec", "photos", "webp", "memory", "coldstart", "bulk"];
 var sections = new HashSet<string>(StringComparer.Ordinal);
 bool quick = false;
 string? reportPath = null;
@@ -40,6 +41,10 @@ var twelveMp = new BenchImage("12MP", 4000, 3000, PhotoImages.Jpeg(4000, 3000, s
 foreach (var image in new[] { oneMp, twelveMp })
     File.WriteAllBytes(Path.Combine(work, $"photo-{image.Label}.jpg"), image.Jpeg);
 
+// The API function's converter process, as the function starts it (one at a time: Lambda sends one request at a time).
+await using var isolated = new IsolatedConverter(ConverterCommand.ForThisProcess(), DefaultLimits.Imaging, maxProcesses: 1);
+await isolated.WarmUpAsync(CancellationToken.None);
+
 var codec = new List<CodecResult>();
 (Samples InPlace, Samples Separate)? base64 = null;
 double? othersBusyCores = null;
@@ -54,7 +59,7 @@ if (Runs("codec"))
         ? [new("1MP", 1024, 768, 150, 4, 4), new("12MP", 4000, 3000, 2, 3, 2)]
         : [new("1MP", 1024, 768, 200, 30, 4), new("12MP", 4000, 3000, 3, 16, 2)];
     foreach (var plan in plans)
-        codec.Add(CodecBenchmark.Run(plan, plan.Label == "1MP" ? oneMp.Jpeg : twelveMp.Jpeg, work, tutorial, localApi, Progress));
+        codec.Add(CodecBenchmark.Run(plan, plan.Label == "1MP" ? oneMp.Jpeg : twelveMp.Jpeg, work, tutorial, localApi, isolated, Progress));
     var (wall, cpu, machineBusy) = window.Read();
     othersBusyCores = Math.Max(0, machineBusy - cpu.Sum(c => c / wall));
     tutorialPeak = PeakMemory.Bytes(tutorial.Id).MiB();
@@ -63,7 +68,35 @@ if (Runs("codec"))
 
 List<PhotoRow> photos = [];
 if (Runs("photos"))
-    photos = PhotoFormatBenchmark.Run(oneMp.Jpeg, twelveMp.Jpeg, quick ? 3 : 12, Progress);
+    photos = PhotoFormatBenchmark.Run(oneMp.Jpeg, twelveMp.Jpeg, isolated, quick ? 3 : 12, Progress);
+var webp = new List<WebPResult>();
+string webpLoad = "";
+if (Runs("webp"))
+{
+    Progress("generating the WebP inputs (1 MP and 16.7 MP, lossy q90 and lossless)");
+    var inputs = new[]
+    {
+        WebPBenchmark.Photo("1MP lossy", 1024, 768, lossless: false, rounds: quick ? 3 : 15),
+        WebPBenchmark.Photo("1MP lossless", 1024, 768, lossless: true, rounds: quick ? 2 : 9),
+        WebPBenchmark.Photo("16MP lossy", 4720, 3540, lossless: false, rounds: quick ? 1 : 5),
+        WebPBenchmark.Photo("16MP lossless", 4720, 3540, lossless: true, rounds: quick ? 1 : 3),
+    };
+    var tools = WebPBenchmark.ToolsDirectory();
+    var load = ProcStats.LoadAverage();
+    var window = new CpuWindow(Environment.ProcessId);
+    try
+    {
+        foreach (var input in inputs)
+            webp.Add(WebPBenchmark.Run(input, isolated, tools, Progress));
+    }
+    finally
+    {
+        Directory.Delete(tools, recursive: true);
+    }
+    var (wall, cpu, machineBusy) = window.Read();
+    webpLoad = $"1-min load average {load} at its start; other processes kept {Math.Max(0, machineBusy - cpu.Sum(c => c / wall)).Text("0.00")} of {Environment.ProcessorCount} cores busy meanwhile "
+        + "(the tools' CPU counts as others here: compare the ratios)";
+}
 
 List<MemoryResult> memory = [];
 List<ColdStartResult> coldStarts = [];
@@ -115,6 +148,8 @@ void WriteSummary()
         WriteCodec();
     if (photos.Count > 0)
         WritePhotos();
+    if (webp.Count > 0)
+        WriteWebP();
     if (memory.Count > 0)
         WriteMemory();
     if (coldStarts.Count > 0)
@@ -134,6 +169,8 @@ void WriteCodec()
     var peers = new (string Key, string Name)[]
     {
         ("a", "(a) API handler, lossless (no quality named): REST v1 event bytes -> ApiFunction.HandleAsync -> response bytes"),
+        ("a0", "(a0) (a)'s steps converting in this process, as before the converter process (bench/Bench/InlineHandler.cs)"),
+        ("a1", "(a1) (a0) with only the conversion call changed: in the converter process, within the image's budget"),
         ("b", "(b) OpenCvSharp 4.13: ImDecode Grayscale + ImEncode q90"),
         ("c", "(c) tutorial handler, Debian python3-opencv 4.6, /tmp files, base64"),
         ("d", $"(d) NetVips 3.2 / libvips {NetVips.NetVips.Version(0)}.{NetVips.NetVips.Version(1)}.{NetVips.NetVips.Version(2)}: sequential, colourspace b-w, q90"),
@@ -182,6 +219,24 @@ void WriteCodec()
     Line(ratios.ToString().TrimEnd());
 
     Line();
+    Line("   What the converter process costs: (a) converts in a converter process (IsolatedConverter: the image over a pipe, limits set with prlimit,");
+    Line("   a CPU watch); before it, the handler converted in its own process, as (a0) does. Medians, ms (wall; CPU after the slash, the converter's included)");
+    var isolation = new Table("", "1 MP", "12 MP", "target", "verdict");
+    string Medians(CodecResult r, string key) => $"{r.Wall[key].Median.Text("0.00")} / {r.Cpu[key].Median.Text("0.00")}";
+    string AddedBy(CodecResult r, string after) => $"{(r.Wall[after].Median - r.Wall["a0"].Median).Text("+0.00;-0.00")} ms ({(r.Ratio(after, "a0") * 100 - 100).Text("+0.0;-0.0")}%) / CPU {(r.Cpu[after].Median - r.Cpu["a0"].Median).Text("+0.00;-0.00")} ms";
+    isolation.Row("(a0) before: converting in the handler's process", Medians(small, "a0"), Medians(large, "a0"), "", "");
+    isolation.Row("(a) after: ApiFunction, converter process", Medians(small, "a"), Medians(large, "a"), "", "");
+    isolation.Row("(a1) after, the same steps as (a0)", Medians(small, "a1"), Medians(large, "a1"), "", "");
+    isolation.Row("(a) - (a0): what the converter process adds, as clients see it", AddedBy(small, "a"), AddedBy(large, "a"), "<= 0.3 ms at 1 MP",
+        Verdict.AtMost(small.Wall["a"].Median - small.Wall["a0"].Median, 0.3));
+    isolation.Row("", "", "", "<= 3% at 12 MP", Verdict.AtMost(large.Ratio("a", "a0"), 1.03));
+    isolation.Row("(a1) - (a0): the conversion call alone", AddedBy(small, "a1"), AddedBy(large, "a1"), "<= 0.3 ms at 1 MP",
+        Verdict.AtMost(small.Wall["a1"].Median - small.Wall["a0"].Median, 0.3));
+    isolation.Row("", "", "", "<= 3% at 12 MP", Verdict.AtMost(large.Ratio("a1", "a0"), 1.03));
+    isolation.Row("(a)/(a0) over the rounds [lowest-highest]", Cell(small, "a", "a0"), Cell(large, "a", "a0"), "", "");
+    Line(isolation.ToString().TrimEnd());
+
+    Line();
     Line("   Where (a)'s time goes: its stages timed apart through the same public calls (wall ms, median)");
     var stages = new Table("stage", "1 MP", "12 MP");
     foreach (var stage in large.Stages.Keys.Order(StringComparer.Ordinal))
@@ -228,7 +283,8 @@ void WritePhotos()
     Line();
     Line("1b. HEIC, AVIF, JPEG XL (heif-enc -q 50, avifenc -s 6, cjxl -d 1 of the same scenes) and a Display P3 JPEG, single-threaded, interleaved:");
     Line("    the API handler (REST event -> gray JPEG; the P3 JPEG with ?quality=90, its profile's table built) against a baseline;");
-    Line("    CPU = process CPU time per call, median (quartiles); peak = how far VmHWM grew from a reset during one call");
+    Line("    CPU = process CPU time per call (the handler's: its process and its converter process), median (quartiles);");
+    Line("    peak = how far VmHWM grew from a reset during one call (the handler's: its own process only, not the converter's)");
     var table = new Table("input", "bytes", "handler CPU ms", "baseline", "baseline CPU ms", "handler/baseline (CPU; wall)", "handler peak", "baseline peak", "target", "verdict");
     foreach (var row in photos)
     {
@@ -240,6 +296,38 @@ void WritePhotos()
             targeted ? $"<= {limit.Text("0.00")}" : "", targeted ? Verdict.AtMost(row.CpuRatio, limit) : "");
     }
     Line(table.ToString().TrimEnd());
+}
+
+void WriteWebP()
+{
+    Line();
+    Line("5. WebP in, gray WebP out, per image: the API handler as clients call it against libwebp's own tools doing the same work at the same settings,");
+    Line("   one call of each per round, interleaved; median ms (quartiles). Inputs: the photo-like scene as WebP, lossy q90 (VP8) and lossless (VP8L).");
+    Line("   (w) POST / with the WebP as its body, no quality named -> ApiFunction -> the converter process: OpenCV 4.13 (its static libwebp 1.6.0) decodes,");
+    Line("       BT.601 gray, encodes at libwebp's defaults: lossy q90 method 4, or lossless (WebPEncodeLossless*: effort 70, method 4) for a lossless input");
+    Line($"   (t) Debian's webp tools {ToolVersion("cwebp")}: dwebp -ppm, OpenCV's BT.601 gray of the PPM in this process, cwebp -q 90 -m 4 (lossless: -lossless -q 70 -m 4),");
+    Line("       files on /dev/shm; wall = the three steps, process starts included; CPU = this process's and the tools' (getrusage)");
+    Line("   (w)'s inline limits are raised (64 MiB in and out, 1 GiB for one conversion) so that the 16.7 MP lossless WebP fits one event and its encoder's memory");
+    Line($"   {webpLoad}");
+    var table = new Table("input", "input bytes", "rounds", "(w) handler wall", "(w) CPU", "(t) tools wall", "(t) CPU", "(t) libwebp's own decode + encode (-v)", "(w)/(t) wall", "/ CPU", "target", "verdict");
+    foreach (var r in webp)
+    {
+        table.Row(r.Input.Label, r.Input.Bytes.Length.ToString("N0", CultureInfo.InvariantCulture), r.Input.Rounds.ToString(CultureInfo.InvariantCulture),
+            r.Wall["w"].Describe("0"), r.Cpu["w"].Median.Text("0"), r.Wall["t"].Describe("0"), r.Cpu["t"].Median.Text("0"), r.ToolsOwnMs.Describe("0"),
+            r.Ratio("w", "t").Text("0.00"), r.Ratio("w", "t", cpu: true).Text("0.00"), "<= 1.10", $"wall {Verdict.AtMost(r.Ratio("w", "t"), 1.10)}, CPU {Verdict.AtMost(r.Ratio("w", "t", cpu: true), 1.10)}");
+    }
+    Line(table.ToString().TrimEnd());
+    Line("   Output checks (each output decoded by OpenCV's libwebp; luma compared with the input's BT.601 luma):");
+    foreach (var r in webp)
+        Line($"     {r.Input.Label}: {string.Join("; ", r.Checks)}");
+}
+
+static string ToolVersion(string tool)
+{
+    using var process = Process.Start(new ProcessStartInfo(tool, "-version") { RedirectStandardOutput = true, UseShellExecute = false })!;
+    var version = process.StandardOutput.ReadToEnd().Trim();
+    process.WaitForExit();
+    return version;
 }
 
 void WriteMemory()

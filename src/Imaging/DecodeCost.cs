@@ -19,13 +19,16 @@ public static class DecodeCost
     /// </summary>
     public static ConversionBudget Budget(ConversionRequest request, int floorCpuSeconds)
     {
-        long memory = PeakBytes(request.Info, request.MayKeepLuma) + request.Input.Length;
-        double typical = request.Info.Pixels / 1e6 * (DecodeMillisecondsPerMegapixel(request.Info.Format) + EncodeMillisecondsPerMegapixel(request.Output)) / 1000;
+        long memory = PeakBytes(request) + request.Input.Length;
+        double encode = request.EncodesLosslessWebP ? LosslessWebPEncodeMillisecondsPerMegapixel : EncodeMillisecondsPerMegapixel(request.Output);
+        double typical = request.Info.Pixels / 1e6 * (DecodeMillisecondsPerMegapixel(request.Info.Format) + encode) / 1000;
         return new ConversionBudget(memory, Math.Max(floorCpuSeconds, (int)Math.Ceiling(2 * typical)));
     }
 
     // CPU time per megapixel of decoding and of encoding on one core here, rounded up from
-    // 12 MP photos (the benchmark's); a JPEG's lossless path costs less than its decode + encode.
+    // 12 MP photos (the benchmark's; WebP from 16.7 MP ones: decoding 13 ms/MP lossy, 21
+    // lossless; encoding 82 at q90, 378 lossless); a JPEG's lossless path costs less than its
+    // decode + encode.
     private static double DecodeMillisecondsPerMegapixel(ImageFormat format) => format switch
     {
         ImageFormat.Jpeg => 10,
@@ -36,18 +39,52 @@ public static class DecodeCost
     private static double EncodeMillisecondsPerMegapixel(ImageFormat format) => format switch
     {
         ImageFormat.Jpeg => 8,
-        ImageFormat.WebP => 80,
+        ImageFormat.WebP => 90,
         ImageFormat.Png => 30,
         _ => 10,
     };
+    private const double LosslessWebPEncodeMillisecondsPerMegapixel = 400;
+
+    /// <summary>The peak bytes of <paramref name="request"/>'s conversion: its decode's, or its encoder's where that holds more.</summary>
+    public static long PeakBytes(ConversionRequest request) =>
+        (long)Math.Ceiling(request.Info.Pixels * Math.Max(
+            PeakBytesPerPixel(request.Info, request.MayKeepLuma, request.KeepsSixteenBits), EncodeBytesPerPixel(request)))
+        + ColourBytes(request.Info);
+
     /// <summary>
-    /// The peak bytes of a conversion of <paramref name="info"/>: the lossless JPEG path's when
-    /// <paramref name="keepsLuma"/> and the image can take it (it may still fall back to decode +
-    /// encode, so the larger of the two), else decode + encode.
+    /// The peak bytes of decoding <paramref name="info"/> to its gray plane: the lossless JPEG
+    /// path's when <paramref name="keepsLuma"/> and the image can take it (it may still fall back
+    /// to decode + encode, so the larger of the two), with 16-bit planes when
+    /// <paramref name="keepsSixteenBits"/>. An encoder that holds more is priced by <see cref="PeakBytes(ConversionRequest)"/>.
     /// </summary>
-    public static long PeakBytes(ImageInfo info, bool keepsLuma) =>
-        (long)Math.Ceiling(info.Pixels * (keepsLuma ? Math.Max(DecodeBytesPerPixel(info), LosslessBytesPerPixel(info)) : DecodeBytesPerPixel(info)))
-        + ColourBytes(info);
+    public static long PeakBytes(ImageInfo info, bool keepsLuma, bool keepsSixteenBits = false) =>
+        (long)Math.Ceiling(info.Pixels * PeakBytesPerPixel(info, keepsLuma, keepsSixteenBits)) + ColourBytes(info);
+
+    private static double PeakBytesPerPixel(ImageInfo info, bool keepsLuma, bool keepsSixteenBits)
+    {
+        double perPixel = DecodeBytesPerPixel(info) + (keepsSixteenBits ? SixteenBitBytesPerPixel(info) : 0);
+        return keepsLuma ? Math.Max(perPixel, LosslessBytesPerPixel(info)) : perPixel;
+    }
+
+    // Keeping 16 bits: an opaque colour PNG decodes to 16-bit BGR (6 B/px, against 8-bit BGR's 3)
+    // and its luma plane takes 2 bytes a pixel; gray and alpha images and TIFFs (whose estimate
+    // already covers 16-bit RGBA) hold their planes at 16 bits already.
+    private static double SixteenBitBytesPerPixel(ImageInfo info) => info.Format == ImageFormat.Png && !info.HasAlpha && info.Channels == 3 ? 3 : 1;
+
+    // The WebP encoders hold more than the decode: OpenCV widens the gray plane to BGR(A) for
+    // libwebp, whose lossy encoder converts that to YUV(A) 4:2:0 and allocates 8.3 B/px of data
+    // over the gray plane at 2–16.7 MP (what the converter's data limit counts; 4.8 of them
+    // resident), and whose lossless one copies it to ARGB and keeps hash chains and backward
+    // references (20 B/px of data at 2 MP, 29.4 at 16.7 MP; 24–26.5 resident). The other
+    // encoders' buffers are rows or a fraction of the gray plane, within the decode's estimate.
+    private static double EncodeBytesPerPixel(ConversionRequest request)
+    {
+        if (request.Output != ImageFormat.WebP)
+            return 0;
+        var info = request.Info;
+        double encoder = request.EncodesLosslessWebP ? (info.HasAlpha ? 34 : 32) : (info.HasAlpha ? 13 : 10);
+        return encoder + (info.Orientation > 1 ? 1 : 0);
+    }
 
     // HEIC and AVIF: libheif holds the decoded planes (twice the samples at 10 and 12 bits; dav1d
     // keeps frame buffers of its own) and its RGB(A) output while the converter copies that into
@@ -73,13 +110,14 @@ public static class DecodeCost
         : PlainBytesPerPixel(info);
 
     // A luma-only JPEG decode needs ~2.2 bytes a pixel; a progressive one keeps two bytes per
-    // coefficient of every component; WebP decodes to RGB before OpenCV converts it, so do colour
-    // PNGs; images with alpha decode in colour; the TIFF reader needs up to ~16 B/px. An applied
+    // coefficient of every component; WebP decodes to RGB before OpenCV converts it (a lossless
+    // one through libwebp's ARGB rows: 7 B/px measured), so do colour PNGs; images with alpha decode in colour; the TIFF reader needs up to ~16 B/px. An applied
     // orientation holds a second gray plane for a moment.
     private static double PlainBytesPerPixel(ImageInfo info) => (info.Format switch
     {
         ImageFormat.Jpeg when info.Progressive => 2 * Math.Max(info.Components, 1) + 3,
         ImageFormat.Tiff => info.SixteenBit ? 16 : 8,
+        ImageFormat.WebP when info.Lossless => info.HasAlpha ? 10 : 8,
         _ when info.HasAlpha => info.SixteenBit ? 14 : 8,
         ImageFormat.WebP => 5,
         ImageFormat.Png when info.SixteenBit => 7,

@@ -26,6 +26,9 @@ public sealed class GrayscaleConverter
     /// <summary>The JPEG and WebP quality used when the caller names none and the image is re-encoded.</summary>
     public const int DefaultQuality = 90;
 
+    // OpenCV encodes a WebP losslessly for a quality above 100 (libwebp's WebPEncodeLossless*: effort 70, method 4).
+    private const int LosslessWebPQuality = 101;
+
     private readonly ImagingLimits _limits;
 
     /// <summary>Creates a converter enforcing <paramref name="limits"/> (validated when they were read).</summary>
@@ -53,7 +56,9 @@ public sealed class GrayscaleConverter
     /// Converts an image already inspected (and checked against the limits) by <see cref="Inspect"/> to grayscale, encoded as
     /// <paramref name="output"/>. <paramref name="quality"/> (1–100) applies to JPEG and WebP
     /// encoding; null means the caller named none: a JPEG whose output is a JPEG then keeps its
-    /// luma losslessly where it can, and anything encoded gets <see cref="DefaultQuality"/>.
+    /// luma losslessly where it can, a lossless WebP whose output is a WebP is encoded losslessly
+    /// (<see cref="EncodesLosslessWebP"/>), a 16-bit PNG or TIFF keeps 16 bits in a PNG or TIFF
+    /// (<see cref="KeepsSixteenBits"/>), and anything else encoded gets <see cref="DefaultQuality"/>.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Part of the converter's instance API, with Inspect, which enforces its limits.")]
     public ConvertedImage Convert(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output, int? quality = null)
@@ -75,19 +80,38 @@ public sealed class GrayscaleConverter
             return lossless;
 
         var decodable = ImageInspector.Decodable(encoded, info);
+        bool sixteenBit = KeepsSixteenBits(info, output, quality);
         using var stored = plan is not null ? ColourGray.Decode(decodable, info, plan, output)
-            : info.HasAlpha ? DecodeWithAlpha(decodable, info, output) : DecodeLuma(decodable, info);
+            : info.HasAlpha ? DecodeWithAlpha(decodable, info, output, sixteenBit) : DecodeLuma(decodable, info, sixteenBit);
         using var upright = Orient(stored, info.Orientation);
-        var bytes = Encode(upright ?? stored, output, quality ?? DefaultQuality);
+        var bytes = Encode(upright ?? stored, output, EncodesLosslessWebP(info, output, quality) ? LosslessWebPQuality : quality ?? DefaultQuality);
         return new ConvertedImage(bytes, output, (upright ?? stored).Width, (upright ?? stored).Height);
     }
 
-    private static Mat DecodeLuma(ReadOnlySpan<byte> encoded, ImageInfo info)
+    /// <summary>
+    /// True when the result is a lossless WebP: a lossless WebP (<see cref="ImageInfo.Lossless"/>)
+    /// asked for as a WebP with no quality named stays lossless, as a PNG does.
+    /// </summary>
+    public static bool EncodesLosslessWebP(ImageInfo info, ImageFormat output, int? quality) =>
+        quality is null && output == ImageFormat.WebP && info.Lossless;
+
+    /// <summary>
+    /// True when the result keeps 16 bits a sample: a 16-bit PNG or TIFF whose output is a PNG or
+    /// TIFF (which can hold them), with no quality named (a named quality re-encodes at 8 bits,
+    /// as it re-encodes a JPEG's luma), and not colour-tagged (the colour-managed gray is 8-bit).
+    /// JPEG, WebP and BMP results are 8-bit.
+    /// </summary>
+    public static bool KeepsSixteenBits(ImageInfo info, ImageFormat output, int? quality) =>
+        quality is null && info.SixteenBit && !info.ColourTagged && output is ImageFormat.Png or ImageFormat.Tiff;
+
+    private static Mat DecodeLuma(ReadOnlySpan<byte> encoded, ImageInfo info, bool sixteenBit)
     {
-        var mat = info.Format == ImageFormat.Png && info.Channels == 3
-            ? DecodePngColourToLuma(encoded, info)
-            : Decode(encoded, ImreadModes.Grayscale, info); // also reduces 16-bit input to 8 bits
-        if (mat.Type() != MatType.CV_8UC1)
+        var mat = sixteenBit
+            ? DecodeSixteenBitLuma(encoded, info)
+            : info.Format == ImageFormat.Png && info.Channels == 3
+                ? DecodePngColourToLuma(encoded, info)
+                : Decode(encoded, ImreadModes.Grayscale, info); // also reduces 16-bit input to 8 bits
+        if (mat.Type() != (sixteenBit ? MatType.CV_16UC1 : MatType.CV_8UC1))
         {
             mat.Dispose();
             throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image decoded to an unexpected pixel type.");
@@ -110,7 +134,21 @@ public sealed class GrayscaleConverter
         return Owned(new Mat(), luma => Cv2.CvtColor(colour, luma, ColorConversionCodes.BGR2GRAY));
     }
 
-    private static Mat DecodeWithAlpha(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output)
+    /// <summary>
+    /// A 16-bit image's luma at 16 bits: gray decoded as it is, colour decoded in colour (no gamma
+    /// applied, as for 8 bits) and converted with the same BT.601 weights.
+    /// </summary>
+    private static Mat DecodeSixteenBitLuma(ReadOnlySpan<byte> encoded, ImageInfo info)
+    {
+        if (info.Channels == 1)
+            return Decode(encoded, ImreadModes.AnyDepth | ImreadModes.Grayscale, info);
+        using var colour = Decode(encoded, ImreadModes.AnyDepth | ImreadModes.Color, info);
+        if (colour.Type() != MatType.CV_16UC3)
+            throw new PipelineException(ErrorCode.CorruptImage, $"The {info.Format.DisplayName()} image decoded to an unexpected pixel type.");
+        return Owned(new Mat(), luma => Cv2.CvtColor(colour, luma, ColorConversionCodes.BGR2GRAY));
+    }
+
+    private static Mat DecodeWithAlpha(ReadOnlySpan<byte> encoded, ImageInfo info, ImageFormat output, bool keepSixteenBits)
     {
         // The decoded image is the largest buffer (8 bytes a pixel for 16-bit RGBA, against 4
         // for the result): only the luma and alpha planes are taken from it, and it is freed
@@ -141,7 +179,7 @@ public sealed class GrayscaleConverter
                     break;
             }
         }
-        if (sixteenBit)
+        if (sixteenBit && !keepSixteenBits)
         {
             luma.ConvertTo(luma, MatType.CV_8U, 1.0 / 257);
             if (!alpha.Empty())

@@ -53,4 +53,11 @@ public readonly record struct ImageInfo(
     /// converts the colours to sRGB before taking the luma (see <see cref="Colour.ColourGray"/>).
     /// </summary>
     public bool ColourTagged { get; init; }
+
+    /// <summary>
+    /// True for a WebP whose frame is lossless (VP8L): it holds exactly the pixels it was given,
+    /// as a PNG does, so its result is lossless too unless a quality is named. False for every
+    /// other format and for a lossy (VP8) WebP.
+    /// </summary>
+    public bool Lossless { get; init; }
 }

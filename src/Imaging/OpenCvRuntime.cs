@@ -22,6 +22,7 @@ public static partial class OpenCvRuntime
 
     private static readonly Lock Gate = new();
     private static bool _resolving;
+    private static Action<Action> _aroundLoad = load => load();
 
     /// <summary>Folders searched for the native libraries before the default probing, in order.</summary>
     public static IReadOnlyList<string> SearchDirectories { get; } = [AppContext.BaseDirectory, "/opt/lib"];
@@ -50,12 +51,17 @@ public static partial class OpenCvRuntime
 
     /// <summary>
     /// For a converter process: installs the resolver. OpenCV (114 MB) is loaded when an image
-    /// first needs it, so a JPEG that keeps its luma needs only libturbojpeg.
+    /// first needs it, so a JPEG that keeps its luma needs only libturbojpeg; the load runs
+    /// inside <paramref name="aroundLoad"/>, which keeps it out of the image's memory limit
+    /// (mapping the library adds about 100 MB of data, more than a small image's budget).
     /// </summary>
-    public static void UseSearchDirectories()
+    public static void UseSearchDirectories(Action<Action> aroundLoad)
     {
         lock (Gate)
+        {
+            _aroundLoad = aroundLoad;
             InstallResolver();
+        }
     }
 
     private static void InstallResolver()
@@ -66,26 +72,25 @@ public static partial class OpenCvRuntime
         _resolving = true;
     }
 
-    /// <summary>
-    /// What loading OpenCV adds to a process's data memory (its relocated tables and static
-    /// state: 91 MB measured here, a Native AOT converter going from 21 to 113 MB at its first
-    /// PNG), allowed on top of whatever limit the process converts
-    /// under, so that the first image needing OpenCV is not refused for the library's own size.
-    /// </summary>
-    private const long LoadBytes = 96L << 20;
-
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name != LibraryName)
             return IntPtr.Zero;
-        Isolation.ProcessLimits.AllowMoreData(LoadBytes);
+        var handle = IntPtr.Zero;
+        _aroundLoad(() => handle = Load(assembly, searchPath));
+        return handle;
+    }
+
+    private static IntPtr Load(Assembly assembly, DllImportSearchPath? searchPath)
+    {
         foreach (var directory in SearchDirectories)
         {
             var candidate = Path.Combine(directory, "lib" + LibraryName + ".so");
             if (File.Exists(candidate))
                 return NativeLibrary.Load(candidate);
         }
-        return IntPtr.Zero; // fall back to the default probing (runtimes/linux-x64/native in a JIT build)
+        // The default probing (runtimes/linux-x64/native in a JIT build); it does not call this resolver again.
+        return NativeLibrary.TryLoad(LibraryName, assembly, searchPath, out var handle) ? handle : IntPtr.Zero;
     }
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]

@@ -56,15 +56,16 @@ public sealed class ObjectProcessor
 
     /// <summary>
     /// The conversion and what it may spend, priced for the path it will take: with no quality
-    /// named, a JPEG keeps its own luma when the lossless path's memory fits the budget;
-    /// otherwise it is decoded and encoded again. An image that would need more than the whole
+    /// named, a JPEG keeps its own luma, a lossless WebP is encoded losslessly and a 16-bit PNG or
+    /// TIFF keeps 16 bits when that path's memory fits the budget; otherwise it is encoded again
+    /// at the default quality (8 bits). An image that would need more than the whole
     /// budget is refused rather than risk the process (and every other object of the batch).
     /// </summary>
     private (ConversionRequest Request, ConversionBudget Budget) Price(byte[] bytes, ImageInfo info)
     {
         var output = info.Format.DefaultOutput();
         var keepingLuma = new ConversionRequest(bytes, info, output, _quality);
-        var request = keepingLuma.MayKeepLuma && DecodeCost.Budget(keepingLuma, _cpuSecondsPerImage).MemoryBytes > _budget.Capacity
+        var request = keepingLuma.KeepsExactness && DecodeCost.Budget(keepingLuma, _cpuSecondsPerImage).MemoryBytes > _budget.Capacity
             ? keepingLuma with { Quality = GrayscaleConverter.DefaultQuality }
             : keepingLuma;
         var budget = DecodeCost.Budget(request, _cpuSecondsPerImage);

@@ -188,6 +188,27 @@ public class ApiEdgeCaseTests
     }
 
     [Fact]
+    public async Task The_advice_for_a_jpeg_asked_as_png_quotes_the_lossless_jpeg_that_following_it_returns()
+    {
+        var photo = TestImages.NoisyJpeg(400, 300);
+        var converter = new GrayscaleConverter(Limits);
+        var info = converter.Inspect(photo);
+        int png = converter.Convert(photo, info, ImageFormat.Png).Bytes.Length;
+        var keptLuma = converter.Convert(photo, info, ImageFormat.Jpeg); // no quality named: the luma as it is
+        int reencoded = converter.Convert(photo, info, ImageFormat.Jpeg, GrayscaleConverter.DefaultQuality).Bytes.Length;
+        Assert.True(keptLuma.Lossless);
+        Assert.True(keptLuma.Bytes.Length < png, $"{keptLuma.Bytes.Length} vs {png}");
+        Assert.NotEqual(reencoded, keptLuma.Bytes.Length); // so quoting the re-encode would show
+        var function = Function(new ApiOptions { MaxInlineResultBytes = (keptLuma.Bytes.Length + png) / 2 });
+
+        var message = (await Handle(ApiEvents.RestV1("POST", "/").WithBody(photo).WithQuery("format", "png"), function)).Error(413, "payload_too_large");
+
+        Assert.Contains($"With ?format=jpeg it is {keptLuma.Bytes.Length} bytes and fits", message, StringComparison.Ordinal);
+        var followed = await Handle(ApiEvents.RestV1("POST", "/").WithBody(photo).WithQuery("format", "jpeg"), function);
+        Assert.Equal(keptLuma.Bytes, followed.Image("image/jpeg"));
+    }
+
+    [Fact]
     public async Task When_no_smaller_result_fits_only_the_upload_flow_is_advised()
     {
         var function = Function(new ApiOptions { MaxInlineResultBytes = 64 });

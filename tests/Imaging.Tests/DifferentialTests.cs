@@ -35,6 +35,7 @@ public class DifferentialTests(ITestOutputHelper output)
         yield return ("avif grid", EncodedPhotos.Avif(TestImages.Png(128, 128), "-g", "2x2"));
         yield return ("avif rotated", EncodedPhotos.Avif(png, "--irot", "3", "--imir", "0"));
         yield return ("jxl lossless", EncodedPhotos.Jxl(png, "-d", "0"));
+        yield return ("webp lossless", TestImages.WebP(96, 64, quality: 101));
         foreach (var file in Directory.EnumerateFiles(Path.Combine(Artifacts.RepoRoot, "samples"), "*.jpg", SearchOption.AllDirectories).Append(Path.Combine(Artifacts.RepoRoot, "kitty.jpg")))
             yield return (Path.GetFileName(file), File.ReadAllBytes(file));
         foreach (var mutant in HostileCorpus.Mutants(HostileCorpus.FuzzSeed(), Mutants))

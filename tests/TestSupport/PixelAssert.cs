@@ -37,13 +37,18 @@ public static class PixelAssert
         }
     }
 
-    /// <summary>Asserts the mean absolute difference between <paramref name="gray"/> and BT.601 luma of <paramref name="colourInput"/> is small.</summary>
+    /// <summary>
+    /// Asserts the mean absolute difference between <paramref name="gray"/> and BT.601 luma of
+    /// <paramref name="colourInput"/> is small, in 8-bit levels (a 16-bit result is compared at 8 bits).
+    /// </summary>
     public static void LumaMatches(byte[] colourInput, Mat gray, double maxMeanError = 3.0)
     {
         using var colour = Cv2.ImDecode(colourInput, ImreadModes.Color);
         using var expected = colour.CvtColor(ColorConversionCodes.BGR2GRAY); // 0.299 R + 0.587 G + 0.114 B
         Assert.Equal(expected.Size(), gray.Size());
-        using var diff = AbsDiff(expected, gray);
+        using var eightBit = new Mat();
+        gray.ConvertTo(eightBit, MatType.CV_8U, gray.Depth() == MatType.CV_16U ? 1.0 / 257 : 1);
+        using var diff = AbsDiff(expected, eightBit);
         double mean = Cv2.Mean(diff).Val0;
         Assert.True(mean <= maxMeanError, $"mean luma error {mean:0.00} exceeds {maxMeanError}");
     }

@@ -28,7 +28,7 @@ public static class ConverterHost
     {
         // The parent checks the limits and passes OpenCV's own pixel limit in the environment.
         var converter = new GrayscaleConverter(new ImagingLimits { MaxPixels = long.MaxValue });
-        OpenCvRuntime.UseSearchDirectories();
+        OpenCvRuntime.UseSearchDirectories(ProcessLimits.BeyondOwnDataLimit);
         output.WriteByte(ConverterProtocol.Ready);
         output.Flush();
 

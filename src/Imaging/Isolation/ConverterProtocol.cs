@@ -20,7 +20,7 @@ internal static class ConverterProtocol
     private const byte Succeeded = 0, Failed = 1;
     private const int MaxMessageBytes = 4096;
 
-    private const byte HasAlphaFlag = 1, SixteenBitFlag = 2, ProgressiveFlag = 4, TranscodableFlag = 8, ColourTaggedFlag = 16;
+    private const byte HasAlphaFlag = 1, SixteenBitFlag = 2, ProgressiveFlag = 4, TranscodableFlag = 8, ColourTaggedFlag = 16, LosslessFlag = 32;
 
     public static async Task WriteRequestAsync(Stream stream, ConversionRequest request, CancellationToken cancellationToken)
     {
@@ -34,7 +34,8 @@ internal static class ConverterProtocol
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), info.Width);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16), info.Height);
         header[20] = (byte)((info.HasAlpha ? HasAlphaFlag : 0) | (info.SixteenBit ? SixteenBitFlag : 0)
-            | (info.Progressive ? ProgressiveFlag : 0) | (info.LumaTranscodable ? TranscodableFlag : 0) | (info.ColourTagged ? ColourTaggedFlag : 0));
+            | (info.Progressive ? ProgressiveFlag : 0) | (info.LumaTranscodable ? TranscodableFlag : 0) | (info.ColourTagged ? ColourTaggedFlag : 0)
+            | (info.Lossless ? LosslessFlag : 0));
         header[21] = (byte)info.Channels;
         header[22] = (byte)info.Components;
         header[23] = (byte)info.Orientation;
@@ -65,6 +66,7 @@ internal static class ConverterProtocol
             Orientation = header[23],
             LumaTranscodable = (flags & TranscodableFlag) != 0,
             ColourTagged = (flags & ColourTaggedFlag) != 0,
+            Lossless = (flags & LosslessFlag) != 0,
             StoredSamplesPerPixel = BinaryPrimitives.ReadDoubleLittleEndian(header[24..]),
         };
         short quality = BinaryPrimitives.ReadInt16LittleEndian(header[10..]);

@@ -39,6 +39,9 @@ public sealed class IsolatedConverter : IAsyncDisposable
     /// <summary>The most converter processes (and conversions) at once.</summary>
     public int MaxProcesses { get; }
 
+    /// <summary>The process ids of the processes waiting for an image (for tests that watch them).</summary>
+    internal IReadOnlyCollection<int> IdleProcessIds => [.. _idle.Select(p => p.Id)];
+
     /// <summary>Recognises the image and checks it against the limits (in this process: no native code runs); see <see cref="ImageInspector"/>.</summary>
     public ImageInfo Inspect(ReadOnlySpan<byte> encoded)
     {

@@ -36,17 +36,32 @@ internal static partial class ProcessLimits
     public static void LimitCpu(int pid, long seconds) => Set(pid, Cpu, (ulong)seconds, Infinity);
 
     /// <summary>
-    /// Raises this process's own data limit, when it has one, by <paramref name="bytes"/>: what a
-    /// converter process does just before it loads a large library its parent's limit did not
-    /// count on (the limit holds the image's budget, not the library's relocated data).
+    /// Runs <paramref name="load"/> (a library's first load, before any image's data is touched)
+    /// with this process's own data limit lifted, then moves the limit up by what the load added,
+    /// so that the headroom its parent gave the image is still the image's alone.
     /// </summary>
-    public static unsafe void AllowMoreData(long bytes)
+    public static unsafe void BeyondOwnDataLimit(Action load)
     {
         Limit limit;
-        if (GetLimit(0, Data, &limit) != 0 || limit.Current == Infinity)
+        if (SetLimit(0, Data, null, &limit) != 0)
+            throw new InvalidOperationException($"prlimit(self, data) failed: errno {Marshal.GetLastPInvokeError()}.");
+        if (limit.Current == Infinity)
+        {
+            load();
             return;
-        ulong raised = Math.Min(limit.Maximum, limit.Current + (ulong)bytes);
-        Set(0, Data, raised, limit.Maximum);
+        }
+        int self = Environment.ProcessId;
+        long before = DataBytes(self);
+        Set(0, Data, limit.Maximum, limit.Maximum);
+        try
+        {
+            load();
+        }
+        finally
+        {
+            long added = Math.Max(0, DataBytes(self) - before);
+            Set(0, Data, limit.Current + (ulong)added, limit.Maximum);
+        }
     }
 
     /// <summary>The child's data size now (VmData in /proc/pid/status), in bytes.</summary>

@@ -68,7 +68,7 @@ internal static class WebPReader
         long width = (bits & 0x3FFF) + 1;
         long height = ((bits >> 14) & 0x3FFF) + 1;
         bool alpha = ((bits >> 28) & 1) == 1;
-        return Inspection.Checked(ImageFormat.WebP, width, height, Name) with { HasAlpha = alpha, Channels = alpha ? 4 : 3 };
+        return Inspection.Checked(ImageFormat.WebP, width, height, Name) with { HasAlpha = alpha, Channels = alpha ? 4 : 3, Lossless = true };
     }
 
     private static ImageInfo Extended(ReadOnlySpan<byte> riff, ReadOnlySpan<byte> vp8x, int pos)
