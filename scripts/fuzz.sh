@@ -3,19 +3,22 @@
 #   scripts/fuzz.sh [--jobs N] DURATION     a campaign of DURATION (seconds, or 30m, 2h) on N afl-fuzz instances
 #                                           (default: one per core afl-gotcpu finds free, at least one)
 #   scripts/fuzz.sh --smoke DURATION        one instance, nothing kept; fails when anything crashes (./test.sh runs it)
+#   --no-build                              use the build there is (./test.sh has just built Pipeline.sln)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 smoke=false
 jobs=""
+build_first=true
 while [ $# -gt 1 ]; do
   case "$1" in
     --smoke) smoke=true; shift ;;
+    --no-build) build_first=false; shift ;;
     --jobs) jobs="$2"; shift 2 ;;
     *) break ;;
   esac
 done
-usage="usage: scripts/fuzz.sh [--smoke | --jobs N] DURATION (seconds, or with m or h: 30m, 2h)"
+usage="usage: scripts/fuzz.sh [--smoke | --jobs N] [--no-build] DURATION (seconds, or with m or h: 30m, 2h)"
 [ $# -eq 1 ] || { echo "$usage" >&2; exit 2; }
 case "$1" in
   *h) seconds=$(( ${1%h} * 3600 )) ;;
@@ -26,7 +29,7 @@ esac
 
 command -v afl-fuzz >/dev/null || ./scripts/setup.sh
 dotnet tool restore >/dev/null
-dotnet build fuzz/Imaging.Fuzz/Imaging.Fuzz.csproj -nologo -v quiet -clp:ErrorsOnly
+[ "$build_first" = false ] || dotnet build fuzz/Imaging.Fuzz/Imaging.Fuzz.csproj -nologo -v quiet -clp:ErrorsOnly
 
 # Two copies of the build, so that building again meanwhile changes neither: one as it is (the
 # converter processes run it, and the replays), and one whose inspection is instrumented for
@@ -48,10 +51,12 @@ dotnet "$build/Pipeline.Imaging.Fuzz.dll" seeds "$work/seeds"
 if [ -d "$corpus" ]; then cp "$corpus"/* "$work/seeds/" 2>/dev/null || true; fi
 
 # Per execution: 10 s (a conversion may take 2 s of CPU, twice for a JPEG, on a loaded machine)
-# and 4 GiB of address space (afl-fuzz's -m is RLIMIT_AS: .NET needs 2 GiB to start, and the
-# in-process decode of a 50 MP image up to about 800 MB more).
+# and 8 GiB of address space. afl-fuzz's -m is RLIMIT_AS, of which .NET's garbage collector
+# reserves a share in proportion: under 4 GiB the in-process decode of a large legitimate image
+# (7000x7000, 16-bit RGBA) already fails to allocate and would pass for a refusal; under 6 GiB
+# it decodes. The converter processes inherit it, below their own per-image limits.
 timeout_ms=10000
-memory_mb=4096
+memory_mb=8192
 target=(dotnet "$work/target/Pipeline.Imaging.Fuzz.dll" afl "$PWD/$build/Pipeline.Converter.dll")
 # No cpufreq governor to check on a VM; a core_pattern that pipes to a crash handler is fine (a
 # violation is an exception, not a core dump); the target is dotnet, which carries no AFL marker;

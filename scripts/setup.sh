@@ -8,7 +8,8 @@ set -euo pipefail
 # gcc: the linker Native AOT publishing calls. curl: health checks and the end-to-end tests. jq: the README's upload example.
 # libturbojpeg0: the lossless JPEG path (shipped in the layer too); libjpeg-turbo-progs (cjpeg, jpegtran): test inputs.
 # chromium, fonts-dejavu-core: the browser the web page's tests drive headless (Playwright's own browser download is not used).
-packages=(libgtk-3-0 patchelf binutils gcc curl jq libturbojpeg0 libjpeg-turbo-progs chromium fonts-dejavu-core "$@")
+# afl++: the coverage-guided fuzzer scripts/fuzz.sh runs (./test.sh runs a minute of it).
+packages=(libgtk-3-0 patchelf binutils gcc curl jq libturbojpeg0 libjpeg-turbo-progs chromium fonts-dejavu-core afl++ "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
