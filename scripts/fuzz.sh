@@ -144,7 +144,7 @@ if [ ${#kept[@]} -gt 0 ]; then dotnet "$build/Pipeline.Imaging.Fuzz.dll" replay 
 {
   echo "Fuzzing campaign of the image inspection and conversion (scripts/fuzz.sh $1), $started, $seconds s"
   echo "Machine: nproc $(nproc), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(. /etc/os-release && echo "$PRETTY_NAME"), .NET $(dotnet --version); 1-min load average $load_before at start, $load_after at end"
-  echo "Fuzzer: $(afl-fuzz -h 2>&1 | head -n 1 | sed 's/\x1b\[[0-9;]*m//g' | cut -d' ' -f1), $jobs instance(s); SharpFuzz 2.3.0 out-of-process target instrumenting ${instrumented[*]}"
+  echo "Fuzzer: afl-fuzz$(awk -F' *: *' '$1 == "afl_version" { print $2; exit }' "$work"/out/main/fuzzer_stats), $jobs instance(s); SharpFuzz 2.3.0 out-of-process target instrumenting ${instrumented[*]}"
   echo "Oracle: fuzz/Imaging.Fuzz/DifferentialOracle.cs; per execution ${timeout_ms} ms and ${memory_mb} MiB of address space"
   echo "Seeds: $(find "$work/seeds" -type f | wc -l) (generated small images of every format, and the kept corpus)"
   echo

@@ -3,12 +3,12 @@ using Pipeline.Imaging.Isolation;
 using SharpFuzz;
 
 // The afl-fuzz target of scripts/fuzz.sh and its seeds:
-//   afl CONVERTER       under afl-fuzz: checks the input on stdin with the DifferentialOracle, converting
+//   afl CONVERTER       under afl-fuzz: checks the input on stdin (and its Repaired copy) with the DifferentialOracle, converting
 //                       in CONVERTER (an uninstrumented Pipeline.Converter.dll: instrumented code writes its
 //                       coverage where only a fuzz target has it mapped); a violation escapes as an
 //                       exception, which SharpFuzz reports to afl-fuzz as a crash
 //   seeds FOLDER        writes the seed corpus (see Seeds)
-//   replay FILE...      checks each file, printing its verdict; exits 1 if any violates the oracle
+//   replay FILE...      checks each file (and its Repaired copy), printing the verdicts; exits 1 on a violation
 switch (args)
 {
     case ["afl", var converter]:
@@ -20,7 +20,8 @@ switch (args)
         {
             using var input = new MemoryStream();
             stream.CopyTo(input);
-            oracle.Check(input.ToArray());
+            foreach (var bytes in Repaired.AndInput(input.ToArray()))
+                oracle.Check(bytes);
         });
         return 0;
     }
@@ -44,7 +45,7 @@ switch (args)
         {
             try
             {
-                Console.WriteLine($"{file}: {oracle.Check(File.ReadAllBytes(file))}");
+                Console.WriteLine($"{file}: {string.Join(", then repaired: ", Repaired.AndInput(File.ReadAllBytes(file)).Select(oracle.Check))}");
             }
             catch (OracleViolationException e)
             {
