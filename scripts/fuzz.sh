@@ -48,6 +48,7 @@ dotnet sharpfuzz "$work/target/Pipeline.Imaging.dll" "${instrumented[@]}"
 corpus=tests/Imaging.Tests/Fuzz/corpus
 findings=tests/Imaging.Tests/Fuzz/findings
 dotnet "$build/Pipeline.Imaging.Fuzz.dll" seeds "$work/seeds"
+generated=$(find "$work/seeds" -type f | wc -l)
 if [ -d "$corpus" ]; then cp "$corpus"/* "$work/seeds/" 2>/dev/null || true; fi
 
 # Per execution: 10 s (a conversion may take 2 s of CPU, twice for a JPEG, on a loaded machine)
@@ -57,11 +58,13 @@ if [ -d "$corpus" ]; then cp "$corpus"/* "$work/seeds/" 2>/dev/null || true; fi
 # it decodes. The converter processes inherit it, below their own per-image limits.
 timeout_ms=10000
 memory_mb=8192
-target=(dotnet "$work/target/Pipeline.Imaging.Fuzz.dll" afl "$PWD/$build/Pipeline.Converter.dll")
-# No cpufreq governor to check on a VM; a core_pattern that pipes to a crash handler is fine (a
-# violation is an exception, not a core dump); the target is dotnet, which carries no AFL marker;
-# the machine is shared, so no binding to a core; a log instead of the screen; .NET and OpenCV
-# may take more than afl-fuzz's 10 s to start on a loaded machine.
+target=("$(command -v dotnet)" "$work/target/Pipeline.Imaging.Fuzz.dll" afl "$PWD/$build/Pipeline.Converter.dll")
+# A CPU governor other than "performance" is no reason to stop (a VM has none); nor is a
+# core_pattern that pipes to a crash handler (a violation is an exception, not a core dump); the
+# target is dotnet, which carries no AFL marker (afl-fuzz stops: "No instrumentation detected");
+# no binding to a core, which fails once other afl-fuzz instances (a campaign, ./test.sh's smoke)
+# hold the free ones; a log instead of the screen; .NET and OpenCV may take more than afl-fuzz's
+# 10 s to start on a loaded machine.
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_BIN_CHECK=1 \
   AFL_NO_AFFINITY=1 AFL_NO_UI=1 AFL_FORKSRV_INIT_TMOUT=60000
 
@@ -146,7 +149,7 @@ if [ ${#kept[@]} -gt 0 ]; then dotnet "$build/Pipeline.Imaging.Fuzz.dll" replay 
   echo "Machine: nproc $(nproc), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(. /etc/os-release && echo "$PRETTY_NAME"), .NET $(dotnet --version); 1-min load average $load_before at start, $load_after at end"
   echo "Fuzzer: afl-fuzz$(awk -F' *: *' '$1 == "afl_version" { print $2; exit }' "$work"/out/main/fuzzer_stats), $jobs instance(s); SharpFuzz 2.3.0 out-of-process target instrumenting ${instrumented[*]}"
   echo "Oracle: fuzz/Imaging.Fuzz/DifferentialOracle.cs; per execution ${timeout_ms} ms and ${memory_mb} MiB of address space"
-  echo "Seeds: $(find "$work/seeds" -type f | wc -l) (generated small images of every format, and the kept corpus)"
+  echo "Seeds: $generated generated (small images of every format and layout, the sample photos cropped) and $(( $(find "$work/seeds" -type f | wc -l) - generated )) from the kept corpus"
   echo
   echo "executions:  $execs ($(( execs / seconds ))/s)"
   echo "paths:       $(field corpus_count max) in the largest queue, $(field corpus_found sum) found in this run; $(find "$corpus" -type f | wc -l) kept in $corpus"
