@@ -11,9 +11,10 @@ set -euo pipefail
 # libheif1, libde265-0, libdav1d6, libjxl0.7, liblcms2-2: HEIC, AVIF, JPEG XL and colour management (shipped in the layer too).
 # libheif-examples, libavif-bin, libjxl-tools, liblcms2-utils, python3-pil, colord-data, libgs-common: the tests' real encoders
 # (heif-enc, avifenc, cjxl, jpgicc, tificc), Pillow's ImageCms as the independent colour reference, and ICC profiles.
+# afl++: the coverage-guided fuzzer scripts/fuzz.sh runs (./test.sh runs a minute of it).
 packages=(libgtk-3-0 patchelf binutils gcc curl jq libturbojpeg0 libjpeg-turbo-progs chromium fonts-dejavu-core
   libheif1 libde265-0 libdav1d6 libjxl0.7 liblcms2-2
-  libheif-examples libavif-bin libjxl-tools liblcms2-utils python3-pil colord-data libgs-common "$@")
+  libheif-examples libavif-bin libjxl-tools liblcms2-utils python3-pil colord-data libgs-common afl++ "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

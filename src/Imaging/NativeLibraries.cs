@@ -48,5 +48,9 @@ internal static class NativeLibraries
     /// <summary>Whether the library <paramref name="name"/> can be loaded in this process.</summary>
     public static bool IsAvailable(string name) => Load(name) != IntPtr.Zero;
 
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) => Load(name);
+    // .NET resolves each library once per assembly and caches the handle, so this is its first
+    // load. Other imports of the assembly (libc's) take the default probing, outside the hook,
+    // which itself calls libc.
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
+        Sonames.ContainsKey(name) ? OpenCvRuntime.AroundLoad(() => Load(name)) : IntPtr.Zero;
 }

@@ -51,9 +51,10 @@ public static partial class OpenCvRuntime
 
     /// <summary>
     /// For a converter process: installs the resolver. OpenCV (114 MB) is loaded when an image
-    /// first needs it, so a JPEG that keeps its luma needs only libturbojpeg; the load runs
-    /// inside <paramref name="aroundLoad"/>, which keeps it out of the image's memory limit
-    /// (mapping the library adds about 100 MB of data, more than a small image's budget).
+    /// first needs it, so a JPEG that keeps its luma needs only libturbojpeg; that load, and the
+    /// first load of every other native library the imaging core calls (<see cref="NativeLibraries"/>),
+    /// runs inside <paramref name="aroundLoad"/>, which keeps it out of the image's memory limit
+    /// and its measured peak (mapping OpenCV adds about 100 MB of data, more than a small image's budget).
     /// </summary>
     public static void UseSearchDirectories(Action<Action> aroundLoad)
     {
@@ -72,13 +73,19 @@ public static partial class OpenCvRuntime
         _resolving = true;
     }
 
+    /// <summary>Runs the first load of a native library as <see cref="UseSearchDirectories"/> was told to.</summary>
+    internal static IntPtr AroundLoad(Func<IntPtr> load)
+    {
+        var handle = IntPtr.Zero;
+        _aroundLoad(() => handle = load());
+        return handle;
+    }
+
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name != LibraryName)
             return IntPtr.Zero;
-        var handle = IntPtr.Zero;
-        _aroundLoad(() => handle = Load(assembly, searchPath));
-        return handle;
+        return AroundLoad(() => Load(assembly, searchPath));
     }
 
     private static IntPtr Load(Assembly assembly, DllImportSearchPath? searchPath)

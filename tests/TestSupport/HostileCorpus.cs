@@ -158,7 +158,7 @@ public static class HostileCorpus
     }
 
     /// <summary>Rewrites every complete PNG chunk's CRC, or a WebP's RIFF size, to match the bytes.</summary>
-    private static void RepairContainer(byte[] body)
+    public static void RepairContainer(byte[] body)
     {
         if (body.AsSpan().StartsWith(PngMagic))
         {

@@ -28,19 +28,26 @@ public static class ConverterHost
     {
         // The parent checks the limits and passes OpenCV's own pixel limit in the environment.
         var converter = new GrayscaleConverter(new ImagingLimits { MaxPixels = long.MaxValue });
-        OpenCvRuntime.UseSearchDirectories(ProcessLimits.BeyondOwnDataLimit);
+        // A library loaded for an image is the process's, not the image's: its data goes beyond
+        // the limit, and the image's peak is measured from after it.
+        long baseline = 0;
+        OpenCvRuntime.UseSearchDirectories(load =>
+        {
+            ProcessLimits.BeyondOwnDataLimit(load);
+            baseline = PeakMemory.Reset();
+        });
         output.WriteByte(ConverterProtocol.Ready);
         output.Flush();
 
         var buffer = Array.Empty<byte>();
         while (ConverterProtocol.TryReadRequest(input, ref buffer, out var request))
         {
-            long before = PeakMemory.Reset();
+            baseline = PeakMemory.Reset();
             var started = Stopwatch.GetTimestamp();
             try
             {
                 var image = converter.Convert(request.Input.Span, request.Info, request.Output, request.Quality);
-                ConverterProtocol.WriteResult(output, image, PeakMemory.Bytes() - before, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                ConverterProtocol.WriteResult(output, image, PeakMemory.Growth(baseline), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
             catch (PipelineException e)
             {
@@ -69,5 +76,11 @@ public static class ConverterHost
         }
 
         public static long Bytes() => ProcessLimits.StatusField(Environment.ProcessId, "VmHWM:");
+
+        /// <summary>
+        /// How far the peak rose above <paramref name="baseline"/>; never negative, though the
+        /// kernel's per-thread counters can make a reading after a reset a few pages lower.
+        /// </summary>
+        public static long Growth(long baseline) => Math.Max(0, Bytes() - baseline);
     }
 }

@@ -87,9 +87,13 @@ internal static class BmpReader
             throw Inspection.Corrupt(Name, "it has no pixel data");
         }
 
-        bool alpha = bitsPerPixel == 32 && alphaMask != 0;
+        // OpenCV decodes a 32-bit bitmap with bit fields to four channels, any other to three; the
+        // fourth is alpha only where the header declares an alpha mask (else it is opaque, or for a
+        // version-1 or -2 header the padding byte, which must not be taken for transparency).
+        bool fourChannels = bitsPerPixel == 32 && compression == 3;
+        bool alpha = fourChannels && alphaMask != 0;
         bool grayPalette = bitsPerPixel <= 8 && IsGrayPalette(data.Slice((int)paletteStart, (int)(paletteEntries * entrySize)), entrySize);
-        return info with { HasAlpha = alpha, Channels = grayPalette ? 1 : alpha ? 4 : 3 };
+        return info with { HasAlpha = alpha, Channels = grayPalette ? 1 : fourChannels ? 4 : 3 };
     }
 
     private static bool IsGrayPalette(ReadOnlySpan<byte> palette, int entrySize)

@@ -68,7 +68,7 @@ internal readonly ref struct IsoBox
             {
                 size = _data.Length - _next; // to the end of the data
             }
-            if (size < header || _next + size > _data.Length)
+            if (size < header || size > _data.Length - _next)
                 throw Inspection.Corrupt(_name, $"a '{TypeName(_data.Slice(_next + 4, 4))}' box runs past the end of the data");
             Current = new IsoBox(_data.Slice(_next + 4, 4), _data.Slice(_next + header, (int)size - header), _next + header);
             _next += (int)size;
