@@ -227,6 +227,27 @@ public sealed class PhotoFormatTests(PhotoFormatFiles files) : IClassFixture<Pho
         Assert.Equal(ImageFormat.Jpeg, converter.Convert(files.Avif).Format); // AV1 is unaffected
     }
 
+    [Theory]
+    [InlineData(0x7FFF_FFFF_0000_0000UL)] // past int's range: once overflowed the bounds check (found by fuzzing)
+    [InlineData(0xFFFF_FFFF_FFFF_FFFFUL)]
+    [InlineData(1UL << 31)]
+    public void A_box_whose_64_bit_size_runs_past_the_file_is_corrupt(ulong largeSize)
+    {
+        var file = files.Heic;
+        // After the ftyp box, a box with a 64-bit size: size field 1, the large size after the type.
+        int ftyp = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(file);
+        var box = new byte[file.Length + 16];
+        file.AsSpan(0, ftyp).CopyTo(box);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(box.AsSpan(ftyp), 1);
+        "free"u8.CopyTo(box.AsSpan(ftyp + 4));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(box.AsSpan(ftyp + 8), largeSize);
+        file.AsSpan(ftyp).CopyTo(box.AsSpan(ftyp + 16));
+
+        var error = Assert.Throws<PipelineException>(() => _converter.Inspect(box));
+
+        Assert.Equal(ErrorCode.CorruptImage, error.Code);
+    }
+
     [Fact]
     public void A_heic_whose_stream_is_smaller_than_its_container_says_is_refused_not_decoded()
     {
