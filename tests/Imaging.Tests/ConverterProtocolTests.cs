@@ -7,7 +7,7 @@ namespace Pipeline.Tests.Imaging;
 public class ConverterProtocolTests
 {
     [Fact]
-    public async Task A_request_read_back_holds_every_fact_of_the_inspection_the_output_and_the_quality()
+    public void A_request_read_back_holds_every_fact_of_the_inspection_the_output_and_the_quality()
     {
         var info = new ImageInfo(ImageFormat.Jpeg, 4000, 3000, HasAlpha: true, Channels: 4, SixteenBit: true, Progressive: true)
         {
@@ -16,12 +16,13 @@ public class ConverterProtocolTests
             StoredSamplesPerPixel = 1.5,
             LumaTranscodable = true,
             ColourTagged = true,
+            Lossless = true,
         };
         byte[] image = [1, 2, 3, 4, 5];
         var request = new ConversionRequest(image, info, ImageFormat.WebP, Quality: 77);
         using var pipe = new MemoryStream();
 
-        await ConverterProtocol.WriteRequestAsync(pipe, request, CancellationToken.None);
+        ConverterProtocol.WriteRequest(pipe, request);
         pipe.Position = 0;
         var buffer = Array.Empty<byte>();
         Assert.True(ConverterProtocol.TryReadRequest(pipe, ref buffer, out var read));
@@ -35,12 +36,12 @@ public class ConverterProtocolTests
     }
 
     [Fact]
-    public async Task With_no_quality_named_none_is_read_back()
+    public void With_no_quality_named_none_is_read_back()
     {
         var info = new ImageInfo(ImageFormat.Png, 8, 8, HasAlpha: false, Channels: 1);
         using var pipe = new MemoryStream();
 
-        await ConverterProtocol.WriteRequestAsync(pipe, new ConversionRequest(new byte[3], info, ImageFormat.Png, null), CancellationToken.None);
+        ConverterProtocol.WriteRequest(pipe, new ConversionRequest(new byte[3], info, ImageFormat.Png, null));
         pipe.Position = 0;
         var buffer = Array.Empty<byte>();
         Assert.True(ConverterProtocol.TryReadRequest(pipe, ref buffer, out var read));

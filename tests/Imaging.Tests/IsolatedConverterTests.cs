@@ -77,6 +77,23 @@ public sealed class IsolatedConverterTests : IAsyncLifetime
         Assert.Equal((320, 240), (result.Image.Width, result.Image.Height));
     }
 
+    [Fact]
+    public async Task A_lossless_webp_stays_lossless_and_a_16_bit_png_keeps_16_bits_through_the_converter_process()
+    {
+        // What decides them (the inspection's Lossless and SixteenBit flags) must cross the pipe.
+        var webp = Request(TestImages.WebP(320, 240, quality: 101));
+        using var wide = SixteenBitTests.Wide(3);
+        var png = Request(TestImages.Encode(wide, ".png"));
+        Assert.True(webp.EncodesLosslessWebP && png.KeepsSixteenBits);
+
+        var lossless = await _isolated.ConvertAsync(webp, DecodeCost.Budget(webp, floorCpuSeconds: 30), CancellationToken.None);
+        var sixteen = await _isolated.ConvertAsync(png, DecodeCost.Budget(png, floorCpuSeconds: 30), CancellationToken.None);
+
+        Assert.True(WebPTests.HasLosslessBitstream(lossless.Image.Bytes), "the converter process encoded the lossless WebP lossy");
+        using var gray = Cv2.ImDecode(sixteen.Image.Bytes, ImreadModes.Unchanged);
+        Assert.Equal(MatType.CV_16UC1, gray.Type());
+    }
+
     public static TheoryData<string> Misread => ["png", "tiff"];
 
     [Theory]

@@ -1,6 +1,5 @@
 using OpenCvSharp;
 using Pipeline.Imaging;
-using Pipeline.Imaging.Isolation;
 
 namespace Pipeline.Tests.Imaging;
 
@@ -15,7 +14,7 @@ public class SixteenBitTests
     public SixteenBitTests() => OpenCvRuntime.Initialize(DefaultLimits.Imaging);
 
     /// <summary>A colour picture at 16 bits whose low bytes vary too, so that 8 bits cannot hold it.</summary>
-    private static Mat Wide(int channels)
+    public static Mat Wide(int channels)
     {
         using var colour = TestImages.ColourMat(320, 240);
         var wide = new Mat();
@@ -89,19 +88,5 @@ public class SixteenBitTests
 
         Assert.Equal(MatType.CV_8UC1, named.Type());
         Assert.Equal(MatType.CV_8UC1, jpeg.Type());
-    }
-
-    [Fact]
-    public async Task A_16_bit_png_keeps_16_bits_through_the_converter_process()
-    {
-        using var wide = Wide(3);
-        var input = TestImages.Encode(wide, ".png");
-        var request = new ConversionRequest(input, ImageInspector.Inspect(input), ImageFormat.Png, Quality: null);
-
-        var result = await Converters.Default.ConvertAsync(request, DecodeCost.Budget(request, floorCpuSeconds: 30), CancellationToken.None);
-
-        Assert.True(request.KeepsSixteenBits);
-        using var gray = Decoded(result.Image.Bytes);
-        Assert.Equal(MatType.CV_16UC1, gray.Type());
     }
 }

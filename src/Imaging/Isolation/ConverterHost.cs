@@ -30,11 +30,11 @@ public static class ConverterHost
         var converter = new GrayscaleConverter(new ImagingLimits { MaxPixels = long.MaxValue });
         // A library loaded for an image is the process's, not the image's: its data goes beyond
         // the limit, and the image's peak is measured from after it.
-        long baseline = 0;
+        var memory = new PeakMemory();
         OpenCvRuntime.UseSearchDirectories(load =>
         {
             ProcessLimits.BeyondOwnDataLimit(load);
-            baseline = PeakMemory.Reset();
+            memory.Rebase();
         });
         output.WriteByte(ConverterProtocol.Ready);
         output.Flush();
@@ -42,21 +42,22 @@ public static class ConverterHost
         var buffer = Array.Empty<byte>();
         while (ConverterProtocol.TryReadRequest(input, ref buffer, out var request))
         {
-            baseline = PeakMemory.Reset();
             var started = Stopwatch.GetTimestamp();
             try
             {
                 var image = converter.Convert(request.Input.Span, request.Info, request.Output, request.Quality);
-                ConverterProtocol.WriteResult(output, image, PeakMemory.Growth(baseline), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                double milliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                var (state, peak) = memory.Next();
+                ConverterProtocol.WriteResult(output, state, image, peak, milliseconds);
             }
             catch (PipelineException e)
             {
-                ConverterProtocol.WriteError(output, e.Code, e.Message);
+                ConverterProtocol.WriteError(output, memory.Next().State, e.Code, e.Message);
             }
             catch (Exception e) when (e is OutOfMemoryException || (e is OpenCvSharp.OpenCVException cv && cv.Status == OpenCvSharp.ErrorCode.StsNoMem))
             {
                 // An allocation refused at the memory limit its parent set for this image.
-                ConverterProtocol.WriteError(output, ErrorCode.TooExpensive, TooMuchMemory);
+                ConverterProtocol.WriteError(output, memory.Next().State, ErrorCode.TooExpensive, TooMuchMemory);
             }
         }
         return 0;
@@ -65,22 +66,33 @@ public static class ConverterHost
     /// <summary>The message of an image stopped at its memory limit.</summary>
     public const string TooMuchMemory = "Converting the image needed more memory than an image of its size and format may; it was stopped.";
 
-    /// <summary>This process's peak resident memory (VmHWM), which Linux lets it reset.</summary>
-    private static class PeakMemory
+    /// <summary>
+    /// This process's peak resident memory (VmHWM), which Linux lets it reset: reset after each
+    /// answer, so the next peak counts from where the process waits for its next request; one
+    /// read of /proc/self/status a request gives the peak and the state its parent is told.
+    /// </summary>
+    private sealed class PeakMemory
     {
-        /// <summary>Resets the peak to the resident memory now, and returns that.</summary>
-        public static long Reset()
+        private static readonly string[] Fields = ["VmHWM:", "VmRSS:", "VmData:"];
+        private long _resident;
+
+        public PeakMemory() => Next();
+
+        /// <summary>This process's state, and how far its resident memory rose above where it stood at the last reset; then resets the peak.</summary>
+        public (ConverterState State, long PeakBytes) Next()
         {
+            var values = ProcessLimits.StatusFields(Environment.ProcessId, Fields);
+            long peak = Math.Max(0, values[0] - _resident); // the kernel's per-thread counters can read a few pages low
+            _resident = values[1];
             File.WriteAllText("/proc/self/clear_refs", "5");
-            return Bytes();
+            return (new ConverterState(values[2], ProcessLimits.OwnCpuSeconds()), peak);
         }
 
-        public static long Bytes() => ProcessLimits.StatusField(Environment.ProcessId, "VmHWM:");
-
-        /// <summary>
-        /// How far the peak rose above <paramref name="baseline"/>; never negative, though the
-        /// kernel's per-thread counters can make a reading after a reset a few pages lower.
-        /// </summary>
-        public static long Growth(long baseline) => Math.Max(0, Bytes() - baseline);
+        /// <summary>Starts the peak again from the resident memory now: after a library's load, which is the process's, not the image's.</summary>
+        public void Rebase()
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            _resident = ProcessLimits.StatusFields(Environment.ProcessId, ["VmRSS:"])[0];
+        }
     }
 }

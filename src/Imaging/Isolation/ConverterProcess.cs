@@ -19,10 +19,15 @@ internal sealed class ConverterProcess : IDisposable
     // How often a running conversion's CPU time is looked at.
     private static readonly TimeSpan CpuWatchInterval = TimeSpan.FromMilliseconds(50);
 
+    // The pipes' buffer: a 12 MP image crosses in a few writes instead of one wake-up per 64 KiB
+    // (Linux's default pipe-max-size, what an unprivileged process may ask for).
+    private const int PipeBytes = 1 << 20;
+
     private readonly Process _process;
     private readonly Stream _requests;
     private readonly Stream _responses;
     private int _killedFor; // 0: not killed; else why (see Kill)
+    private ConverterState? _state; // what the process reported with its last answer
 
     private const int KilledForCpu = 1, KilledForCancellation = 2;
 
@@ -31,6 +36,8 @@ internal sealed class ConverterProcess : IDisposable
         _process = process;
         _requests = process.StandardInput.BaseStream;
         _responses = process.StandardOutput.BaseStream;
+        foreach (var pipe in new[] { _requests, _responses }.OfType<System.IO.Pipes.PipeStream>())
+            ProcessLimits.WidenPipe(pipe, PipeBytes);
     }
 
     /// <summary>The process id.</summary>
@@ -69,21 +76,38 @@ internal sealed class ConverterProcess : IDisposable
         }
     }
 
-    /// <summary>Converts one image within <paramref name="budget"/>.</summary>
+    /// <summary>
+    /// Converts one image within <paramref name="budget"/>. The limits are set from the state the
+    /// process reported with its last answer (read from /proc only before its first image and
+    /// after an answer that carried none), and the image and its result cross the pipes in one
+    /// blocking exchange on a pool thread.
+    /// </summary>
     public async Task<ConversionResult> ConvertAsync(ConversionRequest request, ConversionBudget budget, CancellationToken cancellationToken)
     {
         int pid = _process.Id;
-        double cpuBefore = ProcessLimits.CpuSeconds(pid);
-        ProcessLimits.LimitData(pid, ProcessLimits.DataBytes(pid) + budget.MemoryBytes + IsolatedConverter.RuntimeSlackBytes);
-        ProcessLimits.LimitCpu(pid, (long)Math.Ceiling(cpuBefore + budget.CpuSeconds));
+        var state = Interlocked.Exchange(ref _state, null) ?? new ConverterState(ProcessLimits.DataBytes(pid), ProcessLimits.CpuSeconds(pid));
+        double cpuLimit = state.CpuSeconds + budget.CpuSeconds;
+        ProcessLimits.LimitData(pid, state.DataBytes + budget.MemoryBytes + IsolatedConverter.RuntimeSlackBytes);
+        ProcessLimits.LimitCpu(pid, (long)Math.Ceiling(cpuLimit));
 
         using var watch = new CancellationTokenSource();
         using var cancelled = cancellationToken.Register(() => Kill(KilledForCancellation));
-        var cpuWatch = WatchCpuAsync(cpuBefore + budget.CpuSeconds, watch.Token);
+        var cpuWatch = WatchCpuAsync(cpuLimit, watch.Token);
         try
         {
-            await ConverterProtocol.WriteRequestAsync(_requests, request, CancellationToken.None);
-            return await ConverterProtocol.ReadResponseAsync(_responses, CancellationToken.None);
+            return await Task.Run(() =>
+            {
+                ConverterProtocol.WriteRequest(_requests, request);
+                ConverterState? reported = null;
+                try
+                {
+                    return ConverterProtocol.ReadResponse(_responses, out reported);
+                }
+                finally
+                {
+                    _state = reported;
+                }
+            }, CancellationToken.None);
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or InvalidDataException)
         {

@@ -79,15 +79,65 @@ internal static partial class ProcessLimits
     }
 
     /// <summary>A "Name: value kB" field of /proc/pid/status, in bytes.</summary>
-    public static long StatusField(int pid, string name)
+    public static long StatusField(int pid, string name) => StatusFields(pid, [name])[0];
+
+    /// <summary>"Name: value kB" fields of /proc/pid/status, in bytes, from one read of it.</summary>
+    public static long[] StatusFields(int pid, ReadOnlySpan<string> names)
     {
+        var values = new long[names.Length];
+        int found = 0;
         foreach (var line in File.ReadLines($"/proc/{pid}/status"))
         {
-            if (line.StartsWith(name, StringComparison.Ordinal))
-                return 1024 * long.Parse(line.AsSpan(name.Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (line.StartsWith(names[i], StringComparison.Ordinal))
+                {
+                    values[i] = 1024 * long.Parse(line.AsSpan(names[i].Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+                    found++;
+                }
+            }
         }
-        throw new InvalidOperationException($"/proc/{pid}/status has no {name} line.");
+        if (found != names.Length)
+            throw new InvalidOperationException($"/proc/{pid}/status lacks one of {string.Join(", ", names.ToArray())}.");
+        return values;
     }
+
+    /// <summary>The CPU time this process has used, user and system, in seconds (getrusage: no /proc read).</summary>
+    public static unsafe double OwnCpuSeconds()
+    {
+        Usage usage;
+        if (GetUsage(0, &usage) != 0) // RUSAGE_SELF
+            throw new InvalidOperationException($"getrusage failed: errno {Marshal.GetLastPInvokeError()}.");
+        return usage.UserSeconds + usage.UserMicroseconds / 1e6 + usage.SystemSeconds + usage.SystemMicroseconds / 1e6;
+    }
+
+    /// <summary>
+    /// Asks the kernel for a pipe buffer of <paramref name="bytes"/> (F_SETPIPE_SZ), so that an
+    /// image crosses in a few writes rather than one wake-up of the reader per 64 KiB; left as it
+    /// is where the system's pipe-max-size or the user's pipe quota refuses.
+    /// </summary>
+    public static void WidenPipe(System.IO.Pipes.PipeStream pipe, int bytes)
+    {
+        const int SetPipeSize = 1031; // F_SETPIPE_SZ in <linux/fcntl.h>
+        _ = SetFlag((int)pipe.SafePipeHandle.DangerousGetHandle(), SetPipeSize, bytes);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct Usage
+    {
+        // struct rusage on 64-bit Linux: ru_utime and ru_stime (timeval), then 14 longs.
+        public long UserSeconds;
+        public long UserMicroseconds;
+        public long SystemSeconds;
+        public long SystemMicroseconds;
+        public fixed long Rest[14];
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrusage", SetLastError = true)]
+    private static unsafe partial int GetUsage(int who, Usage* usage);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int SetFlag(int fd, int command, int argument);
 
     private static unsafe void Set(int pid, int resource, ulong current, ulong maximum)
     {
