@@ -12,7 +12,7 @@ public static class Cors
     public static void AddTo(ApiResponse response, string origin)
     {
         response.Headers["Access-Control-Allow-Origin"] = origin;
-        response.Headers["Access-Control-Expose-Headers"] = "Location, Retry-After, X-Image-Width, X-Image-Height";
+        response.Headers["Access-Control-Expose-Headers"] = "Location, Retry-After, X-Image-Width, X-Image-Height, X-Image-Input-Format";
         if (origin != "*")
             response.Headers["Vary"] = "Origin";
     }

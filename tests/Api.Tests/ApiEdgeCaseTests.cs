@@ -44,6 +44,21 @@ public class ApiEdgeCaseTests
     }
 
     [Fact]
+    public async Task A_cross_origin_page_may_read_every_header_a_conversion_answers_with()
+    {
+        var function = Function(new ApiOptions { AllowedOrigin = "https://app.example" });
+
+        var converted = await Handle(ApiEvents.RestV1("POST", "/").WithBody(TestImages.Png(40, 30)).WithHeader("Origin", "https://app.example"), function);
+
+        Assert.Equal(200, converted.StatusCode);
+        var exposed = converted.Header("Access-Control-Expose-Headers")!.Split(", ");
+        var own = converted.Headers.Keys.Where(h => h.StartsWith("X-Image-", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.Contains("X-Image-Input-Format", own, StringComparer.OrdinalIgnoreCase);
+        foreach (var header in own)
+            Assert.Contains(header, exposed, StringComparer.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Without_an_allowed_origin_a_preflight_is_answered_as_the_gateway_answers_it_naming_no_origin()
     {
         var preflight = await Handle(ApiEvents.RestV1("OPTIONS", "/uploads").WithHeader("Origin", "https://app.example"), Function());
