@@ -6,7 +6,8 @@ namespace Pipeline.Imaging.Fuzz;
 /// <summary>
 /// Where fuzzing starts: small images of every format and layout the tests generate (the
 /// hostile corpus's valid and awkward images, the JPEG layouts, hand-written TIFFs, PNGs with
-/// ancillary chunks), and the repository's photos cropped to 16x16 with every marker kept, so
+/// ancillary chunks, HEIC, AVIF and JPEG XL from their encoders, colour-tagged and CMYK images),
+/// and the repository's photos cropped to 16x16 with every marker kept, so
 /// real cameras' Exif and colour segments are there without their megapixels.
 /// </summary>
 public static partial class Seeds
@@ -40,6 +41,19 @@ public static partial class Seeds
         yield return ("png-gamma", TestImages.WithPngChunk(TestImages.Png(16, 16), "gAMA", TestImages.GammaChunk(45455)));
         yield return ("webp-lossy-small", TestImages.WebP(24, 16, quality: 80));
         yield return ("webp-lossless-small", TestImages.WebP(24, 16));
+        // The phones' formats (real encoders) and colour-stated images: the colour-managed path.
+        var small = TestImages.Png(24, 16);
+        yield return ("heic-small", EncodedPhotos.Heic(small));
+        yield return ("heic-10bit-small", EncodedPhotos.Heic(TestImages.Png16(24, 16), "-b", "10"));
+        yield return ("avif-small", EncodedPhotos.Avif(small));
+        yield return ("avif-alpha-small", EncodedPhotos.Avif(HostileCorpus.Png16Alpha(24, 16)));
+        yield return ("avif-grid-small", EncodedPhotos.Avif(TestImages.Png(128, 128), "-g", "2x2"));
+        yield return ("avif-rotated-small", EncodedPhotos.Avif(small, "--irot", "3", "--imir", "0"));
+        yield return ("jxl-small", EncodedPhotos.Jxl(small));
+        yield return ("jxl-lossless-small", EncodedPhotos.Jxl(small, "-d", "0"));
+        yield return ("jpeg-p3-small", EncodedPhotos.Jpgicc(EncodedPhotos.Jpeg(small), EncodedPhotos.DisplayP3));
+        yield return ("jpeg-cmyk-small", EncodedPhotos.Jpgicc(EncodedPhotos.Jpeg(small), EncodedPhotos.PressCmyk));
+        yield return ("png-adobe-rgb-small", EncodedPhotos.Tagged(small, EncodedPhotos.AdobeRgb));
     }
 
     private static IEnumerable<(string Name, byte[] Body)> Photos() =>
