@@ -49,7 +49,7 @@ public static class DecodeCost
     public static long PeakBytes(ConversionRequest request) =>
         (long)Math.Ceiling(request.Info.Pixels * Math.Max(
             PeakBytesPerPixel(request.Info, request.MayKeepLuma, request.KeepsSixteenBits), EncodeBytesPerPixel(request)))
-        + FixedBytes + ColourBytes(request.Info);
+        + FixedBytes(request.Info) + ColourBytes(request.Info);
 
     /// <summary>
     /// The peak bytes of decoding <paramref name="info"/> to its gray plane: the lossless JPEG
@@ -58,12 +58,15 @@ public static class DecodeCost
     /// <paramref name="keepsSixteenBits"/>. An encoder that holds more is priced by <see cref="PeakBytes(ConversionRequest)"/>.
     /// </summary>
     public static long PeakBytes(ImageInfo info, bool keepsLuma, bool keepsSixteenBits = false) =>
-        (long)Math.Ceiling(info.Pixels * PeakBytesPerPixel(info, keepsLuma, keepsSixteenBits)) + FixedBytes + ColourBytes(info);
+        (long)Math.Ceiling(info.Pixels * PeakBytesPerPixel(info, keepsLuma, keepsSixteenBits)) + FixedBytes(info) + ColourBytes(info);
 
-    // What any conversion holds whatever its size: a decoder's state (zlib's window, libtiff's
-    // and libjpeg's tables) and the allocator growing its heap by a step (glibc's 128 KiB top
-    // pad; found by fuzzing, a 24x8 TIFF's peak rose 132 KiB over a 2.6 KB estimate).
-    private const long FixedBytes = 1L << 20;
+    // What any conversion holds whatever its size: a decoder's state (zlib's window, libtiff's,
+    // libjpeg's and libwebp's tables) and the allocator growing its heap by a step (glibc's
+    // 128 KiB top pad); dav1d, libde265 and libjxl keep contexts of their own. Found by fuzzing:
+    // a 24x8 TIFF's peak rose 132 KiB over a 2.6 KB estimate, a 24x16 WebP's 1.04 MiB, a 24x16
+    // AVIF's 1.7 MiB.
+    private static long FixedBytes(ImageInfo info) =>
+        info.Format is ImageFormat.Heic or ImageFormat.Avif or ImageFormat.JpegXl ? 8L << 20 : 2L << 20;
 
     private static double PeakBytesPerPixel(ImageInfo info, bool keepsLuma, bool keepsSixteenBits)
     {

@@ -155,9 +155,11 @@ public sealed class IsolatedConverterTests : IAsyncLifetime
     [Fact]
     public async Task An_image_that_takes_more_cpu_than_its_budget_is_stopped()
     {
-        var png = TestImages.Encode(TestImages.ColourMat(4000, 3000), ".png");
+        // Seconds of CPU (24 MP decoded, encoded as WebP): past even the kernel's limit, which
+        // counts whole seconds (up to one more than the budget) should the watch be late.
+        var png = TestImages.Encode(TestImages.ColourMat(6000, 4000), ".png");
 
-        var e = await Assert.ThrowsAsync<PipelineException>(() => _isolated.ConvertAsync(Request(png), new ConversionBudget(Generous.MemoryBytes, CpuSeconds: 0), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<PipelineException>(() => _isolated.ConvertAsync(Request(png, ImageFormat.WebP), new ConversionBudget(Generous.MemoryBytes, CpuSeconds: 0), CancellationToken.None));
 
         Assert.Equal(ErrorCode.TooExpensive, e.Code);
         Assert.Contains("CPU", e.Message, StringComparison.Ordinal);
