@@ -169,7 +169,8 @@ public sealed class IsolatedConverterTests : IAsyncLifetime
     [Fact]
     public async Task A_cancelled_conversion_is_stopped_by_killing_its_process()
     {
-        var png = TestImages.Encode(TestImages.ColourMat(4000, 3000), ".png");
+        // Seconds of work (24 MP decoded, encoded as WebP), so it is surely running when cancelled.
+        var png = TestImages.Encode(TestImages.ColourMat(6000, 4000), ".png");
         int running = Assert.Single(_isolated.IdleProcessIds); // the one warmed up, which takes the image
         double cpuBefore = ProcessCpu(running);
         using var cancel = new CancellationTokenSource();

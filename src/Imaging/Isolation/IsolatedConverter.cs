@@ -26,6 +26,11 @@ public sealed class IsolatedConverter : IAsyncDisposable
         _limits = limits;
         MaxProcesses = maxProcesses;
         _slots = new SemaphoreSlim(maxProcesses, maxProcesses);
+        // Each conversion blocks a pool thread for its exchange with its process: the pool keeps
+        // that many more threads ready, so that timers (the CPU watch) and I/O continuations never
+        // wait for it to grow while conversions run.
+        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+        ThreadPool.SetMinThreads(workers + maxProcesses, completionPorts);
     }
 
     /// <summary>
