@@ -47,9 +47,7 @@ public static class DecodeCost
 
     /// <summary>The peak bytes of <paramref name="request"/>'s conversion: its decode's, or its encoder's where that holds more.</summary>
     public static long PeakBytes(ConversionRequest request) =>
-        (long)Math.Ceiling(request.Info.Pixels * Math.Max(
-            PeakBytesPerPixel(request.Info, request.MayKeepLuma, request.KeepsSixteenBits), EncodeBytesPerPixel(request)))
-        + FixedBytes(request.Info) + ColourBytes(request.Info);
+        Total(request.Info, Math.Max(PeakBytesPerPixel(request.Info, request.MayKeepLuma, request.KeepsSixteenBits), EncodeBytesPerPixel(request)));
 
     /// <summary>
     /// The peak bytes of decoding <paramref name="info"/> to its gray plane: the lossless JPEG
@@ -58,7 +56,11 @@ public static class DecodeCost
     /// <paramref name="keepsSixteenBits"/>. An encoder that holds more is priced by <see cref="PeakBytes(ConversionRequest)"/>.
     /// </summary>
     public static long PeakBytes(ImageInfo info, bool keepsLuma, bool keepsSixteenBits = false) =>
-        (long)Math.Ceiling(info.Pixels * PeakBytesPerPixel(info, keepsLuma, keepsSixteenBits)) + FixedBytes(info) + ColourBytes(info);
+        Total(info, PeakBytesPerPixel(info, keepsLuma, keepsSixteenBits));
+
+    // What bytesPerPixel over the image comes to, with what any conversion of it holds besides.
+    private static long Total(ImageInfo info, double bytesPerPixel) =>
+        (long)Math.Ceiling(info.Pixels * bytesPerPixel) + FixedBytes(info) + ColourBytes(info);
 
     // What any conversion holds whatever its size: a decoder's state (zlib's window, libtiff's,
     // libjpeg's and libwebp's tables) and the allocator growing its heap by a step (glibc's

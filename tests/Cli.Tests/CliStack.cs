@@ -45,9 +45,13 @@ public sealed partial class CliStack : IAsyncLifetime
     /// <paramref name="fromParentIgnoringSigint"/> starts it from such a parent.
     /// </summary>
     public ChildProcess Start(bool fromParentIgnoringSigint, params string[] arguments) =>
+        Start(_moto.Environment, fromParentIgnoringSigint, arguments);
+
+    /// <summary>The CLI started as <see cref="Start(bool, string[])"/> starts it, against the stack <paramref name="environment"/> names.</summary>
+    public static ChildProcess Start(IReadOnlyDictionary<string, string> environment, bool fromParentIgnoringSigint, params string[] arguments) =>
         ChildProcess.Start("pipeline", "env",
             [.. fromParentIgnoringSigint ? ["--ignore-signal=INT", "env"] : Array.Empty<string>(), "--default-signal=INT", "dotnet", Artifacts.NewestBuild("Cli", "pipeline.dll"), .. arguments],
-            _moto.Environment);
+            environment);
 
     /// <summary>The last line of <paramref name="output"/>, parsed as "&lt;n&gt; converted, &lt;m&gt; failed...".</summary>
     public static (int Converted, int Failed, string Line) Summary(string output)

@@ -103,10 +103,8 @@ public sealed class VerifyTests(PipelineStack stack, ITestOutputHelper output) :
         stack.Worker.Kill(); // the job stays pending, so the run is surely waiting when stopped
         try
         {
-            // SIGINT at its default, as a terminal's Ctrl-C finds it, even when this test run was
-            // started with SIGINT ignored (nohup, a script's &), which the CLI would then keep.
-            using var verify = ChildProcess.Start("verify", "env",
-                ["--default-signal=INT", "dotnet", Artifacts.NewestBuild("Cli", "pipeline.dll"), "verify", "--api-url", stack.ApiUrl.ToString(), "--timeout", "600"], stack.Environment);
+            // SIGINT at its default, as a terminal's Ctrl-C finds it, whatever this test run was started with.
+            using var verify = CliStack.Start(stack.Environment, fromParentIgnoringSigint: false, "verify", "--api-url", stack.ApiUrl.ToString(), "--timeout", "600");
             await verify.WaitForLineAsync(l => l.StartsWith("ok   POST /uploads hands out a presigned PUT", StringComparison.Ordinal), TimeSpan.FromSeconds(120));
             Assert.NotEqual(before, await ObjectsAsync());
 

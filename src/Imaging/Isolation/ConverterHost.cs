@@ -92,7 +92,7 @@ public static class ConverterHost
         public void Rebase()
         {
             File.WriteAllText("/proc/self/clear_refs", "5");
-            _resident = ProcessLimits.StatusFields(Environment.ProcessId, ["VmRSS:"])[0];
+            _resident = ProcessLimits.StatusField(Environment.ProcessId, "VmRSS:");
         }
     }
 }

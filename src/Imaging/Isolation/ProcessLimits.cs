@@ -43,7 +43,7 @@ internal static partial class ProcessLimits
     public static unsafe void BeyondOwnDataLimit(Action load)
     {
         Limit limit;
-        if (SetLimit(0, Data, null, &limit) != 0)
+        if (GetLimit(0, Data, &limit) != 0)
             throw new InvalidOperationException($"prlimit(self, data) failed: errno {Marshal.GetLastPInvokeError()}.");
         if (limit.Current == Infinity)
         {
